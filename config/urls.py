@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="surveys:list"), name="home"),
+    path("", include("core.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("", include("surveys.urls")),
+    path("", include("directories.urls")),
+    path("", include("distributions.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,133 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class ContactList(models.Model):
+    """A list in an owner's directory ("Segments & lists")."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_lists"
+    )
+    name = models.CharField(max_length=200)
+    # Names of the embedded-data columns, in the order they were first imported.
+    embedded_fields = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "owner", Lower("name"), name="contactlist_unique_name_per_owner"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Contact(models.Model):
+    contact_list = models.ForeignKey(
+        ContactList, on_delete=models.CASCADE, related_name="contacts"
+    )
+    first_name = models.CharField(max_length=255, blank=True)
+    last_name = models.CharField(max_length=255, blank=True)
+    # Stored as given (trimmed); uniqueness within a list ignores case.
+    email = models.CharField(max_length=254)
+    external_reference = models.CharField(max_length=255, blank=True)
+    language = models.CharField(max_length=32, blank=True)
+    embedded_data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # Also the ON CONFLICT target of the COPY-based import.
+            models.UniqueConstraint(
+                "contact_list", Lower("email"), name="contact_unique_email_per_list"
+            )
+        ]
+
+    def __str__(self):
+        return self.email
+
+
+class ContactImport(models.Model):
+    """One uploaded file on its way into a list: mapping, validation, result."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded"
+        QUEUED = "queued", "Queued"
+        IMPORTING = "importing", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    class OnDuplicate(models.TextChoices):
+        SKIP = "skip", "Skip contacts already in the list"
+        UPDATE = "update", "Update contacts already in the list"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    contact_list = models.ForeignKey(
+        ContactList, on_delete=models.CASCADE, related_name="imports"
+    )
+    status = models.CharField(max_length=16, choices=Status, default=Status.UPLOADED)
+    original_name = models.CharField(max_length=255)
+    stored_path = models.CharField(max_length=500)
+    size_bytes = models.BigIntegerField(default=0)
+    encoding = models.CharField(max_length=32, blank=True)
+    delimiter = models.CharField(max_length=4, blank=True)
+    # {column index: "first_name" | "last_name" | "email" | "external_reference" |
+    #  "language" | "embedded" | "ignore"}
+    mapping = models.JSONField(default=dict, blank=True)
+    on_duplicate = models.CharField(
+        max_length=8, choices=OnDuplicate, default=OnDuplicate.SKIP
+    )
+    skip_invalid = models.BooleanField(default=False)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    added = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    # [{"line": 12, "column": "Email", "reason": "..."}, ...]
+    rejections = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Import of {self.original_name} into {self.contact_list_id}"
+
+
+class Suppression(models.Model):
+    """An address this owner must not email again."""
+
+    class Reason(models.TextChoices):
+        OPTED_OUT = "opted_out", "Opted out"
+        BOUNCED = "bounced", "Hard bounce"
+        MANUAL = "manual", "Added by hand"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suppressions"
+    )
+    email = models.CharField(max_length=254)
+    reason = models.CharField(max_length=16, choices=Reason, default=Reason.MANUAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "owner", Lower("email"), name="suppression_unique_email_per_owner"
+            )
+        ]
+
+    def __str__(self):
+        return self.email

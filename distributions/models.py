@@ -1,0 +1,229 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+
+def new_token() -> str:
+    """Return an unguessable personal-link token (256 bits, never derived from ids)."""
+    return secrets.token_urlsafe(32)
+
+
+class MessageType(models.TextChoices):
+    INVITE = "invite", "Invite"
+    REMINDER = "reminder", "Reminder"
+    THANK_YOU = "thank_you", "Thank you"
+
+
+class Message(models.Model):
+    """A saved subject and body in the owner's message library ("Load Message")."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages"
+    )
+    name = models.CharField(max_length=200)
+    message_type = models.CharField(max_length=16, choices=MessageType)
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["message_type", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "name"], name="message_unique_name_per_owner"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Distribution(models.Model):
+    """One send: an email distribution, a personal-links batch, or a child of either."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "Email"
+        LINKS = "links", "Personal links"
+
+    class Audience(models.TextChoices):
+        ALL = "all", "Everyone on the list"
+        NOT_FINISHED = "not_finished", "Not finished"
+        NOT_STARTED = "not_started", "Not started"
+        STARTED_NOT_FINISHED = "started_not_finished", "Started but not finished"
+        FINISHED = "finished", "Finished"
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        CANCELLED = "cancelled", "Cancelled"
+        GENERATING = "generating", "Generating"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    survey = models.ForeignKey(
+        "surveys.Survey", on_delete=models.CASCADE, related_name="distributions"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="distributions"
+    )
+    # Reminders and thank-yous point at the distribution whose links they reuse.
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    kind = models.CharField(max_length=8, choices=Kind)
+    message_type = models.CharField(
+        max_length=16, choices=MessageType, default=MessageType.INVITE
+    )
+    audience = models.CharField(max_length=24, choices=Audience, default=Audience.ALL)
+    contact_list = models.ForeignKey(
+        "directories.ContactList",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Kept so the row still names its list after the list is renamed or deleted.
+    list_name = models.CharField(max_length=200)
+    # A personal-links batch may take a random sample of the list.
+    sample_size = models.PositiveIntegerField(null=True, blank=True)
+    from_name = models.CharField(max_length=200, blank=True)
+    from_email = models.CharField(max_length=254, blank=True)
+    reply_to = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=255, blank=True)
+    body = models.TextField(blank=True)
+    send_at = models.DateTimeField(null=True, blank=True)
+    link_expires_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.SCHEDULED)
+    recipients_total = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # dispatch_due: scheduled distributions whose send_at has come.
+            models.Index(
+                fields=["send_at"],
+                condition=Q(status="scheduled"),
+                name="distribution_due_idx",
+            ),
+            # Distributions tab: a survey's rows by kind, newest first.
+            models.Index(fields=["survey", "kind", "-created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | ~Q(message_type="invite"),
+                name="distribution_child_is_reminder_or_thank_you",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="email") | Q(send_at__isnull=False),
+                name="distribution_email_has_send_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.list_name}"
+
+    @property
+    def root(self) -> "Distribution":
+        return self.parent if self.parent_id else self
+
+
+class Invitation(models.Model):
+    """One contact's personal link in one distribution."""
+
+    distribution = models.ForeignKey(
+        Distribution, on_delete=models.CASCADE, related_name="invitations"
+    )
+    contact = models.ForeignKey(
+        "directories.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The contact as it was when the invitation was made.
+    first_name = models.CharField(max_length=255, blank=True)
+    last_name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=254)
+    external_reference = models.CharField(max_length=255, blank=True)
+    language = models.CharField(max_length=32, blank=True)
+    embedded_data = models.JSONField(default=dict, blank=True)
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    response = models.OneToOneField(
+        "surveys.Response",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitation",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                "distribution", Lower("email"), name="invitation_one_per_address"
+            )
+        ]
+
+    def __str__(self):
+        return f"Invitation {self.pk} for {self.email}"
+
+
+class Delivery(models.Model):
+    """One email (invite, reminder or thank-you) for one invitation."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Email Queued"
+        SENDING = "sending", "Email Sending"
+        SENT = "sent", "Email Sent"
+        FAILED = "failed", "Email Failed"
+        OPTED_OUT = "opted_out", "Opted Out"
+
+    # The distribution that sends it: the invitation's own, or a reminder/thank-you.
+    distribution = models.ForeignKey(
+        Distribution, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    status = models.CharField(max_length=16, choices=Status, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    message_id = models.CharField(max_length=255, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # Emails page counts and the finish check: deliveries of a distribution
+            # by status.
+            models.Index(fields=["distribution", "status"]),
+            # Sweeper: deliveries left in "sending".
+            models.Index(
+                fields=["claimed_at"],
+                condition=Q(status="sending"),
+                name="delivery_stuck_idx",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["distribution", "invitation"],
+                name="delivery_one_per_invitation_per_distribution",
+            )
+        ]
+
+    def __str__(self):
+        return f"Delivery {self.pk} ({self.status})"

@@ -1,0 +1,197 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+def new_public_key() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Survey(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        CLOSED = "closed", "Closed"
+
+    class Access(models.TextChoices):
+        ANYONE = "anyone", "Available to anyone"
+        INVITATION = "invitation", "Invitation only"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="surveys"
+    )
+    title = models.CharField(max_length=200)
+    introduction = models.TextField(blank=True)
+    thank_you_message = models.TextField(
+        default="Thank you for completing this survey. Your response has been recorded."
+    )
+    closed_message = models.TextField(
+        default="This survey is closed and no longer accepts responses."
+    )
+    state = models.CharField(max_length=16, choices=State, default=State.DRAFT)
+    access = models.CharField(max_length=16, choices=Access, default=Access.ANYONE)
+    # The anonymous link is /r/<public_key>/: random, so surveys cannot be enumerated.
+    public_key = models.CharField(max_length=32, unique=True, default=new_public_key)
+    # 0 until first published; each Publish adds one and stores a SurveyVersion.
+    published_version = models.PositiveIntegerField(default=0)
+    has_unpublished_changes = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["owner", "-updated_at"])]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_invitation_only(self) -> bool:
+        return self.access == self.Access.INVITATION
+
+
+class Page(models.Model):
+    """A page break: the questions shown together on one respondent page."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="pages")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return f"Page {self.position + 1} of {self.survey}"
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE_CHOICE = "single_choice", "Single choice"
+        MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
+        DROPDOWN = "dropdown", "Dropdown"
+        SHORT_TEXT = "short_text", "Short text"
+        LONG_TEXT = "long_text", "Long text"
+        NUMBER = "number", "Number"
+        EMAIL = "email", "Email"
+        RATING = "rating", "Rating scale"
+        MATRIX = "matrix", "Matrix"
+
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="questions"
+    )
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=32, choices=Kind)
+    text = models.TextField()
+    help_text = models.TextField(blank=True)
+    required = models.BooleanField(default=False)
+    # [{"id": "c1", "label": "Yes"}, ...]: ids stay put when labels change or reorder.
+    choices = models.JSONField(default=list, blank=True)
+    # Matrix rows: [{"id": "s1", "label": "The room was clean"}, ...].
+    statements = models.JSONField(default=list, blank=True)
+    # Number bounds, or the rating/matrix scale ends.
+    min_value = models.IntegerField(null=True, blank=True)
+    max_value = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["page__position", "position", "id"]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class SurveyVersion(models.Model):
+    """What respondents see: a frozen copy of the survey made by Publish."""
+
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    # {"title", "introduction", "thank_you_message", "pages": [{"questions": [...]}]}
+    definition = models.JSONField()
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["survey", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "number"], name="surveyversion_unique_number"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.survey} v{self.number}"
+
+
+class Response(models.Model):
+    """One respondent's answers to one survey, through one link."""
+
+    class Channel(models.TextChoices):
+        ANONYMOUS = "anonymous", "Anonymous link"
+        INVITATION = "invitation", "Personal link"
+
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="responses"
+    )
+    version = models.ForeignKey(
+        SurveyVersion, on_delete=models.PROTECT, related_name="responses"
+    )
+    channel = models.CharField(max_length=16, choices=Channel)
+    # Anonymous respondents resume by a cookie holding this key.
+    resume_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The contact's data, copied when a personal link's response is created.
+    first_name = models.CharField(max_length=255, blank=True)
+    last_name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    external_reference = models.CharField(max_length=255, blank=True)
+    embedded_data = models.JSONField(default=dict, blank=True)
+    # Index of the page the respondent is on (0-based) in `version`.
+    current_page = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # Responses tab and export: a survey's responses, newest first.
+            models.Index(fields=["survey", "-created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(finished_at__isnull=True) | Q(started_at__isnull=False),
+                name="response_finished_after_started",
+            )
+        ]
+
+    def __str__(self):
+        return f"Response {self.pk} to {self.survey_id}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.finished_at is not None
+
+
+class Answer(models.Model):
+    """One question's answer in one response; survives the question's removal."""
+
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="answers"
+    )
+    # The Question's id, kept without a foreign key so a removed question's answers
+    # stay readable through the SurveyVersion that asked it.
+    question_id = models.BigIntegerField()
+    value = models.JSONField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "question_id"], name="answer_one_per_question"
+            )
+        ]
+
+    def __str__(self):
+        return f"Answer to {self.question_id} in {self.response_id}"
