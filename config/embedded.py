@@ -23,6 +23,6 @@ def embedded_database_url(var_dir: Path) -> str:
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None leaves the server running for the other processes of
     # `make run` (web, worker, beat); bin/canvass-run stops it on Ctrl-C.
-    server = pgserver.get_server(str(data_dir), cleanup_mode=None)
+    pgserver.get_server(str(data_dir), cleanup_mode=None)
     # get_uri() names the socket directory as ?host=...; Django wants it as HOST.
     return "postgres://postgres@" + quote(str(data_dir), safe="") + "/postgres"

@@ -1,0 +1,243 @@
+"""Reads of distributions: invitation status, history rows, per-distribution counts.
+
+Status is computed from the deliveries and the response, never stored twice
+(DESIGN.md "Status of an invitation").
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from distributions.models import Delivery, Distribution, Invitation
+
+
+class InvitationStatus:
+    LINK_CREATED = "Link Created"
+    EMAIL_QUEUED = "Email Queued"
+    EMAIL_SENT = "Email Sent"
+    EMAIL_FAILED = "Email Failed"
+    OPTED_OUT = "Opted Out"
+    SURVEY_STARTED = "Survey Started"
+    SURVEY_FINISHED = "Survey Finished"
+    LINK_EXPIRED = "Link Expired"
+    LINK_REVOKED = "Link Revoked"
+
+
+HISTORY_COLUMNS = [
+    "Response ID",
+    "Last Name",
+    "First Name",
+    "Email",
+    "External Data Reference",
+    "Status",
+    "Sent Date",
+    "Start Date",
+    "End Date",
+    "Link",
+    "Link Expiration",
+]
+
+# How far an invitation's emails got, when the survey was not yet started: a sent
+# email outranks a failed retry, and an opt-out outranks both.
+_DELIVERY_RANK = Case(
+    When(status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING], then=Value(1)),
+    When(status=Delivery.Status.FAILED, then=Value(2)),
+    When(status=Delivery.Status.SENT, then=Value(3)),
+    When(status=Delivery.Status.OPTED_OUT, then=Value(4)),
+    default=Value(0),
+    output_field=IntegerField(),
+)
+_RANK_STATUS = {
+    0: InvitationStatus.LINK_CREATED,
+    1: InvitationStatus.EMAIL_QUEUED,
+    2: InvitationStatus.EMAIL_FAILED,
+    3: InvitationStatus.EMAIL_SENT,
+    4: InvitationStatus.OPTED_OUT,
+}
+
+
+def personal_link(token: str) -> str:
+    return f"{settings.SITE_URL}/s/{token}/"
+
+
+def distribution_get(*, user, pk: int) -> Distribution:
+    """Return one of the user's distributions, or raise Http404."""
+    return get_object_or_404(
+        Distribution.objects.select_related("survey"), owner=user, pk=pk
+    )
+
+
+def invitations_with_status(*, distribution: Distribution) -> QuerySet[Invitation]:
+    """Return the root distribution's invitations annotated for the history.
+
+    Annotations: delivery_rank, first_sent_at, started_at, finished_at,
+    response_pk. The status text comes from invitation_status(invitation).
+    """
+    root = distribution.root
+    deliveries = Delivery.objects.filter(invitation=OuterRef("pk"))
+    return (
+        Invitation.objects.filter(distribution=root)
+        .annotate(
+            delivery_rank=Coalesce(
+                Subquery(
+                    deliveries.values("invitation")
+                    .annotate(rank=Max(_DELIVERY_RANK))
+                    .values("rank")[:1],
+                    output_field=IntegerField(),
+                ),
+                Value(0),
+            ),
+            first_sent_at=Subquery(
+                deliveries.filter(status=Delivery.Status.SENT)
+                .values("invitation")
+                .annotate(first=Min("sent_at"))
+                .values("first")[:1],
+                output_field=DateTimeField(),
+            ),
+        )
+        .select_related("response")
+        .order_by("id")
+    )
+
+
+def invitation_status(invitation: Invitation, *, now=None) -> str:
+    """Return the furthest status an annotated invitation has reached."""
+    now = now or timezone.now()
+    response = invitation.response
+    if response is not None and response.finished_at is not None:
+        return InvitationStatus.SURVEY_FINISHED
+    if invitation.revoked_at is not None:
+        return InvitationStatus.LINK_REVOKED
+    if invitation.expires_at <= now:
+        return InvitationStatus.LINK_EXPIRED
+    if response is not None and response.started_at is not None:
+        return InvitationStatus.SURVEY_STARTED
+    return _RANK_STATUS[getattr(invitation, "delivery_rank", 0) or 0]
+
+
+def _iso(value) -> str:
+    if value is None:
+        return ""
+    return timezone.localtime(value).isoformat(timespec="seconds")
+
+
+def history_header(*, distribution: Distribution) -> list[str]:
+    contact_list = distribution.root.contact_list
+    extra = list(contact_list.embedded_fields) if contact_list else []
+    return HISTORY_COLUMNS + extra
+
+
+def history_rows(
+    *, distribution: Distribution, chunk_size: int = 2000
+) -> Iterator[list]:
+    """Yield one history row per invitation, streamed from a server-side cursor.
+
+    Dates are rendered in the active time zone (the owner's, set by the caller).
+    """
+    now = timezone.now()
+    header = history_header(distribution=distribution)
+    extra = header[len(HISTORY_COLUMNS) :]
+    for invitation in invitations_with_status(distribution=distribution).iterator(
+        chunk_size=chunk_size
+    ):
+        response = invitation.response
+        yield [
+            response.pk if response else "",
+            invitation.last_name,
+            invitation.first_name,
+            invitation.email,
+            invitation.external_reference,
+            invitation_status(invitation, now=now),
+            _iso(invitation.first_sent_at),
+            _iso(response.started_at if response else None),
+            _iso(response.finished_at if response else None),
+            personal_link(invitation.token),
+            _iso(invitation.expires_at),
+            *[invitation.embedded_data.get(name, "") for name in extra],
+        ]
+
+
+@dataclass(frozen=True)
+class DistributionCounts:
+    recipients: int = 0
+    emails_queued: int = 0
+    emails_sent: int = 0
+    emails_failed: int = 0
+    opted_out: int = 0
+    surveys_started: int = 0
+    surveys_finished: int = 0
+
+
+def distribution_counts(
+    distributions: list[Distribution],
+) -> dict[int, DistributionCounts]:
+    """Return the row counts for each distribution, in two grouped queries in all.
+
+    Started counts respondents who started and have not finished; Finished those who
+    finished. For reminders and thank-yous, they are those of the parent's links.
+    """
+    ids = [d.pk for d in distributions]
+    root_ids = {d.root.pk for d in distributions}
+    emails = {
+        row["distribution_id"]: row
+        for row in Delivery.objects.filter(distribution_id__in=ids)
+        .values("distribution_id")
+        .annotate(
+            total=Count("id"),
+            queued=Count(
+                "id",
+                filter=Q(status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING]),
+            ),
+            sent=Count("id", filter=Q(status=Delivery.Status.SENT)),
+            failed=Count("id", filter=Q(status=Delivery.Status.FAILED)),
+            opted_out=Count("id", filter=Q(status=Delivery.Status.OPTED_OUT)),
+        )
+    }
+    progress = {
+        row["distribution_id"]: row
+        for row in Invitation.objects.filter(distribution_id__in=root_ids)
+        .values("distribution_id")
+        .annotate(
+            total=Count("id"),
+            started=Count(
+                "id",
+                filter=Q(
+                    response__started_at__isnull=False,
+                    response__finished_at__isnull=True,
+                ),
+            ),
+            finished=Count("id", filter=Q(response__finished_at__isnull=False)),
+        )
+    }
+    counts = {}
+    for distribution in distributions:
+        mail = emails.get(distribution.pk, {})
+        links = progress.get(distribution.root.pk, {})
+        counts[distribution.pk] = DistributionCounts(
+            recipients=mail.get("total") or links.get("total", 0),
+            emails_queued=mail.get("queued", 0),
+            emails_sent=mail.get("sent", 0),
+            emails_failed=mail.get("failed", 0),
+            opted_out=mail.get("opted_out", 0),
+            surveys_started=links.get("started", 0),
+            surveys_finished=links.get("finished", 0),
+        )
+    return counts
