@@ -1,0 +1,1 @@
+"""Writes and workflows of distributions, one module per sub-domain."""

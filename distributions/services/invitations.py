@@ -1,0 +1,95 @@
+"""Bulk creation of invitations: a list's contacts snapshotted into personal links."""
+
+import json
+import secrets
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from directories.models import Contact, ContactList
+from distributions.models import Distribution, Invitation
+
+# Contacts are read in keyset batches of this size, so memory stays flat.
+CONTACT_BATCH = 5000
+COPY_COLUMNS = (
+    "distribution_id",
+    "contact_id",
+    "first_name",
+    "last_name",
+    "email",
+    "external_reference",
+    "language",
+    "embedded_data",
+    "token",
+    "expires_at",
+    "created_at",
+)
+
+
+def _contact_batches(contact_list: ContactList, sample_size: int | None):
+    fields = (
+        "id",
+        "first_name",
+        "last_name",
+        "email",
+        "external_reference",
+        "language",
+        "embedded_data",
+    )
+    contacts = Contact.objects.filter(contact_list=contact_list)
+    if sample_size is not None:
+        # A random sample is small next to the list; read it in one go.
+        yield list(contacts.order_by("?").values_list(*fields)[:sample_size])
+        return
+    last_id = 0
+    while True:
+        batch = list(
+            contacts.filter(id__gt=last_id)
+            .order_by("id")
+            .values_list(*fields)[:CONTACT_BATCH]
+        )
+        if not batch:
+            return
+        yield batch
+        last_id = batch[-1][0]
+
+
+@transaction.atomic
+def invitations_create_from_list(
+    *,
+    distribution: Distribution,
+    contact_list: ContactList,
+    expires_at,
+    sample_size: int | None = None,
+) -> int:
+    """Give every contact of the list (or a random sample) a personal link.
+
+    Rows go in through one COPY: the ORM's per-object path is several times slower
+    at 100k contacts (DESIGN.md). Contacts are unique per list by address, so the
+    invitations are too. Return how many were created.
+    """
+    table = Invitation._meta.db_table
+    now = timezone.now()
+    created = 0
+    with connection.cursor() as cursor:
+        copy_sql = f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN"
+        with cursor.cursor.copy(copy_sql) as copy:
+            for batch in _contact_batches(contact_list, sample_size):
+                for contact_id, first, last, email, ref, language, data in batch:
+                    copy.write_row(
+                        (
+                            distribution.pk,
+                            contact_id,
+                            first,
+                            last,
+                            email,
+                            ref,
+                            language,
+                            json.dumps(data or {}),
+                            secrets.token_urlsafe(32),
+                            expires_at,
+                            now,
+                        )
+                    )
+                created += len(batch)
+    return created

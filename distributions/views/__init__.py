@@ -1,0 +1,1 @@
+"""Owner and respondent views of distributions, one module per screen family."""
