@@ -20,3 +20,43 @@ class UserFactory(factory.django.DjangoModelFactory):
     def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+class SurveyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.Survey"
+
+    owner = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Survey {n}")
+
+
+class ContactListFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "directories.ContactList"
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"List {n}")
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "directories.Contact"
+
+    contact_list = factory.SubFactory(ContactListFactory)
+    first_name = "Ana"
+    last_name = factory.Sequence(lambda n: f"Person{n}")
+    email = factory.Sequence(lambda n: f"person{n}@example.edu")
+
+
+class DistributionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "distributions.Distribution"
+
+    survey = factory.SubFactory(SurveyFactory)
+    owner = factory.SelfAttribute("survey.owner")
+    kind = "links"
+    status = "ready"
+    contact_list = factory.SubFactory(
+        ContactListFactory, owner=factory.SelfAttribute("..owner")
+    )
+    list_name = factory.SelfAttribute("contact_list.name")

@@ -69,12 +69,13 @@ def invitations_create_from_list(
     invitations are too. Return how many were created.
     """
     table = Invitation._meta.db_table
+    copy_sql = f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN"
     now = timezone.now()
     created = 0
     with connection.cursor() as cursor:
-        copy_sql = f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN"
-        with cursor.cursor.copy(copy_sql) as copy:
-            for batch in _contact_batches(contact_list, sample_size):
+        # One COPY per batch: the connection cannot read contacts mid-COPY.
+        for batch in _contact_batches(contact_list, sample_size):
+            with cursor.cursor.copy(copy_sql) as copy:
                 for contact_id, first, last, email, ref, language, data in batch:
                     copy.write_row(
                         (
@@ -91,5 +92,5 @@ def invitations_create_from_list(
                             now,
                         )
                     )
-                created += len(batch)
+            created += len(batch)
     return created
