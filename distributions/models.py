@@ -106,6 +106,8 @@ class Distribution(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # The compose form's one-time token: a double-clicked Send creates one row.
     compose_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # Why the pipeline gave up on it (status failed), shown on the Emails page.
+    error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -206,6 +208,10 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When a send_batch task carrying this queued delivery is due to run (now, or
+    # after a retry's backoff). The sweeper re-enqueues queued deliveries whose
+    # task never came (worker killed, Redis flushed), judged by this time.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -218,6 +224,12 @@ class Delivery(models.Model):
                 fields=["claimed_at"],
                 condition=Q(status="sending"),
                 name="delivery_stuck_idx",
+            ),
+            # Sweeper: queued deliveries whose send_batch task is overdue.
+            models.Index(
+                fields=["enqueued_at"],
+                condition=Q(status="queued"),
+                name="delivery_overdue_idx",
             ),
         ]
         constraints = [
