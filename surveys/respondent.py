@@ -35,3 +35,355 @@ CONTRACT (distributions relies on these names and signatures):
         contact: {"first_name", "last_name", "email", "external_reference",
                   "embedded_data"} copied onto the response (personal links).
 """
+
+import functools
+import secrets
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from surveys import engine
+from surveys.models import Answer, Response, Survey, SurveyVersion
+
+ALREADY_COMPLETED = "You have already completed this survey."
+INVITATION_ONLY = "This survey can only be taken by invitation."
+
+# Published versions never change, so each process keeps the definitions it has read:
+# a respondent page then costs one or two indexed lookups.
+_DEFINITIONS: dict[tuple[int, int], tuple[int, dict]] = {}
+_DEFINITIONS_MAX = 512
+
+
+def respondent_page(view):
+    """Mark every response of a respondent-facing view private and unindexed."""
+
+    # wraps() also copies markers such as csrf_exempt set on the inner view.
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        http = view(request, *args, **kwargs)
+        http["Referrer-Policy"] = "no-referrer"
+        http["Cache-Control"] = "no-store"
+        http["X-Robots-Tag"] = "noindex"
+        return http
+
+    return wrapped
+
+
+def _render(request, template, context, status=200) -> HttpResponse:
+    return HttpResponse(
+        render_to_string(template, context, request=request), status=status
+    )
+
+
+def invalid_link(request, *, gone=False) -> HttpResponse:
+    """Return the one neutral page for unknown, revoked (404) and expired (410) links."""
+    return _render(
+        request, "surveys/respond/invalid_link.html", {}, status=410 if gone else 404
+    )
+
+
+def _setting(name, default):
+    # Defaults match config/settings.py's "surveys" block.
+    return getattr(settings, name, default)
+
+
+def _client_key(request) -> str:
+    # REMOTE_ADDR only: a forwarded header is the client's to forge, unless a proxy
+    # sets it, and then the proxy must write REMOTE_ADDR (e.g. gunicorn's
+    # --forwarded-allow-ips) rather than this code trusting a header.
+    return "surveys:invalid-link:" + request.META.get("REMOTE_ADDR", "unknown")
+
+
+def invalid_link_throttled(request) -> bool:
+    """True when this client has looked up too many invalid links in the window."""
+    return cache.get(_client_key(request), 0) >= _setting(
+        "RESPONDENT_INVALID_LINK_LIMIT", 20
+    )
+
+
+def record_invalid_link(request) -> None:
+    key = _client_key(request)
+    # add() starts the window only once; incr() keeps its expiry.
+    cache.add(key, 0, timeout=_setting("RESPONDENT_INVALID_LINK_WINDOW", 600))
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.set(key, 1, timeout=_setting("RESPONDENT_INVALID_LINK_WINDOW", 600))
+
+
+def throttled_page(request) -> HttpResponse:
+    http = _render(request, "surveys/respond/invalid_link.html", {}, status=429)
+    http["Retry-After"] = str(_setting("RESPONDENT_INVALID_LINK_WINDOW", 600))
+    return http
+
+
+def survey_unavailable(request, *, survey, channel) -> HttpResponse | None:
+    """Return the page that stops a respondent before the engine, or None."""
+    if survey.published_version == 0:
+        # Never published: nothing to show, and no hint that the link exists.
+        return invalid_link(request)
+    if survey.state == Survey.State.CLOSED:
+        return _render(
+            request,
+            "surveys/respond/message.html",
+            {"title": survey.title, "message": survey.closed_message},
+        )
+    if channel == Response.Channel.ANONYMOUS and survey.is_invitation_only:
+        return _render(
+            request,
+            "surveys/respond/message.html",
+            {"title": survey.title, "message": INVITATION_ONLY},
+            status=403,
+        )
+    return None
+
+
+def published_definition(survey) -> tuple[int, dict]:
+    """Return (SurveyVersion id, definition) of what respondents see now."""
+    key = (survey.pk, survey.published_version)
+    found = _DEFINITIONS.get(key)
+    if found is None:
+        version = SurveyVersion.objects.only("id", "definition").get(
+            survey=survey, number=survey.published_version
+        )
+        found = _remember(key, version)
+    return found
+
+
+def version_definition(version_id: int) -> dict:
+    """Return the definition of one SurveyVersion (a response's own)."""
+    for version_pk, definition in _DEFINITIONS.values():
+        if version_pk == version_id:
+            return definition
+    version = SurveyVersion.objects.only("id", "survey_id", "number", "definition").get(
+        pk=version_id
+    )
+    return _remember((version.survey_id, version.number), version)[1]
+
+
+def _remember(key, version) -> tuple[int, dict]:
+    if len(_DEFINITIONS) >= _DEFINITIONS_MAX:
+        _DEFINITIONS.clear()
+    _DEFINITIONS[key] = (version.pk, version.definition)
+    return _DEFINITIONS[key]
+
+
+def response_create(*, survey, channel, contact=None, resume_key=None) -> Response:
+    """Create a response on the survey's published version, copying the contact."""
+    version_id, _ = published_definition(survey)
+    contact = contact or {}
+    return Response.objects.create(
+        survey=survey,
+        version_id=version_id,
+        channel=channel,
+        resume_key=resume_key,
+        first_name=contact.get("first_name") or "",
+        last_name=contact.get("last_name") or "",
+        email=contact.get("email") or "",
+        external_reference=contact.get("external_reference") or "",
+        embedded_data=contact.get("embedded_data") or {},
+    )
+
+
+def new_resume_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+# --- the engine -----------------------------------------------------------------
+
+
+def render_page(
+    request,
+    *,
+    definition,
+    page_index,
+    display,
+    errors=None,
+    action_url,
+    preview=False,
+    status=200,
+) -> HttpResponse:
+    """Render one page of a definition as a respondent sees it."""
+    pages = engine.pages_of(definition)
+    page = pages[page_index]
+    errors = errors or {}
+    questions = engine.question_views(page, display, errors)
+    context = {
+        "title": definition.get("title", ""),
+        "introduction": definition.get("introduction", "") if page_index == 0 else "",
+        "questions": questions,
+        "error_list": [q for q in questions if q["error"]],
+        "page_index": page_index,
+        "page_number": page_index + 1,
+        "page_count": len(pages),
+        "percent": round(100 * page_index / len(pages)),
+        "is_last": page_index == len(pages) - 1,
+        "action_url": action_url,
+        "preview": preview,
+    }
+    return _render(request, "surveys/respond/page.html", context, status=status)
+
+
+def message_page(request, *, title, message, preview=False, status=200):
+    return _render(
+        request,
+        "surveys/respond/message.html",
+        {"title": title, "message": message, "preview": preview},
+        status=status,
+    )
+
+
+def _page_param(data, name="page") -> int | None:
+    try:
+        return int(data.get(name, "")) - 1
+    except ValueError:
+        return None
+
+
+def _page_url(action_url: str, page_index: int) -> str:
+    return f"{action_url}?{urlencode({'page': page_index + 1})}"
+
+
+def _answers(response, question_ids=None) -> dict:
+    answers = Answer.objects.filter(response=response)
+    if question_ids is not None:
+        answers = answers.filter(question_id__in=question_ids)
+    return dict(answers.values_list("question_id", "value"))
+
+
+def run_engine(request, *, survey, response, create_response, action_url):
+    """Show, validate and save the respondent's pages for one response.
+
+    GET/HEAD only read: no Response is created and no timestamp moves (mail
+    scanners open links first). Each POST saves its page; the first records
+    started_at, the last records finished_at with the last answers, once.
+    """
+    if request.method in ("GET", "HEAD"):
+        return _engine_show(
+            request, survey=survey, response=response, action_url=action_url
+        )
+    if request.method == "POST":
+        return _engine_submit(
+            request,
+            survey=survey,
+            response=response,
+            create_response=create_response,
+            action_url=action_url,
+        )
+    return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+
+
+def _engine_show(request, *, survey, response, action_url):
+    if response is None:
+        _, definition = published_definition(survey)
+        furthest = 0
+    else:
+        if response.finished_at is not None:
+            return message_page(request, title=survey.title, message=ALREADY_COMPLETED)
+        definition = version_definition(response.version_id)
+        furthest = response.current_page
+    pages = engine.pages_of(definition)
+    requested = _page_param(request.GET)
+    # Back and Forward in the browser may revisit any page up to the furthest
+    # reached; resuming without ?page= opens the furthest one.
+    index = furthest if requested is None else min(max(requested, 0), furthest)
+    index = min(index, len(pages) - 1)
+    display = {}
+    if response is not None:
+        questions = pages[index]["questions"]
+        by_id = {q["id"]: q for q in questions}
+        saved = _answers(response, list(by_id))
+        display = {
+            qid: engine.display_value(by_id[qid], value) for qid, value in saved.items()
+        }
+    return render_page(
+        request,
+        definition=definition,
+        page_index=index,
+        display=display,
+        action_url=action_url,
+    )
+
+
+def _save_answers(response, parsed: engine.ParsedPage) -> None:
+    if parsed.values:
+        Answer.objects.bulk_create(
+            [
+                Answer(response=response, question_id=qid, value=value)
+                for qid, value in parsed.values.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["response", "question_id"],
+            update_fields=["value", "updated_at"],
+        )
+    if parsed.blank:
+        Answer.objects.filter(response=response, question_id__in=parsed.blank).delete()
+
+
+def _engine_submit(request, *, survey, response, create_response, action_url):
+    action = request.POST.get("action", "next")
+    with transaction.atomic():
+        if response is None:
+            response = create_response()
+        # The row lock queues double clicks, refreshes and other tabs of the same
+        # response behind this submit; whoever comes after a finish sees finished_at.
+        response = Response.objects.select_for_update().get(pk=response.pk)
+        if response.finished_at is not None:
+            return message_page(request, title=survey.title, message=ALREADY_COMPLETED)
+        definition = version_definition(response.version_id)
+        pages = engine.pages_of(definition)
+        index = _page_param(request.POST)
+        if index is None:
+            index = response.current_page
+        index = min(max(index, 0), len(pages) - 1)
+        parsed = engine.parse_page(pages[index], request.POST)
+        now = timezone.now()
+        # Every submit keeps what passed validation, so nothing typed is lost even
+        # when the page comes back with errors or the respondent goes Back.
+        parsed.blank = [qid for qid in parsed.blank if qid not in parsed.errors]
+        _save_answers(response, parsed)
+        progress = {
+            "started_at": Coalesce(F("started_at"), now),
+            "last_activity_at": now,
+        }
+        if action == "back":
+            Response.objects.filter(pk=response.pk).update(**progress)
+            return HttpResponseRedirect(_page_url(action_url, max(index - 1, 0)))
+        if parsed.errors:
+            Response.objects.filter(pk=response.pk).update(**progress)
+            return render_page(
+                request,
+                definition=definition,
+                page_index=index,
+                display=parsed.display,
+                errors=parsed.errors,
+                action_url=action_url,
+            )
+        if index < len(pages) - 1:
+            Response.objects.filter(pk=response.pk).update(
+                current_page=max(response.current_page, index + 1), **progress
+            )
+            return HttpResponseRedirect(_page_url(action_url, index + 1))
+        missing = engine.first_missing_page(definition, _answers(response))
+        if missing is not None:
+            Response.objects.filter(pk=response.pk).update(
+                current_page=missing, **progress
+            )
+            return HttpResponseRedirect(_page_url(action_url, missing))
+        finished = Response.objects.filter(
+            pk=response.pk, finished_at__isnull=True
+        ).update(finished_at=now, current_page=index, **progress)
+    if not finished:
+        return message_page(request, title=survey.title, message=ALREADY_COMPLETED)
+    return message_page(
+        request,
+        title=definition.get("title", survey.title),
+        message=definition.get("thank_you_message") or survey.thank_you_message,
+    )

@@ -60,3 +60,71 @@ class DistributionFactory(factory.django.DjangoModelFactory):
         ContactListFactory, owner=factory.SelfAttribute("..owner")
     )
     list_name = factory.SelfAttribute("contact_list.name")
+
+
+# --- surveys ---
+
+
+def build_survey(owner=None, *, title="Campus life", publish=True, access="anyone"):
+    """Return a survey with two pages and every kind of question, published once.
+
+    Page 1: single choice (required), short text, number 1-10.
+    Page 2: multiple choice, rating 0-10, matrix (required), email, dropdown, long text.
+    """
+    from surveys import services
+
+    owner = owner or UserFactory()
+    survey = services.survey_create(owner=owner, title=title)
+    survey.introduction = "Tell us about your term."
+    survey.access = access
+    survey.save()
+    page1 = survey.pages.get()
+    page2 = services.page_add(survey=survey)
+
+    def add(page, kind, text, **changes):
+        question = services.question_add(survey=survey, page=page, kind=kind)
+        return services.question_update(
+            question=question,
+            text=text,
+            help_text=changes.pop("help_text", ""),
+            required=changes.pop("required", False),
+            **changes,
+        )
+
+    add(
+        page1,
+        "single_choice",
+        "Do you live on campus?",
+        required=True,
+        choice_labels=["Yes", "No"],
+    )
+    add(page1, "short_text", "Which college?")
+    add(page1, "number", "How many courses?", min_value=1, max_value=10)
+    add(
+        page2,
+        "multiple_choice",
+        "Which services do you use?",
+        choice_labels=["Library", "Gym", "Canteen"],
+    )
+    add(
+        page2,
+        "rating",
+        "How likely are you to recommend us?",
+        min_value=0,
+        max_value=10,
+    )
+    add(
+        page2,
+        "matrix",
+        "How much do you agree?",
+        required=True,
+        choice_labels=["Disagree", "Neutral", "Agree"],
+        statement_labels=["Rooms are clean", "Staff are kind"],
+    )
+    add(page2, "email", "Your email (optional)", help_text="Only for a follow-up.")
+    add(page2, "dropdown", "Year of study", choice_labels=["First", "Second", "Third"])
+    add(page2, "long_text", "Anything else?")
+    if publish:
+        services.survey_publish(survey=survey)
+    survey.refresh_from_db()
+    return survey

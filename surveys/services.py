@@ -1,0 +1,362 @@
+"""Writes to surveys: the builder, publishing, closing. Responses: surveys.respondent."""
+
+import secrets
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from surveys import engine
+from surveys.models import Answer, Page, Question, Survey, SurveyVersion
+
+DEFAULT_CHOICES = {
+    Question.Kind.SINGLE_CHOICE: ["Yes", "No"],
+    Question.Kind.MULTIPLE_CHOICE: ["Option 1", "Option 2", "Option 3"],
+    Question.Kind.DROPDOWN: ["Option 1", "Option 2", "Option 3"],
+    Question.Kind.MATRIX: [
+        "Strongly disagree",
+        "Disagree",
+        "Neutral",
+        "Agree",
+        "Strongly agree",
+    ],
+}
+DEFAULT_STATEMENTS = ["Statement 1", "Statement 2"]
+KINDS_WITH_CHOICES = {
+    Question.Kind.SINGLE_CHOICE,
+    Question.Kind.MULTIPLE_CHOICE,
+    Question.Kind.DROPDOWN,
+    Question.Kind.MATRIX,
+}
+
+
+def _new_item_id() -> str:
+    # Short random ids: unique within a question, stable across relabel and reorder.
+    return secrets.token_hex(4)
+
+
+def labelled_items(labels: list[str], previous: list[dict] | None = None) -> list[dict]:
+    """Return [{"id", "label"}] for labels, keeping the ids of previous items.
+
+    A label that is still there keeps its id wherever it moved; a changed label at
+    the same position as an unused old one is a rename and keeps that id, so answers
+    already given follow the choice.
+    """
+    previous = previous or []
+    by_label = {}
+    for item in previous:
+        by_label.setdefault(item["label"], item["id"])
+    used = set()
+    items = []
+    for label in labels:
+        item_id = by_label.get(label)
+        if item_id in used:
+            item_id = None
+        items.append({"id": item_id, "label": label})
+        if item_id:
+            used.add(item_id)
+    for position, item in enumerate(items):
+        if item["id"] is None:
+            old = previous[position]["id"] if position < len(previous) else None
+            item["id"] = old if old and old not in used else _new_item_id()
+            used.add(item["id"])
+    return items
+
+
+def _touch(survey: Survey) -> None:
+    Survey.objects.filter(pk=survey.pk).update(
+        has_unpublished_changes=True, updated_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def survey_create(*, owner, title: str) -> Survey:
+    survey = Survey.objects.create(owner=owner, title=title)
+    Page.objects.create(survey=survey, position=0)
+    return survey
+
+
+@transaction.atomic
+def survey_rename(*, survey: Survey, title: str) -> Survey:
+    survey.title = title
+    survey.has_unpublished_changes = True
+    survey.save(update_fields=["title", "has_unpublished_changes", "updated_at"])
+    return survey
+
+
+@transaction.atomic
+def survey_update_header(*, survey: Survey, title: str, introduction: str) -> Survey:
+    survey.title = title
+    survey.introduction = introduction
+    survey.has_unpublished_changes = True
+    survey.save(
+        update_fields=["title", "introduction", "has_unpublished_changes", "updated_at"]
+    )
+    return survey
+
+
+@transaction.atomic
+def survey_set_options(
+    *, survey: Survey, access: str, thank_you_message: str, closed_message: str
+) -> Survey:
+    """Save Options; access takes effect at once, the messages too (not versioned)."""
+    survey.access = access
+    survey.thank_you_message = thank_you_message
+    survey.closed_message = closed_message
+    survey.save(
+        update_fields=["access", "thank_you_message", "closed_message", "updated_at"]
+    )
+    return survey
+
+
+@transaction.atomic
+def survey_duplicate(*, survey: Survey, owner) -> Survey:
+    """Copy the survey's draft (questions and options) as a new unpublished survey."""
+    copy = Survey.objects.create(
+        owner=owner,
+        title=f"{survey.title} (copy)"[:200],
+        introduction=survey.introduction,
+        thank_you_message=survey.thank_you_message,
+        closed_message=survey.closed_message,
+        access=survey.access,
+    )
+    for page in survey.pages.prefetch_related("questions"):
+        new_page = Page.objects.create(survey=copy, position=page.position)
+        Question.objects.bulk_create(
+            [
+                Question(
+                    survey=copy,
+                    page=new_page,
+                    position=q.position,
+                    kind=q.kind,
+                    text=q.text,
+                    help_text=q.help_text,
+                    required=q.required,
+                    choices=q.choices,
+                    statements=q.statements,
+                    min_value=q.min_value,
+                    max_value=q.max_value,
+                )
+                for q in page.questions.all()
+            ]
+        )
+    if not copy.pages.exists():
+        Page.objects.create(survey=copy, position=0)
+    return copy
+
+
+@transaction.atomic
+def survey_delete(*, survey: Survey) -> None:
+    # Responses protect their versions (on_delete=PROTECT); delete them first.
+    survey.responses.all().delete()
+    survey.versions.all().delete()
+    survey.delete()
+
+
+def _ordered_pages(survey: Survey) -> list[Page]:
+    pages = list(survey.pages.order_by("position", "id"))
+    if not pages:
+        pages = [Page.objects.create(survey=survey, position=0)]
+    return pages
+
+
+def _renumber(items) -> None:
+    for position, item in enumerate(items):
+        if item.position != position:
+            item.position = position
+            item.save(update_fields=["position"])
+
+
+@transaction.atomic
+def page_add(*, survey: Survey) -> Page:
+    """Add a page break: a new empty page at the end."""
+    last = survey.pages.aggregate(last=Max("position"))["last"]
+    page = Page.objects.create(survey=survey, position=0 if last is None else last + 1)
+    _touch(survey)
+    return page
+
+
+@transaction.atomic
+def page_delete(*, survey: Survey, page: Page) -> None:
+    """Remove a page break: the page's questions join the page before (or after)."""
+    pages = _ordered_pages(survey)
+    if len(pages) == 1:
+        return
+    index = [p.pk for p in pages].index(page.pk)
+    target = pages[index - 1] if index > 0 else pages[1]
+    start = target.questions.aggregate(last=Max("position"))["last"]
+    start = -1 if start is None else start
+    for offset, question in enumerate(page.questions.order_by("position", "id")):
+        question.page = target
+        question.position = start + 1 + offset
+        question.save(update_fields=["page", "position"])
+    page.delete()
+    _renumber([p for p in pages if p.pk != page.pk])
+    _touch(survey)
+
+
+@transaction.atomic
+def question_add(*, survey: Survey, page: Page, kind: str) -> Question:
+    last = page.questions.aggregate(last=Max("position"))["last"]
+    question = Question(
+        survey=survey,
+        page=page,
+        position=0 if last is None else last + 1,
+        kind=kind,
+        text="New question",
+        choices=labelled_items(DEFAULT_CHOICES.get(kind, [])),
+        statements=labelled_items(DEFAULT_STATEMENTS) if kind == "matrix" else [],
+    )
+    if kind == Question.Kind.RATING:
+        question.min_value, question.max_value = 1, 5
+    question.save()
+    _touch(survey)
+    return question
+
+
+@transaction.atomic
+def question_update(
+    *,
+    question: Question,
+    text: str,
+    help_text: str = "",
+    required: bool = False,
+    choice_labels: list[str] | None = None,
+    statement_labels: list[str] | None = None,
+    min_value: int | None = None,
+    max_value: int | None = None,
+) -> Question:
+    question.text = text
+    question.help_text = help_text
+    question.required = required
+    if question.kind in KINDS_WITH_CHOICES and choice_labels is not None:
+        question.choices = labelled_items(choice_labels, question.choices)
+    if question.kind == Question.Kind.MATRIX and statement_labels is not None:
+        question.statements = labelled_items(statement_labels, question.statements)
+    if question.kind in (Question.Kind.NUMBER, Question.Kind.RATING):
+        question.min_value = min_value
+        question.max_value = max_value
+    question.save()
+    _touch(question.survey)
+    return question
+
+
+@transaction.atomic
+def question_move(*, question: Question, direction: str) -> None:
+    """Move a question up/down within its page, or to the previous/next page."""
+    survey = question.survey
+    pages = _ordered_pages(survey)
+    page_ids = [p.pk for p in pages]
+    siblings = list(question.page.questions.order_by("position", "id"))
+    index = [q.pk for q in siblings].index(question.pk)
+    page_index = page_ids.index(question.page_id)
+    if direction in ("up", "down"):
+        other = index - 1 if direction == "up" else index + 1
+        if 0 <= other < len(siblings):
+            siblings[index], siblings[other] = siblings[other], siblings[index]
+            _renumber(siblings)
+        elif direction == "up" and page_index > 0:
+            direction = "previous_page"
+        elif direction == "down" and page_index < len(pages) - 1:
+            direction = "next_page"
+    if direction in ("previous_page", "next_page"):
+        target_index = page_index + (-1 if direction == "previous_page" else 1)
+        if not 0 <= target_index < len(pages):
+            return
+        target = pages[target_index]
+        others = list(target.questions.order_by("position", "id"))
+        # Into the previous page: last; into the next page: first.
+        ordered = (
+            others + [question] if direction == "previous_page" else [question] + others
+        )
+        question.page = target
+        question.save(update_fields=["page"])
+        _renumber(ordered)
+        _renumber([q for q in siblings if q.pk != question.pk])
+    _touch(survey)
+
+
+def question_has_answers(*, question: Question) -> bool:
+    return Answer.objects.filter(
+        response__survey_id=question.survey_id, question_id=question.pk
+    ).exists()
+
+
+@transaction.atomic
+def question_delete(*, question: Question) -> None:
+    """Delete a draft question. Its answers stay: exports read them by version."""
+    survey = question.survey
+    question.delete()
+    _touch(survey)
+
+
+def survey_definition(survey: Survey) -> dict:
+    """Return the survey's current draft as a definition (what Publish freezes)."""
+    questions = list(survey.questions.all())
+    by_page: dict[int, list[Question]] = {}
+    for question in questions:
+        by_page.setdefault(question.page_id, []).append(question)
+    pages = []
+    for page in survey.pages.order_by("position", "id"):
+        items = sorted(by_page.get(page.pk, []), key=lambda q: (q.position, q.pk))
+        if items:
+            pages.append({"questions": [_question_definition(q) for q in items]})
+    return {
+        "title": survey.title,
+        "introduction": survey.introduction,
+        "thank_you_message": survey.thank_you_message,
+        "pages": pages,
+    }
+
+
+def _question_definition(question: Question) -> dict:
+    return {
+        "id": question.pk,
+        "kind": question.kind,
+        "text": question.text,
+        "help_text": question.help_text,
+        "required": question.required,
+        "choices": question.choices,
+        "statements": question.statements,
+        "min_value": question.min_value,
+        "max_value": question.max_value,
+    }
+
+
+@transaction.atomic
+def survey_publish(*, survey: Survey) -> SurveyVersion:
+    """Freeze the draft as the next version; respondents see it from now on."""
+    # Lock the survey so two Publish clicks cannot both take the same number.
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    number = survey.published_version + 1
+    version = SurveyVersion.objects.create(
+        survey=survey, number=number, definition=survey_definition(survey)
+    )
+    Survey.objects.filter(pk=survey.pk).update(
+        published_version=number,
+        has_unpublished_changes=False,
+        state=Survey.State.PUBLISHED,
+        updated_at=timezone.now(),
+    )
+    return version
+
+
+@transaction.atomic
+def survey_close(*, survey: Survey) -> None:
+    Survey.objects.filter(pk=survey.pk, state=Survey.State.PUBLISHED).update(
+        state=Survey.State.CLOSED, updated_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def survey_reopen(*, survey: Survey) -> None:
+    Survey.objects.filter(pk=survey.pk, state=Survey.State.CLOSED).update(
+        state=Survey.State.PUBLISHED, updated_at=timezone.now()
+    )
+
+
+def version_question_ids(survey: Survey) -> set[int]:
+    ids = set()
+    for definition in survey.versions.values_list("definition", flat=True):
+        ids.update(q["id"] for q in engine.questions_of(definition))
+    return ids

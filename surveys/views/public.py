@@ -1,0 +1,83 @@
+"""The anonymous link /r/<public_key>/: one browser, one response, resumed by cookie."""
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from surveys.models import Response, Survey
+from surveys.respondent import (
+    invalid_link,
+    invalid_link_throttled,
+    new_resume_key,
+    record_invalid_link,
+    respondent_page,
+    response_create,
+    run_engine,
+    survey_unavailable,
+    throttled_page,
+)
+
+RESUME_COOKIE = "canvass_resume"
+
+
+# CSRF: exempt on purpose. The respondent has no login and the form carries no
+# ambient authority: the response is named by the survey key in the URL and the
+# resume cookie, which is SameSite=Lax (so another site cannot post with it). A CSRF
+# token tied to a session or cookie would turn an expired cookie, a server restart or
+# a phone that dropped its cookies into a 403 that throws away the typed answers.
+@csrf_exempt
+@respondent_page
+def public_respond(request, public_key):
+    if invalid_link_throttled(request):
+        return throttled_page(request)
+    survey = Survey.objects.filter(public_key=public_key).first()
+    if survey is None:
+        record_invalid_link(request)
+        return invalid_link(request)
+    unavailable = survey_unavailable(
+        request, survey=survey, channel=Response.Channel.ANONYMOUS
+    )
+    if unavailable is not None:
+        return unavailable
+    resume_key = request.COOKIES.get(RESUME_COOKIE, "")
+    response = None
+    if resume_key:
+        response = Response.objects.filter(
+            survey=survey, channel=Response.Channel.ANONYMOUS, resume_key=resume_key
+        ).first()
+    created = []
+
+    def create_response():
+        created.append(
+            response_create(
+                survey=survey,
+                channel=Response.Channel.ANONYMOUS,
+                resume_key=new_resume_key(),
+            )
+        )
+        return created[0]
+
+    action_url = request.path
+    http = run_engine(
+        request,
+        survey=survey,
+        response=response,
+        create_response=create_response,
+        action_url=action_url,
+    )
+    if created:
+        http.set_cookie(
+            RESUME_COOKIE,
+            created[0].resume_key,
+            max_age=getattr(settings, "RESPONDENT_RESUME_COOKIE_AGE", 90 * 24 * 3600),
+            path=action_url,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+    return http
+
+
+def bench_bare(request):
+    """A bare view for bench/bench_respondent.py: the floor a page cannot go under."""
+    return HttpResponse("ok", content_type="text/plain")

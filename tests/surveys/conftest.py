@@ -1,0 +1,65 @@
+import pytest
+from django.core.cache import cache
+
+from surveys import respondent
+from tests.factories import build_survey
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # The invalid-link counter lives in the cache; each test starts with none.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def survey(owner):
+    return build_survey(owner)
+
+
+@pytest.fixture
+def link(survey):
+    return f"/r/{survey.public_key}/"
+
+
+def question(survey, text):
+    """Return a published question (definition dict) by its text."""
+    _, definition = respondent.published_definition(survey)
+    for page in definition["pages"]:
+        for item in page["questions"]:
+            if item["text"] == text:
+                return item
+    raise LookupError(text)
+
+
+def choice(item, label):
+    return next(c["id"] for c in item["choices"] if c["label"] == label)
+
+
+def page1_answers(survey):
+    q = question(survey, "Do you live on campus?")
+    return {
+        "page": "1",
+        f"q{q['id']}": choice(q, "Yes"),
+        f"q{question(survey, 'Which college?')['id']}": "Trinity",
+        f"q{question(survey, 'How many courses?')['id']}": "4",
+    }
+
+
+def page2_answers(survey):
+    services_q = question(survey, "Which services do you use?")
+    matrix = question(survey, "How much do you agree?")
+    data = {
+        "page": "2",
+        f"q{services_q['id']}": [
+            choice(services_q, "Library"),
+            choice(services_q, "Gym"),
+        ],
+        f"q{question(survey, 'How likely are you to recommend us?')['id']}": "9",
+        f"q{question(survey, 'Your email (optional)')['id']}": "ana@example.edu",
+        f"q{question(survey, 'Anything else?')['id']}": '=HYPERLINK("x")',
+    }
+    for statement in matrix["statements"]:
+        data[f"q{matrix['id']}_{statement['id']}"] = choice(matrix, "Agree")
+    return data
