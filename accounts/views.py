@@ -1,0 +1,126 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from accounts import services
+from accounts.forms import LoginForm, ProfileForm, SignUpForm
+from accounts.selectors import owner_time_zone
+
+
+def client_ip(request) -> str:
+    # REMOTE_ADDR only: a client can forge X-Forwarded-For to dodge the throttle.
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    if request.user.is_authenticated:
+        return redirect(_next_url(request))
+    form = LoginForm(request, data=request.POST or None)
+    throttled = False
+    if request.method == "POST":
+        ip, username = client_ip(request), request.POST.get("username", "")
+        if services.login_is_throttled(ip=ip, username=username):
+            # Refused before checking the password, so guessing gains nothing.
+            throttled = True
+            form = LoginForm(request, initial={"username": username})
+        elif form.is_valid():
+            services.login_failures_clear(ip=ip, username=username)
+            auth_login(request, form.get_user())
+            return redirect(_next_url(request))
+        else:
+            services.login_failure_record(ip=ip, username=username)
+    context = {
+        "form": form,
+        "throttled": throttled,
+        "throttle_minutes": settings.LOGIN_FAILURE_WINDOW_MINUTES,
+        "next": request.POST.get("next") or request.GET.get("next") or "",
+    }
+    return render(
+        request, "registration/login.html", context, status=429 if throttled else 200
+    )
+
+
+@sensitive_post_parameters("password1", "password2")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if not settings.REGISTRATION_OPEN:
+        return render(request, "accounts/signup_closed.html", status=403)
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.owner_sign_up(
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            time_zone=form.cleaned_data["time_zone"],
+        )
+        auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome to Canvass: your account is ready.")
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    current = owner_time_zone(request.user).key
+    form = ProfileForm(request.POST or None, initial={"time_zone": current})
+    if request.method == "POST" and form.is_valid():
+        services.profile_update(
+            user=request.user, time_zone=form.cleaned_data["time_zone"]
+        )
+        messages.success(request, "Your profile is saved.")
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+logout_view = auth_views.LogoutView.as_view()
+
+password_change = auth_views.PasswordChangeView.as_view(
+    success_url=reverse_lazy("accounts:password_change_done")
+)
+password_change_done = auth_views.PasswordChangeDoneView.as_view()
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    success_url = reverse_lazy("accounts:password_reset_done")
+    email_template_name = "registration/password_reset_email.txt"
+    html_email_template_name = "registration/password_reset_email.html"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        # The link is built from SITE_URL, never from the request's Host header.
+        self.extra_email_context = {"site_url": settings.SITE_URL}
+        return super().form_valid(form)
+
+
+password_reset = PasswordResetView.as_view()
+password_reset_done = auth_views.PasswordResetDoneView.as_view()
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    success_url=reverse_lazy("accounts:password_reset_complete")
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view()

@@ -1,0 +1,74 @@
+"""Every owner page needs a login: walk the whole URLconf, so new URLs are covered."""
+
+import pytest
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+# Pages anyone may open: respondent/public pages are named "public_*".
+ANONYMOUS_ACCOUNT_PAGES = {
+    "accounts:login",
+    "accounts:logout",
+    "accounts:signup",
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
+}
+DUMMY = {
+    "int": 999999,
+    "str": "dummy",
+    "slug": "dummy",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+    "path": "dummy",
+}
+
+
+def _owner_urls():
+    found = []
+
+    def walk(resolver: URLResolver, namespaces: list[str]):
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                space = (
+                    namespaces + [entry.namespace] if entry.namespace else namespaces
+                )
+                walk(entry, space)
+            elif isinstance(entry, URLPattern) and entry.name:
+                found.append((":".join([*namespaces, entry.name]), entry))
+
+    walk(get_resolver(), [])
+    urls = []
+    for full_name, entry in found:
+        short_name = full_name.rsplit(":", 1)[-1]
+        if (
+            short_name.startswith("public_")
+            or full_name in ANONYMOUS_ACCOUNT_PAGES
+            or full_name.startswith("admin:")
+            or full_name == "home"
+        ):
+            continue
+        kwargs = {}
+        converters = getattr(entry.pattern, "converters", {})
+        for key, converter in converters.items():
+            kind = type(converter).__name__.replace("Converter", "").lower()
+            kwargs[key] = DUMMY.get(kind, "dummy")
+        urls.append((full_name, reverse(full_name, kwargs=kwargs)))
+    return urls
+
+
+OWNER_URLS = _owner_urls()
+
+
+def test_the_walk_finds_owner_pages():
+    names = {name for name, _ in OWNER_URLS}
+    assert {"accounts:profile", "accounts:password_change", "surveys:list"} <= names
+
+
+@pytest.mark.parametrize(("name", "url"), OWNER_URLS, ids=[n for n, _ in OWNER_URLS])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_anonymous_request_redirects_to_login(client, name, url, method):
+    response = getattr(client, method)(url)
+
+    login = reverse(settings.LOGIN_URL)
+    assert response.status_code == 302, f"{name} answered {response.status_code}"
+    assert response["Location"].startswith(login + "?next="), response["Location"]
