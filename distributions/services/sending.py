@@ -1,0 +1,533 @@
+"""The sending pipeline: dispatch due distributions, send batches, sweep what is stuck.
+
+DESIGN.md "Sending pipeline". PostgreSQL holds every fact; Celery/Redis only carry
+"look at these ids now". So a lost, duplicated or redelivered task costs at most a
+delay, never a second email:
+
+- dispatch claims a due distribution under a row lock and, in the same transaction,
+  snapshots invitations and deliveries and moves it to "sending". A worker killed
+  mid-dispatch rolls everything back; the next dispatch_due starts over.
+- send_batch claims each delivery (queued → sending, a conditional UPDATE) right
+  before its SMTP transaction and records the outcome right after the reply. A
+  delivery claimed by another process is skipped.
+- the sweeper resolves deliveries left in "sending" by a dead worker (see
+  deliveries_sweep for the policy) and re-enqueues queued deliveries whose task is
+  overdue (worker killed with the task reserved, Redis flushed, retry lost).
+
+Delivery outcomes. Permanent SMTP errors (5xx) → failed with the server's reply;
+a recipient refused with 550/551/553 is also added to the owner's suppressions
+(reason "bounced"), so later reminders skip it. Transient ones (4xx, connection
+errors, timeouts) → queued again with exponential backoff
+(DISTRIBUTIONS_RETRY_BASE_SECONDS × 2^(attempt-1), at most
+DISTRIBUTIONS_RETRY_MAX_SECONDS), failed after DISTRIBUTIONS_MAX_ATTEMPTS attempts.
+"""
+
+import contextlib
+import logging
+import smtplib
+from collections import defaultdict
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import connection as db
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from directories.models import Suppression
+from distributions.models import Delivery, Distribution, Invitation
+from distributions.services.email_message import delivery_email
+from distributions.services.invitations import invitations_create_from_list
+from surveys.models import Response, Survey
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LINK_DAYS = 60
+# A recipient refused with one of these is a hard bounce: the mailbox does not
+# exist or the address is malformed, so the owner should not mail it again.
+HARD_BOUNCE_CODES = {550, 551, 553}
+INTERRUPTED = (
+    "Interrupted while sending (the worker stopped between claiming this email and "
+    "recording the mail server's reply). Not retried, so it cannot arrive twice; "
+    "it may or may not have been delivered."
+)
+_OPEN = (Delivery.Status.QUEUED, Delivery.Status.SENDING)
+
+
+# --- Web-facing services -------------------------------------------------------
+
+
+def distribution_dispatch_soon() -> None:
+    """Ask a worker to dispatch due distributions once this transaction commits.
+
+    Beat would find them within CELERY_DISPATCH_INTERVAL anyway; the kick makes
+    "When: Now" immediate. on_commit: before the commit the worker could not see
+    the new row.
+    """
+    from distributions.tasks import dispatch_due
+
+    transaction.on_commit(dispatch_due.delay)
+
+
+def distribution_cancel(*, user, distribution: Distribution) -> bool:
+    """Cancel a scheduled distribution; return False if it already started sending.
+
+    A conditional UPDATE: if dispatch holds the row it waits for dispatch to
+    commit, then finds the status no longer "scheduled" and changes nothing.
+    Reminders and thank-yous scheduled after it are cancelled with it.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        cancelled = Distribution.objects.filter(
+            pk=distribution.pk, owner=user, status=Distribution.Status.SCHEDULED
+        ).update(status=Distribution.Status.CANCELLED, cancelled_at=now)
+        if cancelled:
+            Distribution.objects.filter(
+                parent_id=distribution.pk, status=Distribution.Status.SCHEDULED
+            ).update(status=Distribution.Status.CANCELLED, cancelled_at=now)
+    if cancelled:
+        logger.info("distribution %s cancelled", distribution.pk)
+    return bool(cancelled)
+
+
+# --- Dispatch -------------------------------------------------------------------
+
+
+def distributions_dispatch_due() -> list[int]:
+    """Dispatch every due distribution, one transaction each; return their ids."""
+    dispatched = []
+    while True:
+        distribution_id = _dispatch_one()
+        if distribution_id is None:
+            return dispatched
+        dispatched.append(distribution_id)
+        deliveries_enqueue(distribution_id=distribution_id)
+        distributions_finish(distribution_ids=[distribution_id])
+
+
+@transaction.atomic
+def _dispatch_one() -> int | None:
+    now = timezone.now()
+    # The row lock lasts until commit: another dispatcher skips this row, and a
+    # concurrent cancel waits and then finds it no longer scheduled. Children wait
+    # until their parent has its links (not scheduled, not generating).
+    distribution = (
+        Distribution.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(
+            kind=Distribution.Kind.EMAIL,
+            status=Distribution.Status.SCHEDULED,
+            send_at__lte=now,
+        )
+        .exclude(
+            parent__status__in=[
+                Distribution.Status.SCHEDULED,
+                Distribution.Status.GENERATING,
+            ]
+        )
+        .select_related("survey", "parent")
+        .order_by("send_at", "pk")
+        .first()
+    )
+    if distribution is None:
+        return None
+    parent = distribution.parent
+    if parent is not None and parent.status in (
+        Distribution.Status.CANCELLED,
+        Distribution.Status.FAILED,
+    ):
+        distribution.status = Distribution.Status.CANCELLED
+        distribution.cancelled_at = now
+        distribution.error = "Its first distribution was cancelled or failed."
+        distribution.save(update_fields=["status", "cancelled_at", "error"])
+        return distribution.pk
+    if distribution.survey.state != Survey.State.PUBLISHED:
+        distribution.status = Distribution.Status.FAILED
+        distribution.finished_at = now
+        distribution.error = (
+            f"Not sent: the survey is {distribution.survey.get_state_display().lower()}"
+            " at the scheduled time."
+        )
+        distribution.save(update_fields=["status", "finished_at", "error"])
+        logger.info("distribution %s not sent: survey not published", distribution.pk)
+        return distribution.pk
+
+    if (
+        parent is None
+        and distribution.contact_list_id is not None
+        and not Invitation.objects.filter(distribution=distribution).exists()
+    ):
+        invitations_create_from_list(
+            distribution=distribution,
+            contact_list=distribution.contact_list,
+            expires_at=distribution.link_expires_at
+            or now + timedelta(days=DEFAULT_LINK_DAYS),
+        )
+    _create_deliveries(distribution, now)
+    distribution.status = Distribution.Status.SENDING
+    distribution.dispatched_at = now
+    distribution.recipients_total = Delivery.objects.filter(
+        distribution=distribution
+    ).count()
+    distribution.save(update_fields=["status", "dispatched_at", "recipients_total"])
+    logger.info(
+        "distribution %s dispatched to %s recipients",
+        distribution.pk,
+        distribution.recipients_total,
+    )
+    return distribution.pk
+
+
+_AUDIENCE_SQL = {
+    Distribution.Audience.ALL: "",
+    Distribution.Audience.NOT_FINISHED: "AND r.finished_at IS NULL",
+    Distribution.Audience.NOT_STARTED: "AND r.started_at IS NULL",
+    Distribution.Audience.STARTED_NOT_FINISHED: (
+        "AND r.started_at IS NOT NULL AND r.finished_at IS NULL"
+    ),
+    Distribution.Audience.FINISHED: "AND r.finished_at IS NOT NULL",
+}
+
+
+def _create_deliveries(distribution: Distribution, now) -> int:
+    """Insert one delivery per recipient in one statement; return how many.
+
+    The recipients are the root's invitations; for a reminder or thank-you,
+    filtered by its audience as of now, without revoked or expired links. An
+    address in the owner's suppressions gets an opted_out delivery (no email).
+    ON CONFLICT: re-running finds the rows already there.
+    """
+    root_id = distribution.parent_id or distribution.pk
+    audience = ""
+    if distribution.parent_id:
+        audience = _AUDIENCE_SQL[distribution.audience] + (
+            " AND i.revoked_at IS NULL AND i.expires_at > %(now)s"
+        )
+    reasons = dict(Suppression.Reason.choices)
+    sql = f"""
+        INSERT INTO {Delivery._meta.db_table}
+            (distribution_id, invitation_id, status, attempts, message_id, error,
+             created_at, enqueued_at)
+        SELECT %(distribution)s, i.id,
+               CASE WHEN s.id IS NULL THEN 'queued' ELSE 'opted_out' END,
+               0, '',
+               CASE WHEN s.id IS NULL THEN ''
+                    WHEN s.reason = 'bounced' THEN %(bounced)s
+                    WHEN s.reason = 'opted_out' THEN %(opted_out)s
+                    ELSE %(manual)s END,
+               %(now)s, %(now)s
+        FROM {Invitation._meta.db_table} i
+        LEFT JOIN {Suppression._meta.db_table} s
+               ON s.owner_id = %(owner)s AND lower(s.email) = lower(i.email)
+        LEFT JOIN {Response._meta.db_table} r ON r.id = i.response_id
+        WHERE i.distribution_id = %(root)s {audience}
+        ORDER BY i.id
+        ON CONFLICT (distribution_id, invitation_id) DO NOTHING
+    """
+    with db.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "distribution": distribution.pk,
+                "root": root_id,
+                "owner": distribution.owner_id,
+                "now": now,
+                "bounced": f"Not sent: suppressed ({reasons['bounced']}).",
+                "opted_out": f"Not sent: suppressed ({reasons['opted_out']}).",
+                "manual": f"Not sent: suppressed ({reasons['manual']}).",
+            },
+        )
+        return cursor.rowcount
+
+
+def deliveries_enqueue(*, distribution_id: int) -> int:
+    """Fan out the distribution's queued deliveries to send_batch tasks."""
+    ids = list(
+        Delivery.objects.filter(
+            distribution_id=distribution_id, status=Delivery.Status.QUEUED
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    _enqueue_batches(ids)
+    return len(ids)
+
+
+def _enqueue_batches(ids: list[int], *, countdown: float = 0) -> None:
+    from distributions.tasks import send_batch
+
+    size = settings.DISTRIBUTIONS_BATCH_SIZE
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        if countdown:
+            send_batch.apply_async((chunk,), countdown=countdown)
+        else:
+            send_batch.delay(chunk)
+
+
+def distributions_finish(*, distribution_ids) -> int:
+    """Mark sent each sending distribution with no delivery queued or sending."""
+    open_deliveries = Delivery.objects.filter(
+        distribution=OuterRef("pk"), status__in=_OPEN
+    )
+    return (
+        Distribution.objects.filter(
+            pk__in=list(distribution_ids), status=Distribution.Status.SENDING
+        )
+        .exclude(Exists(open_deliveries))
+        .update(status=Distribution.Status.SENT, finished_at=timezone.now())
+    )
+
+
+# --- Sending --------------------------------------------------------------------
+
+
+class _Connection:
+    """One SMTP connection for a batch, opened on first use, reopened after errors."""
+
+    def __init__(self):
+        self.backend = None
+
+    def get(self):
+        if self.backend is None:
+            self.backend = get_connection(fail_silently=False)
+            self.backend.open()
+        return self.backend
+
+    def reset(self):
+        if self.backend is not None:
+            # A dead connection may fail to QUIT; it is dropped either way.
+            with contextlib.suppress(Exception):
+                self.backend.close()
+            self.backend = None
+
+
+class _Transient(Exception):
+    pass
+
+
+class _Permanent(Exception):
+    def __init__(self, reason: str, *, bounced: bool = False):
+        super().__init__(reason)
+        self.bounced = bounced
+
+
+def _reply(code: int, message) -> str:
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", "replace")
+    return f"{code} {message}".strip()
+
+
+def _send(backend, message) -> None:
+    """Send one message on the open connection; raise _Transient or _Permanent."""
+    try:
+        backend.send_messages([message])
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, reply = next(iter(exc.recipients.values()))
+        if 400 <= code < 500:
+            raise _Transient(_reply(code, reply)) from exc
+        raise _Permanent(
+            _reply(code, reply), bounced=code in HARD_BOUNCE_CODES
+        ) from exc
+    except smtplib.SMTPResponseException as exc:
+        # Sender refused, data refused, 421 closing: the session is in doubt.
+        if 400 <= exc.smtp_code < 500:
+            raise _Transient(_reply(exc.smtp_code, exc.smtp_error)) from exc
+        raise _Permanent(_reply(exc.smtp_code, exc.smtp_error)) from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise _Transient(f"Connection to the mail server failed: {exc}") from exc
+    except ValueError as exc:
+        # Django's address sanitizing: an address that cannot be encoded.
+        raise _Permanent(f"Invalid address: {exc}") from exc
+
+
+def _backoff(attempts: int) -> int:
+    return min(
+        settings.DISTRIBUTIONS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0),
+        settings.DISTRIBUTIONS_RETRY_MAX_SECONDS,
+    )
+
+
+def _claim(delivery_id: int) -> tuple[int, object] | None:
+    """Move a queued delivery to sending; return (attempts, claimed_at) or None."""
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Delivery._meta.db_table} "
+            "SET status = 'sending', claimed_at = now(), attempts = attempts + 1 "
+            "WHERE id = %s AND status = 'queued' RETURNING attempts, claimed_at",
+            [delivery_id],
+        )
+        return cursor.fetchone()
+
+
+def deliveries_send(*, delivery_ids: list[int]) -> dict[str, int]:
+    """Send the queued deliveries among delivery_ids over one SMTP connection.
+
+    Each delivery is claimed right before its SMTP transaction and its outcome
+    recorded right after the reply, so at most one delivery per process is ever
+    in doubt. Return counts by outcome.
+    """
+    deliveries = list(
+        Delivery.objects.filter(
+            pk__in=delivery_ids,
+            status=Delivery.Status.QUEUED,
+            distribution__status=Distribution.Status.SENDING,
+        )
+        .select_related("invitation", "distribution")
+        .order_by("pk")
+    )
+    outcome = defaultdict(int)
+    retry: dict[int, list[int]] = defaultdict(list)
+    connection = _Connection()
+    try:
+        for delivery in deliveries:
+            result = _deliver(delivery, connection, retry)
+            outcome[result] += 1
+    finally:
+        connection.reset()
+    for delay, ids in retry.items():
+        _enqueue_batches(ids, countdown=delay)
+    distributions_finish(distribution_ids={d.distribution_id for d in deliveries})
+    if deliveries:
+        logger.info("send_batch of %s deliveries: %s", len(delivery_ids), dict(outcome))
+    return dict(outcome)
+
+
+def _deliver(delivery: Delivery, connection: _Connection, retry) -> str:
+    claim = _claim(delivery.pk)
+    if claim is None:
+        # Nothing got updated: another process got there first.
+        return "skipped"
+    attempts, claimed_at = claim
+    mine = Delivery.objects.filter(pk=delivery.pk, claimed_at=claimed_at)
+    try:
+        message = delivery_email(
+            distribution=delivery.distribution, invitation=delivery.invitation
+        )
+        _send(connection.get(), message)
+    except _Permanent as exc:
+        mine.filter(status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.FAILED, error=str(exc)
+        )
+        if exc.bounced:
+            Suppression.objects.bulk_create(
+                [
+                    Suppression(
+                        owner_id=delivery.distribution.owner_id,
+                        email=delivery.invitation.email,
+                        reason=Suppression.Reason.BOUNCED,
+                    )
+                ],
+                ignore_conflicts=True,
+            )
+        return "failed"
+    except _Transient as exc:
+        connection.reset()
+        if attempts >= settings.DISTRIBUTIONS_MAX_ATTEMPTS:
+            mine.filter(status=Delivery.Status.SENDING).update(
+                status=Delivery.Status.FAILED,
+                error=f"Gave up after {attempts} attempts; last reply: {exc}",
+            )
+            return "failed"
+        delay = _backoff(attempts)
+        mine.filter(status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.QUEUED,
+            error=f"Attempt {attempts} failed, will retry: {exc}",
+            enqueued_at=timezone.now() + timedelta(seconds=delay),
+        )
+        retry[delay].append(delivery.pk)
+        return "retried"
+    except Exception as exc:
+        # A fault of ours (rendering, a bad header): record it rather than loop.
+        logger.exception("delivery %s could not be sent", delivery.pk)
+        connection.reset()
+        mine.filter(status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.FAILED,
+            error=f"Could not build or send the email: {exc.__class__.__name__}",
+        )
+        return "failed"
+    # The window: the server has accepted the message and this UPDATE is not yet
+    # committed. A crash here leaves the delivery "sending"; the sweeper marks it
+    # failed (INTERRUPTED) rather than send it twice. "failed" is accepted too:
+    # the sweeper guessed, and this is the truth.
+    mine.filter(status__in=[Delivery.Status.SENDING, Delivery.Status.FAILED]).update(
+        status=Delivery.Status.SENT,
+        sent_at=timezone.now(),
+        message_id=message.extra_headers["Message-ID"],
+        error="",
+    )
+    return "sent"
+
+
+# --- Sweeper --------------------------------------------------------------------
+
+
+def deliveries_sweep(
+    *, stuck_after: timedelta | None = None, requeue_after: timedelta | None = None
+) -> dict[str, int]:
+    """Resolve deliveries a dead worker left behind; re-enqueue lost work.
+
+    Policy for a delivery in "sending" for longer than stuck_after
+    (DISTRIBUTIONS_STUCK_AFTER, default 10 minutes; a live send takes at most
+    EMAIL_TIMEOUT per SMTP command): it was claimed and its outcome never
+    recorded, so the mail server may or may not have accepted it. It is marked
+    failed with INTERRUPTED, never re-sent: at most once, not at least once.
+
+    Queued deliveries of sending distributions whose task was due more than
+    requeue_after ago (DISTRIBUTIONS_REQUEUE_AFTER) are enqueued again; a
+    duplicate task is harmless, since each delivery is claimed before it is sent.
+    Then finish what is done, and kick dispatch if something is due.
+    """
+    now = timezone.now()
+    stuck_after = stuck_after or timedelta(seconds=settings.DISTRIBUTIONS_STUCK_AFTER)
+    requeue_after = requeue_after or timedelta(
+        seconds=settings.DISTRIBUTIONS_REQUEUE_AFTER
+    )
+    table = Delivery._meta.db_table
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = 'failed', error = %s "
+            "WHERE status = 'sending' AND claimed_at < %s "
+            "RETURNING distribution_id",
+            [INTERRUPTED, now - stuck_after],
+        )
+        interrupted = [row[0] for row in cursor.fetchall()]
+        # Row locks serialize two sweepers: the second re-reads enqueued_at after
+        # the first commits and finds these rows no longer overdue.
+        cursor.execute(
+            f"UPDATE {table} d SET enqueued_at = %s "
+            f"FROM {Distribution._meta.db_table} dist "
+            "WHERE d.distribution_id = dist.id AND dist.status = 'sending' "
+            "AND d.status = 'queued' "
+            "AND (d.enqueued_at IS NULL OR d.enqueued_at < %s) "
+            "RETURNING d.id",
+            [now, now - requeue_after],
+        )
+        requeued = sorted(row[0] for row in cursor.fetchall())
+    _enqueue_batches(requeued)
+    sending = Distribution.objects.filter(
+        status=Distribution.Status.SENDING
+    ).values_list("pk", flat=True)
+    finished = distributions_finish(distribution_ids=list(sending))
+    due = Distribution.objects.filter(
+        kind=Distribution.Kind.EMAIL,
+        status=Distribution.Status.SCHEDULED,
+        send_at__lte=now,
+    ).exists()
+    if due:
+        from distributions.tasks import dispatch_due
+
+        dispatch_due.delay()
+    if interrupted or requeued or finished:
+        logger.warning(
+            "sweeper: %s interrupted deliveries failed, %s requeued, "
+            "%s distributions finished",
+            len(interrupted),
+            len(requeued),
+            finished,
+        )
+    return {
+        "interrupted": len(interrupted),
+        "requeued": len(requeued),
+        "finished": finished,
+    }

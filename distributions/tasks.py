@@ -1,0 +1,26 @@
+"""Celery tasks of the sending pipeline: short bodies that call services.
+
+Arguments are ids only (never tokens). acks_late is safe on every task here: each
+is idempotent (dispatch runs in one transaction under a row lock; send_batch claims
+each delivery before sending it), so a redelivered message costs a query, not an
+email.
+"""
+
+from celery import shared_task
+
+from distributions.services import sending
+
+
+@shared_task(name="distributions.dispatch_due", acks_late=True, ignore_result=True)
+def dispatch_due() -> list[int]:
+    return sending.distributions_dispatch_due()
+
+
+@shared_task(name="distributions.send_batch", acks_late=True, ignore_result=True)
+def send_batch(delivery_ids: list[int]) -> dict[str, int]:
+    return sending.deliveries_send(delivery_ids=[int(i) for i in delivery_ids])
+
+
+@shared_task(name="distributions.sweep_stuck", acks_late=True, ignore_result=True)
+def sweep_stuck() -> dict[str, int]:
+    return sending.deliveries_sweep()

@@ -1,0 +1,90 @@
+"""Data helpers for the sending-pipeline tests (test_pipeline*, test_sending*)."""
+
+import time
+from datetime import timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from directories.models import Contact
+from distributions.models import Delivery, Distribution
+from tests.factories import ContactListFactory, SurveyFactory, UserFactory
+
+BODY = (
+    "Dear ${m://FirstName},\n\n${l://SurveyLink?d=Take the survey}\n\n"
+    "${l://OptOutLink?d=Unsubscribe}"
+)
+
+
+def published_survey(owner=None):
+    owner = owner or UserFactory()
+    return SurveyFactory(owner=owner, state="published", published_version=1)
+
+
+def contact_list_with(owner, count: int, *, prefix="person"):
+    """Return a list of `count` contacts person0@example.edu... made in one INSERT."""
+    contact_list = ContactListFactory(owner=owner)
+    now = timezone.now()
+    Contact.objects.bulk_create(
+        [
+            Contact(
+                contact_list=contact_list,
+                first_name=f"First{n}",
+                last_name=f"Last{n}",
+                email=f"{prefix}{n}@example.edu",
+                created_at=now,
+                updated_at=now,
+            )
+            for n in range(count)
+        ]
+    )
+    return contact_list
+
+
+def email_distribution(survey, contact_list, *, send_at=None, **fields):
+    return Distribution.objects.create(
+        survey=survey,
+        owner=survey.owner,
+        kind=Distribution.Kind.EMAIL,
+        contact_list=contact_list,
+        list_name=contact_list.name if contact_list else "",
+        from_name=fields.pop("from_name", "Study Team"),
+        from_email=fields.pop("from_email", "study@uni.example"),
+        reply_to=fields.pop("reply_to", "pi@uni.example"),
+        subject=fields.pop("subject", "Survey for ${m://FirstName}"),
+        body=fields.pop("body", BODY),
+        send_at=send_at or timezone.now(),
+        link_expires_at=timezone.now() + timedelta(days=60),
+        status=Distribution.Status.SCHEDULED,
+        **fields,
+    )
+
+
+def wait_until(predicate, *, timeout=60, interval=0.1, message="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"{message} not reached in {timeout}s")
+
+
+def open_deliveries(distribution) -> int:
+    return Delivery.objects.filter(
+        distribution=distribution, status__in=["queued", "sending"]
+    ).count()
+
+
+def delivery_statuses(distribution) -> dict[str, int]:
+    counts = {}
+    for status in Delivery.objects.filter(distribution=distribution).values_list(
+        "status", flat=True
+    ):
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def close_db():
+    """Drop this thread's connection so a later query opens a fresh one."""
+    connection.close()
