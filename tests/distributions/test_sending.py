@@ -1,0 +1,354 @@
+"""The sending pipeline run in-process (tasks eager) against a real SMTP server.
+
+The same services run in real worker processes in test_pipeline_reliability.py.
+"""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from config.celery import app as celery_app
+from directories.models import Suppression
+from distributions.models import Delivery, Distribution, Invitation
+from distributions.services.sending import (
+    INTERRUPTED,
+    deliveries_send,
+    deliveries_sweep,
+    distribution_cancel,
+    distributions_dispatch_due,
+)
+from surveys.models import Response, SurveyVersion
+from tests.distributions.pipeline_support import (
+    contact_list_with,
+    delivery_statuses,
+    email_distribution,
+    published_survey,
+)
+
+
+@pytest.fixture
+def eager(settings):
+    """Run tasks inline: enqueued batches are sent before .delay() returns."""
+    celery_app.conf.task_always_eager = True
+    settings.DISTRIBUTIONS_RETRY_BASE_SECONDS = 1
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+def finish_response(invitation, *, finished=True):
+    survey = invitation.distribution.survey
+    version, _ = SurveyVersion.objects.get_or_create(
+        survey=survey, number=1, defaults={"definition": {"pages": []}}
+    )
+    now = timezone.now()
+    response = Response.objects.create(
+        survey=survey,
+        version=version,
+        channel=Response.Channel.INVITATION,
+        started_at=now,
+        finished_at=now if finished else None,
+    )
+    invitation.response = response
+    invitation.save(update_fields=["response"])
+
+
+def test_dispatch_sends_one_email_per_contact_and_finishes(db, smtp_server, eager):
+    survey = published_survey()
+    contact_list = contact_list_with(survey.owner, 5)
+    distribution = email_distribution(survey, contact_list)
+
+    assert distributions_dispatch_due() == [distribution.pk]
+
+    mails = smtp_server.wait_for(5)
+    assert sorted(m.recipients[0] for m in mails) == [
+        f"person{n}@example.edu" for n in range(5)
+    ]
+    distribution.refresh_from_db()
+    assert distribution.status == "sent"
+    assert distribution.recipients_total == 5
+    assert distribution.dispatched_at and distribution.finished_at
+    deliveries = list(distribution.deliveries.all())
+    assert {d.status for d in deliveries} == {"sent"}
+    assert all(d.message_id.startswith("<") and d.sent_at for d in deliveries)
+    assert {d.message_id for d in deliveries} == {
+        m.message["Message-ID"] for m in mails
+    }
+    # Each mail carries the link of its own invitation.
+    for invitation in Invitation.objects.filter(distribution=distribution):
+        [mail] = smtp_server.to(invitation.email)
+        assert f"/s/{invitation.token}/" in mail.text()
+    # Nothing is due any more: a second dispatch does nothing.
+    assert distributions_dispatch_due() == []
+    assert len(smtp_server.received) == 5
+
+
+def test_not_yet_due_is_left_alone(db, smtp_server, eager):
+    survey = published_survey()
+    distribution = email_distribution(
+        survey,
+        contact_list_with(survey.owner, 2),
+        send_at=timezone.now() + timedelta(hours=1),
+    )
+
+    assert distributions_dispatch_due() == []
+
+    distribution.refresh_from_db()
+    assert distribution.status == "scheduled"
+    assert not distribution.deliveries.exists()
+
+
+def test_suppressed_addresses_get_opted_out_and_no_mail(db, smtp_server, eager):
+    survey = published_survey()
+    contact_list = contact_list_with(survey.owner, 3)
+    Suppression.objects.create(
+        owner=survey.owner, email="PERSON1@Example.edu", reason="opted_out"
+    )
+    # Another owner's suppression does not apply.
+    Suppression.objects.create(
+        owner=published_survey().owner, email="person2@example.edu"
+    )
+    distribution = email_distribution(survey, contact_list)
+
+    distributions_dispatch_due()
+
+    smtp_server.wait_for(2)
+    assert smtp_server.to("person1@example.edu") == []
+    assert len(smtp_server.to("person2@example.edu")) == 1
+    opted_out = Delivery.objects.get(distribution=distribution, status="opted_out")
+    assert opted_out.invitation.email == "person1@example.edu"
+    assert opted_out.error == "Not sent: suppressed (Opted out)."
+    distribution.refresh_from_db()
+    assert distribution.status == "sent"
+    assert delivery_statuses(distribution) == {"sent": 2, "opted_out": 1}
+
+
+def test_reminder_audience_is_evaluated_when_it_is_sent(db, smtp_server, eager):
+    survey = published_survey()
+    invite = email_distribution(survey, contact_list_with(survey.owner, 4))
+    distributions_dispatch_due()
+    smtp_server.wait_for(4)
+    reminder = email_distribution(
+        survey,
+        None,
+        parent=invite,
+        message_type="reminder",
+        audience="not_finished",
+        subject="Reminder",
+        send_at=timezone.now() + timedelta(hours=1),
+    )
+    invitations = {i.email: i for i in invite.invitations.all()}
+    # After the reminder was scheduled: person0 finishes, person1 only starts,
+    # person2's link is revoked, person3 has done nothing.
+    finish_response(invitations["person0@example.edu"])
+    finish_response(invitations["person1@example.edu"], finished=False)
+    Invitation.objects.filter(pk=invitations["person2@example.edu"].pk).update(
+        revoked_at=timezone.now()
+    )
+    Distribution.objects.filter(pk=reminder.pk).update(send_at=timezone.now())
+
+    distributions_dispatch_due()
+
+    reminders = [m for m in smtp_server.wait_for(6) if m.subject == "Reminder"]
+    assert sorted(m.recipients[0] for m in reminders) == [
+        "person1@example.edu",
+        "person3@example.edu",
+    ]
+    [to_person3] = [m for m in reminders if m.recipients == ["person3@example.edu"]]
+    # The reminder reuses the invitation's own link.
+    assert f"/s/{invitations['person3@example.edu'].token}/" in to_person3.text()
+    reminder.refresh_from_db()
+    assert reminder.status == "sent" and reminder.recipients_total == 2
+
+
+def test_thank_you_goes_to_finished_only(db, smtp_server, eager):
+    survey = published_survey()
+    invite = email_distribution(survey, contact_list_with(survey.owner, 3))
+    distributions_dispatch_due()
+    smtp_server.wait_for(3)
+    finish_response(invite.invitations.get(email="person2@example.edu"))
+    email_distribution(
+        survey,
+        None,
+        parent=invite,
+        message_type="thank_you",
+        audience="finished",
+        subject="Thanks",
+        body="Thank you ${m://FirstName}",
+    )
+
+    distributions_dispatch_due()
+
+    thanks = [m for m in smtp_server.wait_for(4) if m.subject == "Thanks"]
+    assert [m.recipients[0] for m in thanks] == ["person2@example.edu"]
+
+
+def test_a_reminder_waits_for_its_parent_to_be_dispatched(db, smtp_server, eager):
+    survey = published_survey()
+    invite = email_distribution(
+        survey,
+        contact_list_with(survey.owner, 2),
+        send_at=timezone.now() + timedelta(hours=1),
+    )
+    reminder = email_distribution(
+        survey, None, parent=invite, message_type="reminder", audience="not_finished"
+    )
+
+    assert distributions_dispatch_due() == []
+
+    reminder.refresh_from_db()
+    assert reminder.status == "scheduled"
+
+
+def test_permanent_and_temporary_refusals(db, smtp_server, eager):
+    survey = published_survey()
+    distribution = email_distribution(survey, contact_list_with(survey.owner, 4))
+    smtp_server.refuse = {
+        "person1@example.edu": "550 5.1.1 No such user",
+        "person2@example.edu": "451 4.3.0 Try again later",
+    }
+
+    distributions_dispatch_due()
+
+    smtp_server.wait_for(3)
+    failed = Delivery.objects.get(distribution=distribution, status="failed")
+    assert failed.invitation.email == "person1@example.edu"
+    assert failed.error == "550 5.1.1 No such user"
+    assert Suppression.objects.filter(
+        owner=survey.owner, email="person1@example.edu", reason="bounced"
+    ).exists()
+    retried = Delivery.objects.get(
+        distribution=distribution, invitation__email="person2@example.edu"
+    )
+    assert retried.status == "sent" and retried.attempts == 2
+    assert len(smtp_server.to("person2@example.edu")) == 1
+    distribution.refresh_from_db()
+    assert distribution.status == "sent"
+
+
+def test_temporary_failures_give_up_after_max_attempts(
+    db, smtp_server, eager, settings
+):
+    settings.DISTRIBUTIONS_MAX_ATTEMPTS = 3
+    smtp_server.temporary_times = 100
+    survey = published_survey()
+    distribution = email_distribution(survey, contact_list_with(survey.owner, 1))
+    smtp_server.refuse = {"person0@example.edu": "452 4.2.2 Mailbox full"}
+
+    distributions_dispatch_due()
+
+    delivery = distribution.deliveries.get()
+    assert delivery.status == "failed" and delivery.attempts == 3
+    assert delivery.error == (
+        "Gave up after 3 attempts; last reply: 452 4.2.2 Mailbox full"
+    )
+    assert smtp_server.received == []
+
+
+def test_a_claimed_delivery_is_not_sent_again(db, smtp_server, eager):
+    survey = published_survey()
+    distribution = email_distribution(survey, contact_list_with(survey.owner, 2))
+    distributions_dispatch_due()
+    smtp_server.wait_for(2)
+    ids = list(distribution.deliveries.values_list("pk", flat=True))
+
+    # A redelivered task with the same ids: every delivery is already sent.
+    Delivery.objects.filter(pk=ids[0]).update(status="sending")
+    assert deliveries_send(delivery_ids=ids) == {}
+
+    assert len(smtp_server.received) == 2
+
+
+def test_closed_survey_fails_the_distribution_with_a_reason(db, smtp_server, eager):
+    survey = published_survey()
+    distribution = email_distribution(survey, contact_list_with(survey.owner, 2))
+    survey.state = "closed"
+    survey.save()
+
+    distributions_dispatch_due()
+
+    distribution.refresh_from_db()
+    assert distribution.status == "failed"
+    assert distribution.error == "Not sent: the survey is closed at the scheduled time."
+    assert smtp_server.received == []
+
+
+def test_cancel_until_it_starts_sending(db, smtp_server, eager):
+    survey = published_survey()
+    scheduled = email_distribution(
+        survey,
+        contact_list_with(survey.owner, 2),
+        send_at=timezone.now() + timedelta(minutes=5),
+    )
+    started = email_distribution(survey, contact_list_with(survey.owner, 1))
+    distributions_dispatch_due()
+
+    assert distribution_cancel(user=survey.owner, distribution=scheduled) is True
+    assert distribution_cancel(user=survey.owner, distribution=started) is False
+    other = published_survey().owner
+    assert distribution_cancel(user=other, distribution=scheduled) is False
+
+    scheduled.refresh_from_db()
+    assert scheduled.status == "cancelled" and scheduled.cancelled_at
+    Distribution.objects.filter(pk=scheduled.pk).update(send_at=timezone.now())
+    assert distributions_dispatch_due() == []
+    assert len(smtp_server.received) == 1
+
+
+def test_sweeper_fails_interrupted_deliveries_and_requeues_lost_ones(
+    db, smtp_server, eager
+):
+    survey = published_survey()
+    distribution = email_distribution(survey, contact_list_with(survey.owner, 3))
+    # Dispatched by a worker that died: deliveries exist, no task carries them.
+    celery_app.conf.task_always_eager = False
+    from distributions.services import sending
+
+    sending._dispatch_one()
+    celery_app.conf.task_always_eager = True
+    stuck, *lost = distribution.deliveries.order_by("pk")
+    long_ago = timezone.now() - timedelta(hours=1)
+    Delivery.objects.filter(pk=stuck.pk).update(
+        status="sending", claimed_at=long_ago, attempts=1
+    )
+    Delivery.objects.filter(pk__in=[d.pk for d in lost]).update(enqueued_at=long_ago)
+
+    result = deliveries_sweep()
+
+    assert result["interrupted"] == 1 and result["requeued"] == 2
+    stuck.refresh_from_db()
+    assert stuck.status == "failed" and stuck.error == INTERRUPTED
+    assert sorted(m.recipients[0] for m in smtp_server.wait_for(2)) == sorted(
+        d.invitation.email for d in lost
+    )
+    distribution.refresh_from_db()
+    assert distribution.status == "sent"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_dispatchers_at_once_dispatch_once(smtp_server):
+    survey = published_survey()
+    distribution = email_distribution(survey, contact_list_with(survey.owner, 50))
+    results = []
+    barrier = threading.Barrier(2)
+
+    def dispatch():
+        from distributions.services import sending
+
+        barrier.wait()
+        try:
+            results.append(sending._dispatch_one())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=dispatch) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results, key=str) == [distribution.pk, None]
+    assert distribution.deliveries.count() == 50
+    assert Invitation.objects.filter(distribution=distribution).count() == 50
