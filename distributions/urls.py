@@ -1,6 +1,6 @@
 from django.urls import path
 
-from distributions.views import emails
+from distributions.views import emails, links, messages, public
 
 app_name = "distributions"
 
@@ -9,7 +9,100 @@ app_name = "distributions"
 urlpatterns = [
     # --- Emails: compose, rows, history (views/emails.py) ---
     path("surveys/<int:survey_id>/distributions/", emails.email_list, name="emails"),
+    path(
+        "surveys/<int:survey_id>/distributions/emails/rows/",
+        emails.email_rows,
+        name="email_rows",
+    ),
+    path(
+        "surveys/<int:survey_id>/distributions/emails/compose/",
+        emails.email_compose,
+        name="email_compose",
+    ),
+    path(
+        "surveys/<int:survey_id>/distributions/emails/<int:pk>/",
+        emails.email_detail,
+        name="email_detail",
+    ),
+    path(
+        "surveys/<int:survey_id>/distributions/emails/<int:pk>/history.csv",
+        emails.email_history,
+        name="email_history",
+    ),
+    path(
+        "surveys/<int:survey_id>/distributions/emails/<int:pk>/cancel/",
+        emails.email_cancel,
+        name="email_cancel",
+    ),
     # --- Message library (views/messages.py) ---
+    path("messages/", messages.message_library, name="messages"),
+    path("messages/new/", messages.message_new, name="message_new"),
+    path("messages/<int:pk>/", messages.message_edit, name="message_edit"),
+    path("messages/<int:pk>/delete/", messages.message_remove, name="message_delete"),
     # --- Personal links, reminders, thank-yous, link control (views/links.py) ---
+    path("surveys/<int:survey_id>/distributions/links/", links.links_list, name="links"),
+    path(
+        "surveys/<int:survey_id>/distributions/links/rows/",
+        links.links_rows,
+        name="links_rows",
+    ),
+    path(
+        "surveys/<int:survey_id>/distributions/links/generate/",
+        links.links_generate_view,
+        name="links_generate",
+    ),
+    path(
+        "surveys/<int:survey_id>/distributions/links/<int:pk>/links.csv",
+        links.links_download,
+        name="links_download",
+    ),
+    path(
+        "surveys/<int:survey_id>/distributions/links/<int:pk>/history.csv",
+        links.links_history,
+        name="links_history",
+    ),
+    path(
+        "surveys/<int:survey_id>/distributions/<int:pk>/recipients/",
+        links.recipients,
+        name="recipients",
+    ),
+    path(
+        "surveys/<int:survey_id>/distributions/<int:pk>/recipients/extend/",
+        links.links_extend_all,
+        name="links_extend_all",
+    ),
+    path(
+        "surveys/<int:survey_id>/distributions/<int:pk>/recipients/<int:invitation_id>/",
+        links.invitation_detail,
+        name="invitation_detail",
+    ),
+    path(
+        "surveys/<int:survey_id>/distributions/<int:pk>/recipients/<int:invitation_id>/revoke/",
+        links.invitation_revoke_view,
+        name="invitation_revoke",
+    ),
+    path(
+        "surveys/<int:survey_id>/distributions/<int:pk>/recipients/<int:invitation_id>/extend/",
+        links.invitation_extend_view,
+        name="invitation_extend",
+    ),
+    path(
+        "surveys/<int:survey_id>/distributions/<int:pk>/recipients/<int:invitation_id>/regenerate/",
+        links.invitation_regenerate_view,
+        name="invitation_regenerate",
+    ),
+    path(
+        "surveys/<int:survey_id>/distributions/<int:pk>/reminder/",
+        links.reminder_new,
+        name="reminder_new",
+    ),
+    path(
+        "surveys/<int:survey_id>/distributions/<int:pk>/thank-you/",
+        links.thank_you_new,
+        name="thank_you_new",
+    ),
     # --- Respondent-facing: /s/<token>/, opt-out (views/public.py) ---
+    path("s/preview/<str:key>/", public.public_preview, name="public_preview"),
+    path("s/<str:token>/", public.public_link, name="public_link"),
+    path("s/<str:token>/opt-out/", public.public_opt_out, name="public_opt_out"),
 ]

@@ -1,11 +1,347 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""Distributions tab → Emails: the rows, Compose Email, View, Download history, Cancel."""
 
+from functools import cache
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.selectors import owner_time_zone
+from core.csv_export import csv_download
+from directories.selectors import contact_list_list, contact_list_opted_out_count
+from distributions.forms import ComposeForm, MessageForm
+from distributions.models import Distribution
+from distributions.selectors import (
+    distribution_invitations_page,
+    email_distribution_get,
+    email_distribution_rows,
+    history_header,
+    history_rows,
+    invitation_status,
+    message_list,
+    personal_link,
+)
+from distributions.services.compose import (
+    default_library_messages,
+    distribution_cancel_scheduled,
+    distribution_schedule,
+    message_create,
+    preview_email_send,
+    survey_distributable_problem,
+)
+from distributions.services.email_message import invitation_values, opt_out_link
+from distributions.services.piping import render_message
 from surveys.selectors import survey_get
+
+RECIPIENTS_PER_PAGE = 25
+
+
+@cache
+def survey_tabs_template() -> str | None:
+    """Return the survey tabs partial once the surveys app provides it."""
+    try:
+        get_template("surveys/_survey_tabs.html")
+    except TemplateDoesNotExist:
+        return None
+    return "surveys/_survey_tabs.html"
+
+
+def survey_url(survey) -> str:
+    """Return the survey's own page (its editor once it exists, else the list)."""
+    for name in ("surveys:detail", "surveys:edit", "surveys:builder"):
+        try:
+            return reverse(name, kwargs={"pk": survey.pk})
+        except NoReverseMatch:
+            try:
+                return reverse(name, kwargs={"survey_id": survey.pk})
+            except NoReverseMatch:
+                continue
+    return reverse("surveys:list")
+
+
+def tab_context(survey, active: str) -> dict:
+    """Return what every Distributions page needs: tabs, side nav, survey state."""
+    return {
+        "survey": survey,
+        "survey_tabs_template": survey_tabs_template(),
+        "active_tab": "distributions",
+        "active_side": active,
+        "survey_url": survey_url(survey),
+        "distributable_problem": survey_distributable_problem(survey=survey),
+    }
 
 
 @login_required
+@require_GET
 def email_list(request, survey_id: int):
     """Distributions tab → Emails: a row per email distribution of the survey."""
     survey = survey_get(user=request.user, pk=survey_id)
-    return render(request, "distributions/email_list.html", {"survey": survey})
+    rows = email_distribution_rows(user=request.user, survey=survey)
+    return render(
+        request,
+        "distributions/email_list.html",
+        {
+            **tab_context(survey, "emails"),
+            "rows": rows,
+            "polling": any(
+                r.is_active or any(c.is_active for c in r.children) for r in rows
+            ),
+        },
+    )
+
+
+@login_required
+@require_GET
+def email_rows(request, survey_id: int):
+    """The rows alone, polled by htmx while anything is scheduled or sending."""
+    survey = survey_get(user=request.user, pk=survey_id)
+    rows = email_distribution_rows(user=request.user, survey=survey)
+    return render(
+        request,
+        "distributions/email_rows.html",
+        {
+            "survey": survey,
+            "rows": rows,
+            "polling": any(
+                r.is_active or any(c.is_active for c in r.children) for r in rows
+            ),
+        },
+    )
+
+
+def _library_entries(user) -> list[dict]:
+    saved = [
+        {
+            "name": m.name,
+            "message_type": m.message_type,
+            "subject": m.subject,
+            "body": m.body,
+        }
+        for m in message_list(user=user)
+    ]
+    return saved + default_library_messages()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_compose(request, survey_id: int):
+    """Compose Email: To, From, When, Subject, Load Message, the message, Send."""
+    survey = survey_get(user=request.user, pk=survey_id)
+    context = tab_context(survey, "emails")
+    if context["distributable_problem"]:
+        return render(request, "distributions/compose.html", context, status=409)
+    lists = contact_list_list(user=request.user)
+    list_stats = {
+        contact_list.pk: (
+            contact_list.contact_count,
+            contact_list_opted_out_count(contact_list=contact_list),
+        )
+        for contact_list in lists
+    }
+    zone = owner_time_zone(request.user)
+    form_kwargs = {"zone": zone, "lists": lists, "list_stats": list_stats}
+    action = request.POST.get("action", "send")
+    save_errors = None
+    if request.method == "POST" and action == "save_message":
+        save_form = MessageForm(
+            {
+                "name": request.POST.get("message_name", ""),
+                "message_type": request.POST.get("message_type", "invite"),
+                "subject": request.POST.get("subject", ""),
+                "body": request.POST.get("body", ""),
+            }
+        )
+        saved = False
+        if save_form.is_valid():
+            try:
+                message_create(user=request.user, **save_form.cleaned_data)
+                saved = True
+            except ValidationError as error:
+                save_errors = error.messages
+        else:
+            save_errors = [
+                f"{save_form.fields[f].label if f in save_form.fields else ''}: {e}".lstrip(
+                    ": "
+                )
+                for f, errors in save_form.errors.items()
+                for e in errors
+            ]
+        if saved:
+            messages.success(
+                request,
+                f"Saved “{save_form.cleaned_data['name']}” in your message library.",
+            )
+        form = ComposeForm(initial=request.POST.dict(), **form_kwargs)
+    elif request.method == "POST":
+        form = ComposeForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            data = form.cleaned_data
+            fields = {
+                "from_name": data["from_name"],
+                "from_email": data["from_email"],
+                "reply_to": data["reply_to"],
+                "subject": data["subject"],
+                "body": data["body"],
+            }
+            if action == "preview":
+                try:
+                    address = preview_email_send(
+                        user=request.user,
+                        survey=survey,
+                        contact_list=data["contact_list"],
+                        **fields,
+                    )
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    messages.success(request, f"A preview email was sent to {address}.")
+            else:
+                try:
+                    distribution = distribution_schedule(
+                        user=request.user,
+                        survey=survey,
+                        contact_list=data["contact_list"],
+                        send_at=data["send_at"],
+                        link_expires_at=form.link_expires_at(data["send_at"], zone),
+                        compose_token=data.get("compose_token") or None,
+                        **fields,
+                    )
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    when = timezone.localtime(distribution.send_at, zone)
+                    if distribution.send_at <= timezone.now():
+                        text = f"Your email to {distribution.list_name} is being sent."
+                    else:
+                        text = (
+                            f"Your email to {distribution.list_name} is scheduled for "
+                            f"{when:%Y-%m-%d %H:%M} ({zone.key})."
+                        )
+                    messages.success(request, text)
+                    return redirect("distributions:emails", survey_id=survey.pk)
+    else:
+        form = ComposeForm(**form_kwargs)
+    list_fields = {str(cl.pk): list(cl.embedded_fields) for cl in lists}
+    return render(
+        request,
+        "distributions/compose.html",
+        {
+            **context,
+            "form": form,
+            "save_errors": save_errors,
+            "library": _library_entries(request.user),
+            "list_fields": list_fields,
+            "message_types": MessageForm.base_fields["message_type"].choices,
+            "zone": zone,
+        },
+    )
+
+
+def _render_sent(distribution, invitation) -> dict:
+    """Return the subject and text this invitation's email had, rendered as sent."""
+    try:
+        return render_message(
+            subject=distribution.subject,
+            body=distribution.body,
+            invitation_values=invitation_values(invitation),
+            survey_url=personal_link(invitation.token),
+            opt_out_url=opt_out_link(invitation.token),
+        )
+    except ValueError:
+        return {"subject": distribution.subject, "text": distribution.body}
+
+
+@login_required
+@require_GET
+def email_detail(request, survey_id: int, pk: int):
+    """View: what was sent, as sent: the message and each recipient's rendering."""
+    survey = survey_get(user=request.user, pk=survey_id)
+    distribution = email_distribution_get(user=request.user, survey=survey, pk=pk)
+    paginator = Paginator(
+        distribution_invitations_page(distribution=distribution), RECIPIENTS_PER_PAGE
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    now = timezone.now()
+    recipients = [
+        {
+            "invitation": invitation,
+            "status": invitation_status(invitation, now=now),
+            "rendered": _render_sent(distribution, invitation),
+        }
+        for invitation in page.object_list
+    ]
+    return render(
+        request,
+        "distributions/email_detail.html",
+        {
+            **tab_context(survey, "emails"),
+            "distribution": distribution,
+            "page_obj": page,
+            "recipients": recipients,
+        },
+    )
+
+
+@login_required
+@require_GET
+def email_history(request, survey_id: int, pk: int):
+    """Download history: the DESIGN.md CSV, streamed, in the owner's time zone."""
+    survey = survey_get(user=request.user, pk=survey_id)
+    distribution = email_distribution_get(user=request.user, survey=survey, pk=pk)
+    return history_download(distribution, owner_time_zone(request.user))
+
+
+def history_download(distribution, zone):
+    """Return the streamed history CSV of a distribution, dates in `zone`."""
+
+    def rows():
+        # The body is produced after the middleware has returned (and deactivated
+        # the owner's zone), so the generator activates the zone itself.
+        with timezone.override(zone):
+            yield from history_rows(distribution=distribution)
+
+    name = slugify(distribution.list_name) or "list"
+    created = timezone.localtime(distribution.created_at, zone)
+    filename = f"history-{name}-{created:%Y-%m-%d}-{distribution.pk}.csv"
+    return csv_download(filename, history_header(distribution=distribution), rows())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_cancel(request, survey_id: int, pk: int):
+    """Cancel a distribution until it starts sending (GET asks, POST cancels)."""
+    survey = survey_get(user=request.user, pk=survey_id)
+    distribution = email_distribution_get(user=request.user, survey=survey, pk=pk)
+    if request.method == "POST":
+        if distribution_cancel_scheduled(user=request.user, distribution=distribution):
+            messages.success(
+                request, f"The email to {distribution.list_name} was cancelled."
+            )
+        else:
+            messages.error(
+                request,
+                f"The email to {distribution.list_name} has already started sending "
+                "and can no longer be cancelled.",
+            )
+        return redirect("distributions:emails", survey_id=survey.pk)
+    if distribution.status != Distribution.Status.SCHEDULED:
+        messages.error(
+            request,
+            f"The email to {distribution.list_name} is "
+            f"{distribution.get_status_display().lower()} and can no longer be "
+            "cancelled.",
+        )
+        return redirect("distributions:emails", survey_id=survey.pk)
+    return render(
+        request,
+        "distributions/email_cancel.html",
+        {**tab_context(survey, "emails"), "distribution": distribution},
+    )

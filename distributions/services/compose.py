@@ -1,0 +1,285 @@
+"""Compose Email: schedule a distribution, the message library, the preview email."""
+
+import re
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from distributions.models import Distribution, Message, MessageType
+from distributions.services import piping
+from distributions.services.default_messages import default_message
+from distributions.services.email_message import email_build
+from distributions.services.piping import render_message
+
+# A Custom... time may be this far behind the clock when it reaches the service: the
+# form works in whole minutes and the owner may take a moment to press Send.
+PAST_GRACE = timedelta(minutes=2)
+PREVIEW_SALT = "distributions.preview"
+PREVIEW_MAX_AGE = 60 * 60 * 24 * 30
+EMBEDDED_FIELD = re.compile(r"\$\{e://Field/([^}\n]+)\}")
+
+
+def message_problems(
+    *, subject: str, body: str, embedded_fields, require_survey_link: bool = True
+) -> list[tuple[str, str]]:
+    """Return (form field, message) pairs for what is wrong with a message.
+
+    `embedded_fields` None accepts any ${e://Field/...} (library messages, whose
+    list is chosen when they are sent).
+    """
+    if embedded_fields is None:
+        embedded_fields = EMBEDDED_FIELD.findall(subject) + EMBEDDED_FIELD.findall(body)
+    problems = []
+    for error in piping.message_errors(
+        subject=subject,
+        body=body,
+        embedded_fields=list(embedded_fields),
+        require_survey_link=require_survey_link,
+    ):
+        label, _, text = error.partition(": ")
+        field = "subject" if label == "Subject" else "body"
+        problems.append((field, text[:1].upper() + text[1:] if text else error))
+    return problems
+
+
+def _survey_problem(survey) -> str | None:
+    if survey.state == survey.State.CLOSED:
+        return "This survey is closed: reopen it before you send it."
+    if survey.state != survey.State.PUBLISHED or not survey.published_version:
+        return "Only a published survey can be distributed: publish it first."
+    return None
+
+
+def survey_distributable_problem(*, survey) -> str | None:
+    """Return why the survey cannot be distributed now, or None."""
+    return _survey_problem(survey)
+
+
+def distribution_schedule(
+    *,
+    user,
+    survey,
+    contact_list,
+    from_name: str,
+    from_email: str,
+    reply_to: str,
+    subject: str,
+    body: str,
+    send_at: datetime,
+    link_expires_at: datetime,
+    compose_token: str | None = None,
+    now: datetime | None = None,
+) -> Distribution:
+    """Schedule an email distribution of the survey to one of the user's lists.
+
+    One transaction writes the row; the dispatcher takes it from PostgreSQL when
+    send_at comes (DESIGN.md). A repeated `compose_token` (a double-clicked Send)
+    returns the distribution the first submit created.
+    """
+    now = now or timezone.now()
+    if survey.owner_id != user.pk or contact_list.owner_id != user.pk:
+        raise ValidationError("You can only send your own surveys to your own lists.")
+    problem = _survey_problem(survey)
+    if problem:
+        raise ValidationError(problem)
+    if send_at < now - PAST_GRACE:
+        raise ValidationError("This time is in the past: choose a time from now on.")
+    if link_expires_at <= send_at:
+        raise ValidationError("The link must expire after the email is sent.")
+    problems = message_problems(
+        subject=subject, body=body, embedded_fields=list(contact_list.embedded_fields)
+    )
+    if problems:
+        raise ValidationError([message for _, message in problems])
+    if compose_token:
+        existing = Distribution.objects.filter(
+            owner=user, compose_token=compose_token
+        ).first()
+        if existing:
+            return existing
+    try:
+        # A savepoint: a concurrent submit of the same token loses on the unique
+        # index and returns the row the other one made.
+        with transaction.atomic():
+            distribution = Distribution.objects.create(
+                survey=survey,
+                owner=user,
+                kind=Distribution.Kind.EMAIL,
+                message_type=MessageType.INVITE,
+                contact_list=contact_list,
+                list_name=contact_list.name,
+                from_name=from_name,
+                from_email=from_email,
+                reply_to=reply_to,
+                subject=subject,
+                body=body,
+                send_at=send_at,
+                link_expires_at=link_expires_at,
+                status=Distribution.Status.SCHEDULED,
+                compose_token=compose_token or None,
+            )
+    except IntegrityError:
+        if not compose_token:
+            raise
+        return Distribution.objects.get(owner=user, compose_token=compose_token)
+    _dispatch_soon_on_commit(distribution)
+    return distribution
+
+
+def _dispatch_soon_on_commit(distribution: Distribution) -> None:
+    from distributions.services.sending import distribution_dispatch_soon
+
+    if distribution.send_at <= timezone.now() + timedelta(seconds=5):
+        # Kicks the dispatcher once this transaction commits; a later send_at is
+        # found by the beat's poll of PostgreSQL.
+        distribution_dispatch_soon()
+
+
+def distribution_cancel_scheduled(*, user, distribution: Distribution) -> bool:
+    """Cancel a distribution that has not started sending; return False if too late."""
+    from distributions.services.sending import distribution_cancel
+
+    return distribution_cancel(user=user, distribution=distribution)
+
+
+# --- Message library ---
+
+
+def _clean_name(name: str) -> str:
+    return re.sub(r"\s+", " ", name).strip()
+
+
+@transaction.atomic
+def message_create(
+    *, user, name: str, message_type: str, subject: str, body: str
+) -> Message:
+    """Save a message in the user's library; refuse a name already used."""
+    name = _clean_name(name)
+    if Message.objects.filter(owner=user, name__iexact=name).exists():
+        raise ValidationError(f"You already have a message named “{name}”.")
+    try:
+        with transaction.atomic():
+            return Message.objects.create(
+                owner=user,
+                name=name,
+                message_type=message_type,
+                subject=subject,
+                body=body,
+            )
+    except IntegrityError as error:
+        raise ValidationError(f"You already have a message named “{name}”.") from error
+
+
+@transaction.atomic
+def message_update(
+    *, message: Message, name: str, message_type: str, subject: str, body: str
+) -> Message:
+    name = _clean_name(name)
+    if (
+        Message.objects.filter(owner_id=message.owner_id, name__iexact=name)
+        .exclude(pk=message.pk)
+        .exists()
+    ):
+        raise ValidationError(f"You already have a message named “{name}”.")
+    message.name = name
+    message.message_type = message_type
+    message.subject = subject
+    message.body = body
+    message.save()
+    return message
+
+
+@transaction.atomic
+def message_delete(*, message: Message) -> None:
+    message.delete()
+
+
+# --- Send Preview Email ---
+
+
+def preview_token(*, survey) -> str:
+    """Return the signed key of a survey's preview link (it records nothing)."""
+    return signing.dumps({"survey": survey.pk}, salt=PREVIEW_SALT, compress=True)
+
+
+def preview_survey_id(token: str) -> int | None:
+    try:
+        data = signing.loads(token, salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return data.get("survey") if isinstance(data, dict) else None
+
+
+def preview_link(*, survey) -> str:
+    from django.conf import settings
+
+    path = reverse(
+        "distributions:public_preview", kwargs={"key": preview_token(survey=survey)}
+    )
+    return settings.SITE_URL + path
+
+
+def preview_email_send(
+    *,
+    user,
+    survey,
+    contact_list,
+    from_name: str,
+    from_email: str,
+    reply_to: str,
+    subject: str,
+    body: str,
+) -> str:
+    """Send one rendered sample of the message to the owner; return the address.
+
+    The sample uses the list's first contact (or the owner) for piped fields, and a
+    preview link that shows the survey but records nothing.
+    """
+    if not user.email:
+        raise ValidationError("Your account has no email address to send a preview to.")
+    contact = None
+    if contact_list is not None:
+        contact = contact_list.contacts.order_by("id").first()
+    values = {
+        "first_name": contact.first_name if contact else user.first_name,
+        "last_name": contact.last_name if contact else user.last_name,
+        "email": contact.email if contact else user.email,
+        "external_reference": contact.external_reference if contact else "",
+        "embedded_data": dict(contact.embedded_data) if contact else {},
+    }
+    link = preview_link(survey=survey)
+    try:
+        rendered = render_message(
+            subject=subject,
+            body=body,
+            invitation_values=values,
+            survey_url=link,
+            # An opt-out from a preview must not suppress anyone: it goes to the
+            # same preview page.
+            opt_out_url=link,
+        )
+    except ValueError as error:
+        raise ValidationError(str(error)) from error
+    message = email_build(
+        from_name=from_name,
+        from_email=from_email,
+        reply_to=reply_to,
+        to=user.email,
+        rendered=replace(rendered, subject="[Preview] " + rendered.subject),
+        opt_out_url=link,
+    )
+    message.send()
+    return user.email
+
+
+def default_library_messages() -> list[dict]:
+    """Return Canvass' default message for each type, as library entries."""
+    return [
+        {"message_type": message_type, **default_message(message_type)}
+        for message_type in MessageType.values
+    ]

@@ -1,0 +1,97 @@
+"""Message library: the owner's saved subjects and bodies ("Load Message")."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from distributions.forms import MessageForm
+from distributions.selectors import message_get, message_list
+from distributions.services.compose import (
+    default_library_messages,
+    message_create,
+    message_delete,
+    message_update,
+)
+
+
+@login_required
+@require_GET
+def message_library(request):
+    """The owner's messages by type, and Canvass' defaults to start from."""
+    return render(
+        request,
+        "distributions/message_list.html",
+        {
+            "saved": message_list(user=request.user),
+            "defaults": default_library_messages(),
+        },
+    )
+
+
+def _save(request, form, *, message=None):
+    try:
+        if message is None:
+            return message_create(user=request.user, **form.cleaned_data)
+        return message_update(message=message, **form.cleaned_data)
+    except ValidationError as error:
+        form.add_error("name", error)
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def message_new(request):
+    """Create a message; `?from_default=<type>` starts from Canvass' default."""
+    if request.method == "POST":
+        form = MessageForm(request.POST)
+        if form.is_valid() and _save(request, form):
+            messages.success(request, f"Saved “{form.cleaned_data['name']}”.")
+            return redirect("distributions:messages")
+    else:
+        initial = {}
+        wanted = request.GET.get("from_default")
+        for entry in default_library_messages():
+            if entry["message_type"] == wanted:
+                initial = {**entry, "name": ""}
+        form = MessageForm(initial=initial)
+    return render(
+        request, "distributions/message_form.html", {"form": form, "message": None}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def message_edit(request, pk: int):
+    message = message_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        form = MessageForm(request.POST)
+        if form.is_valid() and _save(request, form, message=message):
+            messages.success(request, f"Saved “{form.cleaned_data['name']}”.")
+            return redirect("distributions:messages")
+    else:
+        form = MessageForm(
+            initial={
+                "name": message.name,
+                "message_type": message.message_type,
+                "subject": message.subject,
+                "body": message.body,
+            }
+        )
+    return render(
+        request, "distributions/message_form.html", {"form": form, "message": message}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def message_remove(request, pk: int):
+    """Delete a message (GET asks, POST deletes)."""
+    message = message_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        name = message.name
+        message_delete(message=message)
+        messages.success(request, f"Deleted “{name}”.")
+        return redirect("distributions:messages")
+    return render(request, "distributions/message_delete.html", {"message": message})

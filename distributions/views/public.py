@@ -1,0 +1,118 @@
+"""Respondent-facing pages: the personal link /s/<token>/, its opt-out, the preview.
+
+No login, no session needed. Tokens never reach a log line: the only logging is
+Django's request log, whose paths core.logging redacts.
+"""
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from distributions.selectors import invitation_by_token
+from distributions.services.compose import preview_survey_id
+from distributions.services.public import (
+    invitation_opt_out,
+    invitation_response_get_or_create,
+)
+from surveys.models import Survey, SurveyVersion
+from surveys.respondent import (
+    invalid_link,
+    invalid_link_throttled,
+    record_invalid_link,
+    respondent_page,
+    run_engine,
+    survey_unavailable,
+)
+
+
+def _too_many(request) -> HttpResponse:
+    response = invalid_link(request)
+    response.status_code = 429
+    response["Retry-After"] = "60"
+    return response
+
+
+def _refuse(request, *, gone=False) -> HttpResponse:
+    record_invalid_link(request)
+    return invalid_link(request, gone=gone)
+
+
+def _usable_invitation(request, token):
+    """Return (invitation, None) or (None, the refusal to answer)."""
+    if invalid_link_throttled(request):
+        return None, _too_many(request)
+    invitation = invitation_by_token(token=token)
+    if invitation is None or invitation.revoked_at is not None:
+        return None, _refuse(request)
+    return invitation, None
+
+
+@respondent_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def public_link(request, token: str):
+    """The personal link: resolve the invitation and drive the survey engine."""
+    invitation, refusal = _usable_invitation(request, token)
+    if refusal:
+        return refusal
+    response = invitation.response
+    finished = response is not None and response.finished_at is not None
+    if invitation.expires_at <= timezone.now() and not finished:
+        return _refuse(request, gone=True)
+    survey = invitation.distribution.survey
+    unavailable = survey_unavailable(request, survey=survey, channel="invitation")
+    if unavailable is not None:
+        return unavailable
+    if survey.state != Survey.State.PUBLISHED:
+        return _refuse(request)
+    invitation_id = invitation.pk
+    return run_engine(
+        request,
+        survey=survey,
+        response=response,
+        create_response=lambda: invitation_response_get_or_create(
+            invitation_id=invitation_id
+        ),
+        action_url=request.path,
+    )
+
+
+@csrf_exempt  # RFC 8058 one-click unsubscribe: a mail client's POST, no cookie.
+@respondent_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def public_opt_out(request, token: str):
+    """Opt out: a GET only asks; the POST (button or one-click) suppresses."""
+    invitation, refusal = _usable_invitation(request, token)
+    if refusal:
+        return refusal
+    if request.method == "POST":
+        invitation_opt_out(invitation=invitation)
+        return render(request, "distributions/public_unsubscribed.html", {})
+    return render(
+        request,
+        "distributions/public_opt_out.html",
+        {"action_url": request.path, "email": invitation.email},
+    )
+
+
+@respondent_page
+@require_http_methods(["GET", "HEAD"])
+def public_preview(request, key: str):
+    """The preview email's link: the survey as published, recording nothing."""
+    survey_id = preview_survey_id(key)
+    version = (
+        SurveyVersion.objects.filter(survey_id=survey_id).order_by("-number").first()
+        if survey_id
+        else None
+    )
+    if version is None:
+        return invalid_link(request)
+    return render(
+        request,
+        "distributions/public_preview.html",
+        {
+            "definition": version.definition,
+            "pages": version.definition.get("pages") or [],
+        },
+    )

@@ -1,0 +1,115 @@
+// Compose Email: Load Message, insert piped text, When/expiry toggles, submit once.
+(function () {
+  "use strict";
+
+  function readJson(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+
+  function insertAtCursor(field, text) {
+    var start = field.selectionStart, end = field.selectionEnd;
+    if (typeof start !== "number") {
+      field.value += text;
+    } else {
+      field.value = field.value.slice(0, start) + text + field.value.slice(end);
+      field.selectionStart = field.selectionEnd = start + text.length;
+    }
+    field.focus();
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  function setup(form) {
+    var body = form.querySelector("[name=body]");
+    var subject = form.querySelector("[name=subject]");
+    var lastFocused = body;
+    [body, subject].forEach(function (field) {
+      if (field) field.addEventListener("focus", function () { lastFocused = field; });
+    });
+
+    form.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-insert]");
+      if (!button) return;
+      event.preventDefault();
+      insertAtCursor(lastFocused || body, button.getAttribute("data-insert"));
+    });
+
+    // Load Message: fills the subject and the message from the library.
+    var library = readJson("library-messages") || [];
+    var loader = document.getElementById("load-message");
+    if (loader) {
+      loader.addEventListener("change", function () {
+        var entry = library[parseInt(loader.value, 10)];
+        if (!entry) return;
+        subject.value = entry.subject;
+        body.value = entry.body;
+      });
+    }
+
+    // The chosen list's embedded-data fields become insert buttons.
+    var listFields = readJson("list-fields") || {};
+    var list = form.querySelector("[name=contact_list]");
+    var holder = document.getElementById("embedded-field-buttons");
+    function showFields() {
+      if (!holder) return;
+      holder.textContent = "";
+      (listFields[list && list.value] || []).forEach(function (name) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "btn btn-sm btn-outline-secondary mb-1 ms-1";
+        button.setAttribute("data-insert", "${e://Field/" + name + "}");
+        button.textContent = name;
+        holder.appendChild(button);
+      });
+    }
+    if (list) list.addEventListener("change", showFields);
+    showFields();
+
+    // Custom... time and custom expiry date only when chosen.
+    function toggle(containerId, show) {
+      var node = document.getElementById(containerId);
+      if (node) node.hidden = !show;
+    }
+    function syncWhen() {
+      var checked = form.querySelector("[name=when]:checked");
+      toggle("custom-when", checked && checked.value === "custom");
+    }
+    function syncExpiry() {
+      var select = form.querySelector("[name=link_expiry]");
+      toggle("custom-expiry", select && select.value === "custom");
+    }
+    form.querySelectorAll("[name=when]").forEach(function (radio) {
+      radio.addEventListener("change", syncWhen);
+    });
+    var expiry = form.querySelector("[name=link_expiry]");
+    if (expiry) expiry.addEventListener("change", syncExpiry);
+    syncWhen();
+    syncExpiry();
+
+    // Send once: a double click submits one form (the server also refuses a
+    // repeated compose token). The clicked button's value is kept in a hidden field
+    // because a disabled button is not submitted.
+    var submitted = false;
+    form.addEventListener("submit", function (event) {
+      var submitter = event.submitter;
+      if (!submitter || !submitter.hasAttribute("data-submit-once")) return;
+      if (submitted) { event.preventDefault(); return; }
+      submitted = true;
+      var hidden = document.createElement("input");
+      hidden.type = "hidden";
+      hidden.name = submitter.name;
+      hidden.value = submitter.value;
+      form.appendChild(hidden);
+      window.setTimeout(function () {
+        submitter.disabled = true;
+        submitter.textContent = "Sending…";
+      }, 0);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form.compose-form").forEach(setup);
+    var errors = document.getElementById("compose-errors");
+    if (errors) errors.focus();
+  });
+})();
