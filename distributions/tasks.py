@@ -24,3 +24,14 @@ def send_batch(delivery_ids: list[int]) -> dict[str, int]:
 @shared_task(name="distributions.sweep_stuck", acks_late=True, ignore_result=True)
 def sweep_stuck() -> dict[str, int]:
     return sending.deliveries_sweep()
+
+
+# --- personal links ---
+
+
+@shared_task(name="distributions.generate_links", acks_late=True, ignore_result=True)
+def generate_links(distribution_id: int) -> int:
+    """Make a large personal-links batch; safe to redeliver (it resumes)."""
+    from distributions.services.links import links_generate_run
+
+    return links_generate_run(distribution_id=int(distribution_id))

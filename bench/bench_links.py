@@ -1,0 +1,180 @@
+"""Benchmark: generate 100,000 personal links, then download their links CSV.
+
+Runs against the database named by DATABASE_URL with a scratch owner, survey and
+list (100k contacts made by COPY), removed afterwards. Prints:
+
+    BENCH links_generate_100k: X.XX s (raw COPY Y.YY s)
+    BENCH links_csv_100k: X.XX s, peak RSS +N MB
+"""
+
+import os
+import resource
+import secrets
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from datetime import timedelta  # noqa: E402
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from core.csv_export import csv_lines  # noqa: E402
+from directories.models import ContactList  # noqa: E402
+from distributions.models import Distribution, Invitation  # noqa: E402
+from distributions.selectors import (  # noqa: E402
+    distribution_counts,
+    links_csv_header,
+    links_csv_rows,
+)
+from distributions.services.links import links_generate  # noqa: E402
+from surveys.models import Survey  # noqa: E402
+
+N = int(os.environ.get("BENCH_LINKS_N", "100000"))
+
+
+def rss_mb() -> float:
+    # ru_maxrss is in KiB on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def make_contacts(contact_list: ContactList) -> None:
+    now = timezone.now()
+    with (
+        connection.cursor() as cursor,
+        transaction.atomic(),
+        cursor.cursor.copy(
+            "COPY directories_contact (contact_list_id, first_name, last_name, email,"
+            " external_reference, language, embedded_data, created_at, updated_at)"
+            " FROM STDIN"
+        ) as copy,
+    ):
+        for i in range(N):
+            copy.write_row(
+                (
+                    contact_list.pk,
+                    "Ana",
+                    f"Person{i}",
+                    f"person{i}@bench.example.edu",
+                    f"R{i}",
+                    "",
+                    '{"Cohort": "2026"}',
+                    now,
+                    now,
+                )
+            )
+
+
+def raw_copy_seconds(distribution: Distribution) -> float:
+    """COPY the same rows into a scratch table with the same unique token index."""
+    rows = list(
+        Invitation.objects.filter(distribution=distribution).values_list(
+            "contact_id",
+            "first_name",
+            "last_name",
+            "email",
+            "external_reference",
+            "language",
+            "embedded_data",
+            "expires_at",
+        )
+    )
+    import json
+
+    with connection.cursor() as cursor, transaction.atomic():
+        cursor.execute(
+            "CREATE TEMP TABLE bench_raw_invitation"
+            " (LIKE distributions_invitation INCLUDING ALL)"
+            " ON COMMIT DROP"
+        )
+        now = timezone.now()
+        start = time.perf_counter()
+        with cursor.cursor.copy(
+            "COPY bench_raw_invitation (distribution_id, contact_id, first_name,"
+            " last_name, email, external_reference, language, embedded_data, token,"
+            " expires_at, created_at) FROM STDIN"
+        ) as copy:
+            for contact_id, first, last, email, ref, lang, data, expires in rows:
+                copy.write_row(
+                    (
+                        distribution.pk,
+                        contact_id,
+                        first,
+                        last,
+                        email,
+                        ref,
+                        lang,
+                        json.dumps(data),
+                        secrets.token_urlsafe(32),
+                        expires,
+                        now,
+                    )
+                )
+        return time.perf_counter() - start
+
+
+def main() -> int:
+    settings.LINKS_SYNC_MAX = N + 1
+    User = get_user_model()
+    owner = User.objects.create(username=f"bench-links-{uuid.uuid4().hex[:8]}")
+    try:
+        survey = Survey.objects.create(
+            owner=owner, title="Bench links", state=Survey.State.PUBLISHED
+        )
+        contact_list = ContactList.objects.create(owner=owner, name="Bench 100k")
+        make_contacts(contact_list)
+
+        start = time.perf_counter()
+        distribution = links_generate(
+            user=owner,
+            survey=survey,
+            contact_list=contact_list,
+            expires_at=timezone.now() + timedelta(days=60),
+        )
+        # The row on the Personal links page: its counts.
+        counts = distribution_counts([distribution])
+        generate = time.perf_counter() - start
+        assert counts[distribution.pk].recipients == N, counts
+        raw = raw_copy_seconds(distribution)
+        print(f"BENCH links_generate_100k: {generate:.2f} s (raw COPY {raw:.2f} s)")
+
+        before = rss_mb()
+        start = time.perf_counter()
+        lines = 0
+        size = 0
+        for line in csv_lines(
+            links_csv_header(distribution=distribution),
+            links_csv_rows(distribution=distribution),
+        ):
+            lines += 1
+            size += len(line)
+        csv_seconds = time.perf_counter() - start
+        assert lines == N + 1, lines
+        grown = max(0.0, rss_mb() - before)
+        print(
+            f"BENCH links_csv_100k: {csv_seconds:.2f} s, peak RSS +{grown:.0f} MB"
+            f" ({size / 1e6:.1f} MB of CSV)"
+        )
+    finally:
+        with transaction.atomic():
+            Invitation.objects.filter(distribution__owner=owner).delete()
+            Distribution.objects.filter(owner=owner).delete()
+            ContactList.objects.filter(owner=owner).delete()
+            Survey.objects.filter(owner=owner).delete()
+            owner.delete()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Generate personal links for a list and write the links CSV (mail merge ready)."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from accounts.selectors import owner_time_zone
+from core.csv_export import write_csv
+from directories.models import ContactList
+from distributions.selectors import links_csv_header, links_csv_rows
+from distributions.services.links import (
+    ExpiryChoice,
+    link_expiry_compute,
+    links_generate,
+)
+from surveys.models import Survey
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate a personal link for every contact of one of the survey owner's "
+        "lists (Personal links → Generate Links) and write the links CSV."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--survey", type=int, required=True, help="the survey id")
+        parser.add_argument(
+            "--list", dest="list_name", required=True, help="the list's name"
+        )
+        parser.add_argument(
+            "--expires",
+            help="last day the links work, YYYY-MM-DD in the owner's time zone "
+            "(default: 60 days from now)",
+        )
+        parser.add_argument(
+            "--sample", type=int, help="a random sample of this many contacts"
+        )
+        parser.add_argument("--output", required=True, help="the CSV file to write")
+
+    def handle(self, *args, survey, list_name, expires, sample, output, **options):
+        found = Survey.objects.select_related("owner").filter(pk=survey).first()
+        if found is None:
+            raise CommandError(f"No survey with id {survey}.")
+        owner = found.owner
+        contact_list = ContactList.objects.filter(
+            owner=owner, name__iexact=list_name.strip()
+        ).first()
+        if contact_list is None:
+            raise CommandError(f"The survey's owner has no list named {list_name!r}.")
+        zone = owner_time_zone(owner)
+        try:
+            if expires:
+                try:
+                    day = datetime.date.fromisoformat(expires)
+                except ValueError:
+                    raise CommandError(
+                        f"--expires {expires!r} is not a date like 2026-12-31."
+                    ) from None
+                expires_at = link_expiry_compute(
+                    choice=ExpiryChoice.CUSTOM, zone=zone, custom_date=day
+                )
+            else:
+                expires_at = link_expiry_compute(choice=ExpiryChoice.DEFAULT, zone=zone)
+            batch = links_generate(
+                user=owner,
+                survey=found,
+                contact_list=contact_list,
+                expires_at=expires_at,
+                sample_size=sample,
+                synchronous=True,
+            )
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        with timezone.override(zone):
+            count = write_csv(
+                output,
+                links_csv_header(distribution=batch),
+                links_csv_rows(distribution=batch),
+            )
+        self.stdout.write(
+            f"Generated {count} links for {contact_list.name} (batch {batch.pk}); "
+            f"wrote {output} (times in {zone.key})."
+        )

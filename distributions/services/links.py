@@ -1,0 +1,301 @@
+"""Personal-link batches and control over each link: generate, revoke, extend,
+regenerate.
+
+Every write is a conditional UPDATE scoped to the owner, so a stale page or a
+double click changes nothing twice and another owner's ids change nothing at all.
+"""
+
+import datetime
+import secrets
+import zoneinfo
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from directories.models import Contact, ContactList
+from distributions.models import Distribution, Invitation
+from distributions.services.invitations import (
+    invitations_copy_rows,
+    invitations_create_from_list,
+)
+from surveys.models import Survey
+
+
+class ExpiryChoice:
+    WEEK = "1w"
+    MONTH = "1m"
+    TWO_MONTHS = "2m"
+    SIX_MONTHS = "6m"
+    CUSTOM = "custom"
+
+    CHOICES = [
+        (WEEK, "1 week"),
+        (MONTH, "1 month"),
+        (TWO_MONTHS, "2 months (60 days)"),
+        (SIX_MONTHS, "6 months"),
+        (CUSTOM, "Custom date..."),
+    ]
+    DEFAULT = TWO_MONTHS
+    # The 2-month default is 60 days, the expiry every other Canvass link gets.
+    DELTAS = {
+        WEEK: relativedelta(weeks=1),
+        MONTH: relativedelta(months=1),
+        TWO_MONTHS: relativedelta(days=60),
+        SIX_MONTHS: relativedelta(months=6),
+    }
+
+
+def link_expiry_compute(
+    *,
+    choice: str,
+    zone: zoneinfo.ZoneInfo,
+    custom_date: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+) -> datetime.datetime:
+    """Return when links expire for an expiry choice, in the owner's time zone.
+
+    Months are calendar months on the owner's wall clock (so a link made at 10:00
+    expires at 10:00 local time even across a DST change); a custom date means the
+    end of that day in the owner's zone.
+    """
+    now = now or timezone.now()
+    if choice == ExpiryChoice.CUSTOM:
+        if custom_date is None:
+            raise ValidationError("Choose the date the links expire.")
+        end_of_day = datetime.datetime.combine(
+            custom_date, datetime.time(23, 59, 59), tzinfo=zone
+        )
+        if end_of_day <= now:
+            raise ValidationError("The expiry date must be in the future.")
+        return end_of_day
+    try:
+        delta = ExpiryChoice.DELTAS[choice]
+    except KeyError:
+        raise ValidationError("Choose when the links expire.") from None
+    local_now = now.astimezone(zone).replace(tzinfo=None)
+    # Wall-clock arithmetic, then attach the zone: relativedelta on an aware
+    # datetime keeps the old UTC offset across a DST change.
+    return (local_now + delta).replace(tzinfo=zone)
+
+
+def _sync_limit() -> int:
+    return getattr(settings, "LINKS_SYNC_MAX", 5000)
+
+
+def links_generate(
+    *,
+    user,
+    survey: Survey,
+    contact_list: ContactList,
+    expires_at: datetime.datetime,
+    sample_size: int | None = None,
+    request_token: str | None = None,
+    synchronous: bool | None = None,
+) -> Distribution:
+    """Create a personal-links batch for a list (or a random sample of it).
+
+    Up to LINKS_SYNC_MAX links are made in this transaction, so the CSV can be
+    downloaded at once; a larger batch stays "generating" and is made by the
+    `distributions.generate_links` task. `request_token` is the form's one-time
+    token: a double-clicked Generate Links returns the batch the first click made.
+    `synchronous` True makes every link here whatever the size (command line).
+    """
+    if survey.owner_id != user.pk or contact_list.owner_id != user.pk:
+        raise ValidationError("Choose one of your own surveys and lists.")
+    if survey.state != Survey.State.PUBLISHED:
+        raise ValidationError("Only a published survey can be distributed.")
+    if expires_at <= timezone.now():
+        raise ValidationError("The expiry must be in the future.")
+    if sample_size is not None and sample_size < 1:
+        raise ValidationError("A sample has at least one contact.")
+    if request_token:
+        existing = Distribution.objects.filter(
+            owner=user, compose_token=request_token
+        ).first()
+        if existing is not None:
+            return existing
+    size = Contact.objects.filter(contact_list=contact_list).count()
+    if size == 0:
+        raise ValidationError("This list has no contacts.")
+    total = min(size, sample_size) if sample_size else size
+    try:
+        with transaction.atomic():
+            distribution = Distribution.objects.create(
+                survey=survey,
+                owner=user,
+                kind=Distribution.Kind.LINKS,
+                contact_list=contact_list,
+                list_name=contact_list.name,
+                sample_size=sample_size,
+                link_expires_at=expires_at,
+                status=Distribution.Status.GENERATING,
+                recipients_total=total,
+                compose_token=request_token or None,
+            )
+            if synchronous or (synchronous is None and total <= _sync_limit()):
+                links_generate_run(distribution_id=distribution.pk)
+                distribution.refresh_from_db()
+            else:
+                from distributions.tasks import generate_links
+
+                # After commit: the worker must see the batch row it is given.
+                transaction.on_commit(lambda: generate_links.delay(distribution.pk))
+    except IntegrityError:
+        # The other click of a double click committed first: show its batch.
+        existing = Distribution.objects.filter(
+            owner=user, compose_token=request_token
+        ).first()
+        if request_token and existing is not None:
+            return existing
+        raise
+    return distribution
+
+
+def links_generate_run(*, distribution_id: int) -> int:
+    """Make the links of a "generating" batch; return how many exist now.
+
+    Idempotent: a retried or redelivered task resumes after the last contact that
+    has a link. A whole list commits batch by batch, so the page's progress bar
+    moves; a sample is drawn and written in one transaction.
+    """
+    distribution = Distribution.objects.filter(
+        pk=distribution_id, status=Distribution.Status.GENERATING
+    ).first()
+    if distribution is None:
+        return 0
+    contact_list = distribution.contact_list
+    if contact_list is None:
+        Distribution.objects.filter(
+            pk=distribution_id, status=Distribution.Status.GENERATING
+        ).update(status=Distribution.Status.FAILED, finished_at=timezone.now())
+        return 0
+    if distribution.sample_size:
+        with transaction.atomic():
+            # Lock the batch row so two runs cannot both draw a sample.
+            locked = (
+                Distribution.objects.select_for_update()
+                .filter(pk=distribution_id, status=Distribution.Status.GENERATING)
+                .first()
+            )
+            if locked is None:
+                return 0
+            if not Invitation.objects.filter(distribution_id=distribution_id).exists():
+                invitations_create_from_list(
+                    distribution=distribution,
+                    contact_list=contact_list,
+                    expires_at=distribution.link_expires_at,
+                    sample_size=distribution.sample_size,
+                )
+            return _links_ready(distribution_id)
+    while True:
+        with transaction.atomic():
+            # One run at a time per batch; a second one waits and then resumes.
+            locked = (
+                Distribution.objects.select_for_update()
+                .filter(pk=distribution_id, status=Distribution.Status.GENERATING)
+                .first()
+            )
+            if locked is None:
+                return 0
+            last = (
+                Invitation.objects.filter(distribution_id=distribution_id)
+                .order_by("-contact_id")
+                .values_list("contact_id", flat=True)
+                .first()
+            ) or 0
+            made = invitations_copy_rows(
+                distribution=distribution,
+                contact_list=contact_list,
+                expires_at=distribution.link_expires_at,
+                after_contact_id=last,
+                limit=getattr(settings, "LINKS_BATCH_SIZE", 20000),
+            )
+            if made == 0:
+                return _links_ready(distribution_id)
+
+
+def _links_ready(distribution_id: int) -> int:
+    count = Invitation.objects.filter(distribution_id=distribution_id).count()
+    Distribution.objects.filter(
+        pk=distribution_id, status=Distribution.Status.GENERATING
+    ).update(
+        status=Distribution.Status.READY,
+        recipients_total=count,
+        finished_at=timezone.now(),
+    )
+    return count
+
+
+def links_progress(*, distribution: Distribution) -> tuple[int, int]:
+    """Return (links made, links to make) for a batch's progress bar."""
+    done = Invitation.objects.filter(distribution=distribution).count()
+    return done, max(distribution.recipients_total, done)
+
+
+# --- Control over each link ------------------------------------------------------
+
+
+def _owned_invitations(*, user, distribution_id: int | None = None):
+    qs = Invitation.objects.filter(distribution__owner=user)
+    if distribution_id is not None:
+        qs = qs.filter(distribution_id=distribution_id)
+    return qs
+
+
+def invitation_revoke(*, user, invitation_id: int) -> bool:
+    """Revoke one link at once; return False when it was already revoked."""
+    return bool(
+        _owned_invitations(user=user)
+        .filter(pk=invitation_id, revoked_at__isnull=True)
+        .update(revoked_at=timezone.now())
+    )
+
+
+def invitation_extend(
+    *, user, invitation_id: int, expires_at: datetime.datetime
+) -> bool:
+    """Move one unfinished link's expiry to expires_at (a future time)."""
+    if expires_at <= timezone.now():
+        raise ValidationError("The new expiry must be in the future.")
+    return bool(
+        _owned_invitations(user=user)
+        .filter(pk=invitation_id)
+        .exclude(response__finished_at__isnull=False)
+        .update(expires_at=expires_at)
+    )
+
+
+def invitation_regenerate(*, user, invitation_id: int) -> bool:
+    """Give one unfinished link a new token; the old link stops working at once.
+
+    The invitation keeps its row (one history row per contact, with the current
+    link), its response and its progress; a revoked link becomes usable again.
+    """
+    return bool(
+        _owned_invitations(user=user)
+        .filter(pk=invitation_id)
+        .exclude(response__finished_at__isnull=False)
+        .update(token=secrets.token_urlsafe(32), revoked_at=None)
+    )
+
+
+def invitations_extend_unfinished(
+    *, user, distribution_id: int, expires_at: datetime.datetime
+) -> int:
+    """Move the expiry of every unfinished link of a batch; return how many moved.
+
+    Revoked links stay revoked. Links already expiring later than expires_at are
+    left alone, so the bulk action never shortens a link.
+    """
+    if expires_at <= timezone.now():
+        raise ValidationError("The new expiry must be in the future.")
+    return (
+        _owned_invitations(user=user, distribution_id=distribution_id)
+        .filter(revoked_at__isnull=True, expires_at__lt=expires_at)
+        .filter(Q(response__isnull=True) | Q(response__finished_at__isnull=True))
+        .update(expires_at=expires_at)
+    )

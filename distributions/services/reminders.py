@@ -1,0 +1,120 @@
+"""Reminders and thank-yous: child distributions that reuse the parent's links.
+
+The audience is stored, not the recipients: the pipeline picks the invitations
+when the child is dispatched, so someone who finishes after a reminder was
+scheduled never receives it (distributions.services.sending).
+"""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from distributions.models import Distribution, MessageType
+from distributions.services.piping import message_errors
+
+Audience = Distribution.Audience
+
+# The choices each child offers, default first.
+AUDIENCES = {
+    MessageType.REMINDER: [
+        (Audience.NOT_FINISHED, "Everyone who has not finished"),
+        (Audience.NOT_STARTED, "Those who have not started"),
+        (Audience.STARTED_NOT_FINISHED, "Those who started but did not finish"),
+    ],
+    MessageType.THANK_YOU: [(Audience.FINISHED, "Those who finished")],
+}
+# A "Now" or Custom... time may be this far behind the clock when it arrives here.
+PAST_GRACE = timedelta(minutes=2)
+# "Now" and times this close are kicked to the dispatcher at once; later ones are
+# found by beat's poll of PostgreSQL.
+KICK_WINDOW = timedelta(seconds=5)
+
+
+def reminder_schedule(
+    *,
+    user,
+    parent: Distribution,
+    message_type: str,
+    audience: str,
+    send_at: datetime,
+    from_name: str,
+    from_email: str,
+    reply_to: str,
+    subject: str,
+    body: str,
+    request_token: str | None = None,
+    now: datetime | None = None,
+) -> Distribution:
+    """Schedule a reminder or thank-you for a distribution's links.
+
+    The child hangs under the root distribution (email or personal links) and is
+    sent by the pipeline with each contact's own link. Several may be scheduled.
+    A repeated `request_token` (a double click) returns the first one's row.
+    """
+    now = now or timezone.now()
+    root = parent.root
+    if root.owner_id != user.pk:
+        raise ValidationError("You can only remind the recipients of your own surveys.")
+    if message_type not in AUDIENCES:
+        raise ValidationError("Choose a reminder or a thank-you.")
+    if audience not in {value for value, _ in AUDIENCES[message_type]}:
+        raise ValidationError("Choose who receives it.")
+    if root.status in (Distribution.Status.CANCELLED, Distribution.Status.FAILED):
+        raise ValidationError(
+            f"The distribution to {root.list_name} is "
+            f"{root.get_status_display().lower()}: there are no links to remind."
+        )
+    survey = root.survey
+    if survey.state != survey.State.PUBLISHED:
+        raise ValidationError("Only a published survey's recipients can be reminded.")
+    if send_at < now - PAST_GRACE:
+        raise ValidationError("This time is in the past: choose a time from now on.")
+    embedded = list(root.contact_list.embedded_fields) if root.contact_list else []
+    errors = message_errors(
+        subject=subject,
+        body=body,
+        embedded_fields=embedded,
+        require_survey_link=message_type == MessageType.REMINDER,
+    )
+    if errors:
+        raise ValidationError(errors)
+    if request_token:
+        existing = Distribution.objects.filter(
+            owner=user, compose_token=request_token
+        ).first()
+        if existing is not None:
+            return existing
+    try:
+        # A savepoint: the second click of a double click loses on the unique
+        # compose_token and gets the row the first one made.
+        with transaction.atomic():
+            child = Distribution.objects.create(
+                survey=survey,
+                owner=user,
+                parent=root,
+                kind=Distribution.Kind.EMAIL,
+                message_type=message_type,
+                audience=audience,
+                contact_list=root.contact_list,
+                list_name=root.list_name,
+                from_name=from_name,
+                from_email=from_email,
+                reply_to=reply_to,
+                subject=subject,
+                body=body,
+                send_at=send_at,
+                link_expires_at=root.link_expires_at,
+                status=Distribution.Status.SCHEDULED,
+                compose_token=request_token or None,
+            )
+    except IntegrityError:
+        if not request_token:
+            raise
+        return Distribution.objects.get(owner=user, compose_token=request_token)
+    if child.send_at <= timezone.now() + KICK_WINDOW:
+        from distributions.services.sending import distribution_dispatch_soon
+
+        distribution_dispatch_soon()
+    return child
