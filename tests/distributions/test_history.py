@@ -1,0 +1,155 @@
+"""Download history: the DESIGN.md CSV, streamed, formula-safe, owner's time zone."""
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts.models import Profile
+from surveys.models import Response
+from tests.distributions.ui_support import (
+    contact_list,
+    deliver,
+    email_distribution,
+    published_survey,
+)
+
+pytestmark = pytest.mark.django_db
+
+SENT = datetime(2026, 1, 10, 15, 0, tzinfo=UTC)
+STARTED = datetime(2026, 1, 11, 14, 0, tzinfo=UTC)
+FINISHED = datetime(2026, 1, 11, 14, 5, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def distribution(owner):
+    Profile.objects.update_or_create(
+        user=owner, defaults={"time_zone": "America/New_York"}
+    )
+    survey = published_survey(owner)
+    students = contact_list(owner, size=4, embedded_fields=["Cohort"])
+    # A value a spreadsheet would run as a formula.
+    students.contacts.filter(email="student3@example.edu").update(
+        embedded_data={"Cohort": '=HYPERLINK("http://evil")'}, first_name="+Eve"
+    )
+    distribution = email_distribution(
+        survey,
+        students,
+        send_at=SENT,
+        expires_in=datetime(2027, 1, 11, tzinfo=UTC) - SENT,
+    )
+    finished, started, failed, sent = distribution.invitations.order_by("id")
+    for invitation in (finished, started, sent):
+        deliver(distribution, invitation, sent_at=SENT)
+    deliver(distribution, failed, "failed", error="550 No such user")
+    version = survey.versions.get()
+    finished.response = Response.objects.create(
+        survey=survey,
+        version=version,
+        channel="invitation",
+        started_at=STARTED,
+        finished_at=FINISHED,
+    )
+    finished.save()
+    started.response = Response.objects.create(
+        survey=survey, version=version, channel="invitation", started_at=STARTED
+    )
+    started.save()
+    return distribution
+
+
+def download(client, distribution):
+    url = reverse(
+        "distributions:email_history",
+        kwargs={"survey_id": distribution.survey_id, "pk": distribution.pk},
+    )
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="history-')
+    return b"".join(response.streaming_content)
+
+
+def test_history_csv_has_the_columns_statuses_and_owner_time_zone(
+    owner_client, distribution
+):
+    raw = download(owner_client, distribution)
+
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == [
+        "Response ID",
+        "Last Name",
+        "First Name",
+        "Email",
+        "External Data Reference",
+        "Status",
+        "Sent Date",
+        "Start Date",
+        "End Date",
+        "Link",
+        "Link Expiration",
+        "Cohort",
+    ]
+    by_email = {row[3]: row for row in rows[1:]}
+    assert len(by_email) == 4
+    invitations = {i.email: i for i in distribution.invitations.all()}
+
+    finished = by_email["student0@example.edu"]
+    assert finished[5] == "Survey Finished"
+    assert finished[0] == str(invitations["student0@example.edu"].response_id)
+    # New York is UTC-5 in January.
+    assert finished[6] == "2026-01-10T10:00:00-05:00"
+    assert finished[7] == "2026-01-11T09:00:00-05:00"
+    assert finished[8] == "2026-01-11T09:05:30-05:00"
+    assert finished[9].endswith(f"/s/{invitations['student0@example.edu'].token}/")
+    assert finished[10] == "2027-01-10T19:00:00-05:00"
+    assert finished[11] == "Cohort-0"
+
+    assert by_email["student1@example.edu"][5] == "Survey Started"
+    assert by_email["student1@example.edu"][8] == ""
+    assert by_email["student2@example.edu"][5] == "Email Failed"
+    assert by_email["student2@example.edu"][6] == ""
+    eve = by_email["student3@example.edu"]
+    assert eve[5] == "Email Sent"
+    assert eve[0] == ""
+    # Formula injection neutralised.
+    assert eve[2] == "'+Eve"
+    assert eve[11] == '\'=HYPERLINK("http://evil")'
+
+
+def test_export_history_command_writes_the_same_file(
+    owner_client, distribution, tmp_path
+):
+    output = tmp_path / "history.csv"
+    out = io.StringIO()
+
+    call_command(
+        "export_history", distribution=distribution.pk, output=str(output), stdout=out
+    )
+
+    assert output.read_bytes() == download(owner_client, distribution)
+    assert "Wrote 4 rows" in out.getvalue()
+    assert "America/New_York" in out.getvalue()
+
+
+def test_export_history_unknown_distribution(tmp_path):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No distribution with id 999999"):
+        call_command(
+            "export_history", distribution=999999, output=str(tmp_path / "x.csv")
+        )
+
+
+def test_history_is_404_for_another_owner(client, other_owner, distribution):
+    client.force_login(other_owner)
+    url = reverse(
+        "distributions:email_history",
+        kwargs={"survey_id": distribution.survey_id, "pk": distribution.pk},
+    )
+    assert client.get(url).status_code == 404
