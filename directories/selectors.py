@@ -2,11 +2,11 @@
 
 from collections.abc import Iterator
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
-from directories.models import Contact, ContactList, Suppression
+from directories.models import Contact, ContactImport, ContactList, Suppression
 
 
 def contact_list_list(*, user) -> QuerySet[ContactList]:
@@ -68,3 +68,85 @@ def suppressed_email_set(*, owner) -> set[str]:
 
 def suppression_exists(*, owner, email: str) -> bool:
     return Suppression.objects.filter(owner=owner, email__iexact=email.strip()).exists()
+
+
+TEMPLATE_COLUMNS = [
+    "FirstName",
+    "LastName",
+    "Email",
+    "ExternalDataReference",
+    "Language",
+]
+
+
+def contact_search(*, contact_list: ContactList, query: str = "") -> QuerySet[Contact]:
+    """Return the list's contacts matching a name or email fragment, in id order."""
+    contacts = contact_list.contacts.order_by("id")
+    query = query.strip()
+    if query:
+        words = query.split()
+        for word in words:
+            contacts = contacts.filter(
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(email__icontains=word)
+            )
+    return contacts
+
+
+def contact_get(*, user, list_pk: int, pk: int) -> Contact:
+    return get_object_or_404(
+        Contact, pk=pk, contact_list_id=list_pk, contact_list__owner=user
+    )
+
+
+def contact_import_get(*, user, list_pk: int, pk: int) -> ContactImport:
+    return get_object_or_404(
+        ContactImport.objects.select_related("contact_list"),
+        pk=pk,
+        contact_list_id=list_pk,
+        owner=user,
+        contact_list__owner=user,
+    )
+
+
+def contact_export_header(*, contact_list: ContactList) -> list[str]:
+    return [*TEMPLATE_COLUMNS, *contact_list.embedded_fields]
+
+
+def contact_export_rows(*, contact_list: ContactList) -> Iterator[list[str]]:
+    """Yield the list's contacts in the sample template's columns plus extra fields."""
+    fields = contact_list.embedded_fields
+    for contact in contact_iter(contact_list=contact_list):
+        data = contact.embedded_data or {}
+        yield [
+            contact.first_name,
+            contact.last_name,
+            contact.email,
+            contact.external_reference,
+            contact.language,
+            *[data.get(name, "") for name in fields],
+        ]
+
+
+def suppression_list(*, user, query: str = "") -> QuerySet[Suppression]:
+    suppressions = Suppression.objects.filter(owner=user).order_by("-created_at", "-id")
+    if query.strip():
+        suppressions = suppressions.filter(email__icontains=query.strip())
+    return suppressions
+
+
+def suppression_get(*, user, pk: int) -> Suppression:
+    return get_object_or_404(Suppression, owner=user, pk=pk)
+
+
+def directory_summary(*, user) -> dict:
+    return {
+        "lists": ContactList.objects.filter(owner=user).count(),
+        "contacts": Contact.objects.filter(contact_list__owner=user).count(),
+        "suppressions": Suppression.objects.filter(owner=user).count(),
+    }
+
+
+def contact_import_recent(*, contact_list: ContactList, limit: int = 5):
+    return contact_list.imports.order_by("-created_at")[:limit]

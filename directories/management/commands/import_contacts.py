@@ -1,0 +1,79 @@
+"""Import a CSV/TSV file of contacts into a list, as the Upload a file screen does."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from directories.models import ContactImport, ContactList
+from directories.reader import ImportRefused
+from directories.services import (
+    DirectoryError,
+    contact_import_configure,
+    contact_import_create,
+    contact_import_run,
+    contact_list_create,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Import contacts into an owner's list (created if needed). Prints "
+        "'added N, updated N, duplicates N, rejected N' and the rejected rows; exits 1 "
+        "when nothing could be imported or rows were rejected without --skip-invalid."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--owner", required=True, help="the owner's email address")
+        parser.add_argument("--list", required=True, dest="list_name")
+        parser.add_argument("--skip-invalid", action="store_true")
+        parser.add_argument("--update-existing", action="store_true")
+        parser.add_argument("--encoding", default="")
+
+    def handle(self, *args, **options):
+        users = get_user_model().objects.filter(email__iexact=options["owner"])
+        owner = users.first()
+        if owner is None:
+            raise CommandError(f"No user with email {options['owner']}.")
+        name = options["list_name"].strip()
+        contact_list = ContactList.objects.filter(
+            owner=owner, name__iexact=name
+        ).first()
+        if contact_list is None:
+            try:
+                contact_list = contact_list_create(owner=owner, name=name)
+            except DirectoryError as exc:
+                raise CommandError(exc.message) from exc
+        try:
+            contact_import = contact_import_create(
+                owner=owner, contact_list=contact_list, path=options["file"]
+            )
+            contact_import_configure(
+                contact_import=contact_import,
+                encoding=options["encoding"] or contact_import.encoding,
+                mapping=None,
+                on_duplicate=(
+                    ContactImport.OnDuplicate.UPDATE
+                    if options["update_existing"]
+                    else ContactImport.OnDuplicate.SKIP
+                ),
+                skip_invalid=options["skip_invalid"],
+            )
+        except FileNotFoundError as exc:
+            raise CommandError(f"No such file: {options['file']}") from exc
+        except ImportRefused as exc:
+            raise CommandError(exc.message) from exc
+        ContactImport.objects.filter(pk=contact_import.pk).update(
+            status=ContactImport.Status.QUEUED
+        )
+        outcome = contact_import_run(
+            contact_import_id=contact_import.pk, progress=False
+        )
+        self.stdout.write(outcome.summary)
+        for rejection in outcome.rejections:
+            column = f", column {rejection['column']}" if rejection["column"] else ""
+            self.stdout.write(
+                f"line {rejection['line']}{column}: {rejection['reason']}"
+            )
+        if outcome.refused:
+            self.stderr.write(outcome.refused)
+            raise SystemExit(1)
