@@ -1,15 +1,71 @@
 """Reads of surveys. Every owner-facing read takes the acting user."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from surveys.models import Survey
+from surveys.models import Page, Question, Response, Survey
 
 
 def survey_list(*, user) -> QuerySet[Survey]:
     return Survey.objects.filter(owner=user).order_by("-updated_at")
 
 
+def survey_list_with_counts(*, user) -> QuerySet[Survey]:
+    return survey_list(user=user).annotate(
+        response_count=Count(
+            "responses", filter=Q(responses__started_at__isnull=False)
+        ),
+        finished_count=Count(
+            "responses", filter=Q(responses__finished_at__isnull=False)
+        ),
+    )
+
+
 def survey_get(*, user, pk: int) -> Survey:
     """Return one of the user's surveys, or raise Http404 (also for another owner's)."""
     return get_object_or_404(Survey, owner=user, pk=pk)
+
+
+def page_get(*, user, survey_pk: int, pk: int) -> Page:
+    return get_object_or_404(
+        Page.objects.select_related("survey"),
+        survey__owner=user,
+        survey_id=survey_pk,
+        pk=pk,
+    )
+
+
+def question_get(*, user, survey_pk: int, pk: int) -> Question:
+    return get_object_or_404(
+        Question.objects.select_related("survey", "page"),
+        survey__owner=user,
+        survey_id=survey_pk,
+        pk=pk,
+    )
+
+
+def survey_builder_pages(*, survey: Survey) -> list[dict]:
+    """Return the draft's pages, each with its questions, for the builder."""
+    pages = list(survey.pages.order_by("position", "id"))
+    by_page: dict[int, list[Question]] = {p.pk: [] for p in pages}
+    for question in survey.questions.order_by("position", "id"):
+        by_page.setdefault(question.page_id, []).append(question)
+    return [{"page": page, "questions": by_page[page.pk]} for page in pages]
+
+
+def response_list(*, user, survey: Survey) -> QuerySet[Response]:
+    """Return the survey's started responses (a response exists only after a submit)."""
+    return (
+        Response.objects.filter(survey=survey, survey__owner=user)
+        .select_related("version")
+        .order_by("-started_at", "-id")
+    )
+
+
+def response_get(*, user, survey_pk: int, pk: int) -> Response:
+    return get_object_or_404(
+        Response.objects.select_related("survey", "version"),
+        survey__owner=user,
+        survey_id=survey_pk,
+        pk=pk,
+    )

@@ -38,28 +38,24 @@ def _new_item_id() -> str:
 def labelled_items(labels: list[str], previous: list[dict] | None = None) -> list[dict]:
     """Return [{"id", "label"}] for labels, keeping the ids of previous items.
 
-    A label that is still there keeps its id wherever it moved; a changed label at
-    the same position as an unused old one is a rename and keeps that id, so answers
-    already given follow the choice.
+    A label that is still there keeps its id wherever it moved; the new labels take
+    the ids of the vanished ones in order (a rename keeps its id), so answers already
+    given follow the choice. Labels beyond those get new ids.
     """
     previous = previous or []
     by_label = {}
     for item in previous:
         by_label.setdefault(item["label"], item["id"])
-    used = set()
+    kept = {by_label[label] for label in labels if label in by_label}
+    spare = [item["id"] for item in previous if item["id"] not in kept]
     items = []
+    used = set()
     for label in labels:
         item_id = by_label.get(label)
-        if item_id in used:
-            item_id = None
+        if item_id is None or item_id in used:
+            item_id = spare.pop(0) if spare else _new_item_id()
+        used.add(item_id)
         items.append({"id": item_id, "label": label})
-        if item_id:
-            used.add(item_id)
-    for position, item in enumerate(items):
-        if item["id"] is None:
-            old = previous[position]["id"] if position < len(previous) else None
-            item["id"] = old if old and old not in used else _new_item_id()
-            used.add(item["id"])
     return items
 
 

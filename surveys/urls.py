@@ -1,13 +1,67 @@
 from django.conf import settings
 from django.urls import path
 
-from surveys.views import lists, public
+from surveys.views import builder, lists, public, responses
 
 app_name = "surveys"
 
 # Respondent-facing URL names start with "public_".
 urlpatterns = [
     path("surveys/", lists.survey_list, name="list"),
+    path("surveys/<int:pk>/rename/", lists.survey_rename, name="rename"),
+    path("surveys/<int:pk>/duplicate/", lists.survey_duplicate, name="duplicate"),
+    path("surveys/<int:pk>/delete/", lists.survey_delete, name="delete"),
+    # --- Survey tab: builder, Options, Preview, Publish ---
+    path("surveys/<int:pk>/", builder.survey_detail, name="detail"),
+    path("surveys/<int:pk>/options/", builder.survey_options, name="options"),
+    path("surveys/<int:pk>/preview/", builder.survey_preview, name="preview"),
+    path("surveys/<int:pk>/publish/", builder.survey_publish, name="publish"),
+    path("surveys/<int:pk>/close/", builder.survey_close, name="close"),
+    path("surveys/<int:pk>/reopen/", builder.survey_reopen, name="reopen"),
+    path("surveys/<int:pk>/pages/add/", builder.page_add, name="page_add"),
+    path(
+        "surveys/<int:pk>/pages/<int:page_pk>/delete/",
+        builder.page_delete,
+        name="page_delete",
+    ),
+    path(
+        "surveys/<int:pk>/pages/<int:page_pk>/questions/add/",
+        builder.question_add,
+        name="question_add",
+    ),
+    path(
+        "surveys/<int:pk>/questions/<int:question_pk>/",
+        builder.question_edit,
+        name="question_edit",
+    ),
+    path(
+        "surveys/<int:pk>/questions/<int:question_pk>/move/",
+        builder.question_move,
+        name="question_move",
+    ),
+    path(
+        "surveys/<int:pk>/questions/<int:question_pk>/delete/",
+        builder.question_delete,
+        name="question_delete",
+    ),
+    # --- Responses tab ---
+    path("surveys/<int:pk>/responses/", responses.response_list, name="responses"),
+    path(
+        "surveys/<int:pk>/responses/summary/",
+        responses.response_summary,
+        name="response_summary",
+    ),
+    path(
+        "surveys/<int:pk>/responses/export/",
+        responses.response_export,
+        name="response_export",
+    ),
+    path(
+        "surveys/<int:pk>/responses/<int:response_pk>/",
+        responses.response_detail,
+        name="response_detail",
+    ),
+    # --- Respondent-facing ---
     path("r/<str:public_key>/", public.public_respond, name="public_respond"),
 ]
 

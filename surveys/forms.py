@@ -1,0 +1,143 @@
+from django import forms
+
+from surveys.models import Question, Survey
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class SurveyTitleForm(forms.Form):
+    title = forms.CharField(label="Survey name", max_length=200)
+
+
+class SurveyHeaderForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=200)
+    introduction = forms.CharField(
+        label="Introduction",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown above the first page's questions.",
+    )
+
+
+class SurveyOptionsForm(forms.Form):
+    access = forms.ChoiceField(
+        label="Survey access",
+        choices=Survey.Access.choices,
+        widget=forms.RadioSelect,
+        help_text=(
+            "Invitation only turns off the anonymous link: only personal links open "
+            "the survey. The change applies at once."
+        ),
+    )
+    thank_you_message = forms.CharField(
+        label="Thank-you message",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Shown when a respondent submits the last page.",
+    )
+    closed_message = forms.CharField(
+        label="Closed message",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Shown to everyone who opens a link while the survey is closed.",
+    )
+
+
+class QuestionAddForm(forms.Form):
+    kind = forms.ChoiceField(label="Question type", choices=Question.Kind.choices)
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(
+        label="Question text", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    help_text = forms.CharField(
+        label="Help text", required=False, help_text="Optional, shown under the text."
+    )
+    required = forms.BooleanField(label="Require an answer", required=False)
+    choices = forms.CharField(
+        label="Choices",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="One per line, in the order respondents see them. Reorder the lines to reorder the choices.",
+    )
+    statements = forms.CharField(
+        label="Statements",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One per line: each is a row answered on the scale.",
+    )
+    min_value = forms.IntegerField(label="Minimum", required=False)
+    max_value = forms.IntegerField(label="Maximum", required=False)
+
+    def __init__(self, *args, question: Question, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.question = question
+        kind = question.kind
+        if kind not in ("single_choice", "multiple_choice", "dropdown", "matrix"):
+            del self.fields["choices"]
+        elif kind == "matrix":
+            self.fields["choices"].label = "Scale"
+            self.fields[
+                "choices"
+            ].help_text = "One point per line, shared by every statement."
+        if kind != "matrix":
+            del self.fields["statements"]
+        if kind not in ("number", "rating"):
+            del self.fields["min_value"]
+            del self.fields["max_value"]
+        elif kind == "rating":
+            self.fields["min_value"].label = "Scale starts at"
+            self.fields["max_value"].label = "Scale ends at"
+            self.fields["min_value"].required = True
+            self.fields["max_value"].required = True
+
+    @staticmethod
+    def initial_for(question: Question) -> dict:
+        return {
+            "text": question.text,
+            "help_text": question.help_text,
+            "required": question.required,
+            "choices": "\n".join(c["label"] for c in question.choices),
+            "statements": "\n".join(s["label"] for s in question.statements),
+            "min_value": question.min_value,
+            "max_value": question.max_value,
+        }
+
+    def clean_choices(self):
+        labels = _lines(self.cleaned_data["choices"])
+        if not labels:
+            raise forms.ValidationError("Add at least one choice.")
+        if len(set(labels)) != len(labels):
+            raise forms.ValidationError("Each choice must be different.")
+        return labels
+
+    def clean_statements(self):
+        labels = _lines(self.cleaned_data["statements"])
+        if not labels:
+            raise forms.ValidationError("Add at least one statement.")
+        if len(set(labels)) != len(labels):
+            raise forms.ValidationError("Each statement must be different.")
+        return labels
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("min_value"), data.get("max_value")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_value", "The maximum must not be below the minimum.")
+        rating = self.question.kind == "rating"
+        if rating and low is not None and high is not None and high - low > 20:
+            self.add_error("max_value", "A scale has at most 21 points.")
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "text": data["text"].strip(),
+            "help_text": data.get("help_text", "").strip(),
+            "required": data.get("required", False),
+            "choice_labels": data.get("choices"),
+            "statement_labels": data.get("statements"),
+            "min_value": data.get("min_value"),
+            "max_value": data.get("max_value"),
+        }

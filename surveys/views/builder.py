@@ -1,0 +1,232 @@
+"""The Survey tab: builder, Options, Preview, Publish, Close/Reopen."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from surveys import engine, selectors, services
+from surveys.forms import (
+    QuestionAddForm,
+    QuestionForm,
+    SurveyHeaderForm,
+    SurveyOptionsForm,
+)
+from surveys.models import Question
+from surveys.respondent import message_page, render_page
+
+
+def _builder_context(survey, **extra):
+    return {
+        "survey": survey,
+        "active_tab": "survey",
+        "public_url": settings.SITE_URL
+        + reverse("surveys:public_respond", args=[survey.public_key]),
+        **extra,
+    }
+
+
+@login_required
+def survey_detail(request, pk):
+    survey = selectors.survey_get(user=request.user, pk=pk)
+    header_form = SurveyHeaderForm(
+        initial={"title": survey.title, "introduction": survey.introduction}
+    )
+    if request.method == "POST":
+        header_form = SurveyHeaderForm(request.POST)
+        if header_form.is_valid():
+            services.survey_update_header(survey=survey, **header_form.cleaned_data)
+            messages.success(request, "Saved. Publish to show respondents the change.")
+            return redirect("surveys:detail", survey.pk)
+    return render(
+        request,
+        "surveys/survey_detail.html",
+        _builder_context(
+            survey,
+            header_form=header_form,
+            pages=selectors.survey_builder_pages(survey=survey),
+            kinds=Question.Kind.choices,
+        ),
+    )
+
+
+@login_required
+def survey_options(request, pk):
+    survey = selectors.survey_get(user=request.user, pk=pk)
+    form = SurveyOptionsForm(
+        request.POST or None,
+        initial={
+            "access": survey.access,
+            "thank_you_message": survey.thank_you_message,
+            "closed_message": survey.closed_message,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        services.survey_set_options(survey=survey, **form.cleaned_data)
+        messages.success(request, "Options saved.")
+        return redirect("surveys:options", survey.pk)
+    return render(
+        request, "surveys/survey_options.html", _builder_context(survey, form=form)
+    )
+
+
+@login_required
+def page_add(request, pk):
+    survey = selectors.survey_get(user=request.user, pk=pk)
+    if request.method != "POST":
+        # After the selector: someone else's survey is a 404 whatever the method.
+        return HttpResponseNotAllowed(["POST"])
+    page = services.page_add(survey=survey)
+    return redirect(reverse("surveys:detail", args=[survey.pk]) + f"#page-{page.pk}")
+
+
+@login_required
+def page_delete(request, pk, page_pk):
+    page = selectors.page_get(user=request.user, survey_pk=pk, pk=page_pk)
+    if request.method != "POST":
+        # After the selector: someone else's survey is a 404 whatever the method.
+        return HttpResponseNotAllowed(["POST"])
+    services.page_delete(survey=page.survey, page=page)
+    return redirect("surveys:detail", pk)
+
+
+@login_required
+def question_add(request, pk, page_pk):
+    page = selectors.page_get(user=request.user, survey_pk=pk, pk=page_pk)
+    if request.method != "POST":
+        # After the selector: someone else's survey is a 404 whatever the method.
+        return HttpResponseNotAllowed(["POST"])
+    form = QuestionAddForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a question type.")
+        return redirect("surveys:detail", pk)
+    question = services.question_add(
+        survey=page.survey, page=page, kind=form.cleaned_data["kind"]
+    )
+    return redirect("surveys:question_edit", pk, question.pk)
+
+
+@login_required
+def question_edit(request, pk, question_pk):
+    question = selectors.question_get(user=request.user, survey_pk=pk, pk=question_pk)
+    form = QuestionForm(
+        request.POST or None,
+        question=question,
+        initial=QuestionForm.initial_for(question),
+    )
+    if request.method == "POST" and form.is_valid():
+        services.question_update(question=question, **form.service_kwargs())
+        return redirect(
+            reverse("surveys:detail", args=[pk]) + f"#question-{question.pk}"
+        )
+    return render(
+        request,
+        "surveys/question_edit.html",
+        _builder_context(question.survey, question=question, form=form),
+    )
+
+
+@login_required
+def question_move(request, pk, question_pk):
+    question = selectors.question_get(user=request.user, survey_pk=pk, pk=question_pk)
+    if request.method != "POST":
+        # After the selector: someone else's survey is a 404 whatever the method.
+        return HttpResponseNotAllowed(["POST"])
+    direction = request.POST.get("direction", "")
+    if direction not in ("up", "down", "previous_page", "next_page"):
+        raise Http404("Unknown direction")
+    services.question_move(question=question, direction=direction)
+    return redirect(reverse("surveys:detail", args=[pk]) + f"#question-{question.pk}")
+
+
+@login_required
+def question_delete(request, pk, question_pk):
+    question = selectors.question_get(user=request.user, survey_pk=pk, pk=question_pk)
+    has_answers = services.question_has_answers(question=question)
+    if request.method == "POST" and (not has_answers or request.POST.get("confirm")):
+        services.question_delete(question=question)
+        messages.success(
+            request,
+            "Question removed from the draft."
+            + (" Its answers stay in the export." if has_answers else ""),
+        )
+        return redirect("surveys:detail", pk)
+    return render(
+        request,
+        "surveys/question_delete.html",
+        _builder_context(question.survey, question=question, has_answers=has_answers),
+    )
+
+
+@login_required
+def survey_publish(request, pk):
+    survey = selectors.survey_get(user=request.user, pk=pk)
+    if request.method != "POST":
+        # After the selector: someone else's survey is a 404 whatever the method.
+        return HttpResponseNotAllowed(["POST"])
+    version = services.survey_publish(survey=survey)
+    messages.success(request, f"Published version {version.number}.")
+    return redirect("surveys:detail", pk)
+
+
+@login_required
+def survey_close(request, pk):
+    survey = selectors.survey_get(user=request.user, pk=pk)
+    if request.method != "POST":
+        # After the selector: someone else's survey is a 404 whatever the method.
+        return HttpResponseNotAllowed(["POST"])
+    services.survey_close(survey=survey)
+    messages.success(request, "Survey closed: links now show the closed message.")
+    return redirect("surveys:detail", pk)
+
+
+@login_required
+def survey_reopen(request, pk):
+    survey = selectors.survey_get(user=request.user, pk=pk)
+    if request.method != "POST":
+        # After the selector: someone else's survey is a 404 whatever the method.
+        return HttpResponseNotAllowed(["POST"])
+    services.survey_reopen(survey=survey)
+    messages.success(request, "Survey reopened.")
+    return redirect("surveys:detail", pk)
+
+
+@login_required
+def survey_preview(request, pk):
+    """Show the draft as a respondent would; validate pages, record nothing."""
+    survey = selectors.survey_get(user=request.user, pk=pk)
+    definition = services.survey_definition(survey)
+    pages = engine.pages_of(definition)
+    action_url = reverse("surveys:preview", args=[pk])
+    index = 0
+    display, errors = {}, {}
+    if request.method == "POST":
+        try:
+            index = min(max(int(request.POST.get("page", "1")) - 1, 0), len(pages) - 1)
+        except ValueError:
+            index = 0
+        parsed = engine.parse_page(pages[index], request.POST)
+        if request.POST.get("action") == "back":
+            index = max(index - 1, 0)
+        elif parsed.errors:
+            display, errors = parsed.display, parsed.errors
+        elif index == len(pages) - 1:
+            return message_page(
+                request,
+                title=survey.title,
+                message=survey.thank_you_message,
+                preview=True,
+            )
+        else:
+            index += 1
+    return render_page(
+        request,
+        definition=definition,
+        page_index=index,
+        display=display,
+        errors=errors,
+        action_url=action_url,
+        preview=True,
+    )
