@@ -74,7 +74,7 @@ def confirm_post_data(confirm_response, **choices) -> dict:
     """Return the Confirm import fields form's current values, with overrides."""
     form = confirm_response.context["form"]
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if name == "skip_invalid":
             if value:
