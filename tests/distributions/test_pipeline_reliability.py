@@ -1,0 +1,234 @@
+"""The pipeline under failure, with real worker processes, Redis and SMTP server.
+
+Every test here is bounded: each wait has a deadline, and pytest-timeout stops the
+rest. Small batch sizes (DISTRIBUTIONS_BATCH_SIZE in the worker's environment) make
+a kill or a flush land in the middle of a campaign.
+"""
+
+import time
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+import redis
+from django.conf import settings
+from django.utils import timezone
+
+from distributions.models import Delivery, Distribution
+from distributions.services.sending import (
+    INTERRUPTED,
+    deliveries_sweep,
+    distribution_dispatch_soon,
+)
+from tests.distributions.pipeline_support import (
+    contact_list_with,
+    delivery_statuses,
+    email_distribution,
+    open_deliveries,
+    published_survey,
+    wait_until,
+)
+
+pytestmark = pytest.mark.worker
+
+
+def received_per_address(smtp_server) -> Counter:
+    return Counter(r.lower() for m in list(smtp_server.received) for r in m.recipients)
+
+
+def start_campaign(count: int, **fields) -> Distribution:
+    survey = published_survey()
+    distribution = email_distribution(
+        survey, contact_list_with(survey.owner, count), **fields
+    )
+    distribution_dispatch_soon()
+    return distribution
+
+
+def wait_until_done(distribution, *, timeout=120, sweep=None):
+    """Wait until the distribution is sent (nothing queued or sending), sweeping
+    as beat would."""
+
+    def done():
+        if sweep:
+            deliveries_sweep(**sweep)
+        return Distribution.objects.filter(
+            pk=distribution.pk, status=Distribution.Status.SENT
+        ).exists()
+
+    wait_until(done, timeout=timeout, interval=1 if sweep else 0.2, message="done")
+    distribution.refresh_from_db()
+
+
+def test_worker_killed_mid_send_then_restarted(smtp_server, celery_worker_factory):
+    """SIGKILL the worker mid-campaign; a new worker and the sweeper finish it.
+
+    Every invitation ends Email Sent or Email Failed; no address receives its
+    invitation twice; none is skipped. The window that remains, per worker
+    process, is one delivery: between the SMTP server's 250 reply to DATA and the
+    commit of the UPDATE to "sent" (a few hundred microseconds on loopback). A
+    delivery killed inside its claim (after queued → sending, before "sent") is
+    marked failed by the sweeper with INTERRUPTED and never re-sent, whether or
+    not the server had accepted it: at most once, never twice. So at most
+    `concurrency` (here 2) deliveries may end failed-but-received or
+    failed-and-not-received; all others are sent exactly once.
+    """
+    env = {"DISTRIBUTIONS_BATCH_SIZE": "50"}
+    first = celery_worker_factory(concurrency=2, extra_env=env, name="first")
+    distribution = start_campaign(1000)
+
+    smtp_server.wait_for(300, timeout=120)
+    first.kill()
+    received_at_kill = len(smtp_server.received)
+    assert received_at_kill < 1000, "the kill came after the campaign ended"
+    assert open_deliveries(distribution) > 0
+    # Longer than stuck_after below, so the dead worker's claims count as stuck
+    # while the new worker's live ones (milliseconds old) never do.
+    time.sleep(2.5)
+    celery_worker_factory(concurrency=2, extra_env=env, name="second")
+    wait_until_done(
+        distribution,
+        sweep={
+            "stuck_after": timedelta(seconds=2),
+            "requeue_after": timedelta(seconds=1),
+        },
+    )
+
+    statuses = delivery_statuses(distribution)
+    assert set(statuses) <= {"sent", "failed"}
+    assert sum(statuses.values()) == 1000
+    per_address = received_per_address(smtp_server)
+    assert max(per_address.values()) == 1, "an address received two emails"
+    failed = list(Delivery.objects.filter(distribution=distribution, status="failed"))
+    assert len(failed) <= 2
+    assert all(d.error == INTERRUPTED for d in failed)
+    sent = Delivery.objects.filter(distribution=distribution, status="sent")
+    for email in sent.values_list("invitation__email", flat=True):
+        assert per_address[email] == 1, f"{email} marked sent but not received"
+    assert len(per_address) >= 1000 - len(failed)
+    assert distribution.status == "sent"
+
+
+def test_two_workers_on_one_distribution(smtp_server, celery_worker_factory):
+    """Two workers take the same batches (every batch enqueued twice): one email each."""
+    env = {"DISTRIBUTIONS_BATCH_SIZE": "40"}
+    workers = [
+        celery_worker_factory(concurrency=2, extra_env=env, name=name)
+        for name in ("alpha", "beta")
+    ]
+    distribution = start_campaign(600)
+    wait_until(
+        lambda: (
+            Distribution.objects.filter(pk=distribution.pk, status="sending")
+            .exclude(dispatched_at=None)
+            .exists()
+            or open_deliveries(distribution) == 0
+        ),
+        message="dispatched",
+    )
+    # Enqueue every still-queued delivery a second time.
+    deliveries_sweep(requeue_after=timedelta(microseconds=1))
+
+    wait_until_done(distribution)
+
+    assert delivery_statuses(distribution) == {"sent": 600}
+    per_address = received_per_address(smtp_server)
+    assert len(per_address) == 600 and set(per_address.values()) == {1}
+    assert distribution.status == "sent"
+    assert all("send_batch" in worker.log() for worker in workers)
+
+
+def test_scheduled_send_fires_once_on_time_with_short_visibility_timeout(
+    smtp_server, celery_worker_factory, celery_beat_factory
+):
+    """A send a few seconds ahead is dispatched by beat once, at its time.
+
+    The schedule is a row in PostgreSQL polled every second, not a Celery ETA, so
+    a 5-second visibility timeout has no ETA to redeliver in a loop; redelivered
+    batch messages find their deliveries already claimed.
+    """
+    env = {
+        "CELERY_VISIBILITY_TIMEOUT": "5",
+        "CELERY_DISPATCH_INTERVAL": "1",
+        "DISTRIBUTIONS_BATCH_SIZE": "5",
+    }
+    celery_worker_factory(concurrency=2, extra_env=env)
+    celery_beat_factory(extra_env=env)
+    survey = published_survey()
+    send_at = timezone.now() + timedelta(seconds=4)
+    distribution = email_distribution(
+        survey, contact_list_with(survey.owner, 20), send_at=send_at
+    )
+
+    smtp_server.wait_for(20, timeout=60)
+    distribution.refresh_from_db()
+    assert distribution.dispatched_at >= send_at
+    assert distribution.dispatched_at - send_at < timedelta(seconds=5), "late"
+    # Past two visibility timeouts: nothing is sent again.
+    time.sleep(12)
+    distribution.refresh_from_db()
+    assert distribution.status == "sent"
+    assert delivery_statuses(distribution) == {"sent": 20}
+    per_address = received_per_address(smtp_server)
+    assert len(per_address) == 20 and set(per_address.values()) == {1}
+    assert distribution.invitations.count() == 20
+
+
+def test_redis_flushed_mid_campaign(
+    smtp_server, celery_worker_factory, celery_beat_factory
+):
+    """FLUSHDB (this run's Redis database only) loses every queued task; beat's
+    sweeper re-enqueues from PostgreSQL and the campaign completes, once each."""
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL")
+    # The sweeper runs in the worker, with the worker's settings.
+    env = {
+        "DISTRIBUTIONS_BATCH_SIZE": "20",
+        "DISTRIBUTIONS_SWEEP_INTERVAL": "1",
+        "DISTRIBUTIONS_REQUEUE_AFTER": "2",
+    }
+    celery_worker_factory(concurrency=2, extra_env=env)
+    distribution = start_campaign(1000)
+
+    smtp_server.wait_for(200, timeout=120)
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    assert open_deliveries(distribution) > 0, "the flush came after the campaign"
+    celery_beat_factory(extra_env=env)
+    wait_until_done(distribution, timeout=30)
+
+    assert delivery_statuses(distribution) == {"sent": 1000}
+    per_address = received_per_address(smtp_server)
+    assert len(per_address) == 1000 and set(per_address.values()) == {1}
+
+
+def test_permanent_refusals_fail_and_temporary_ones_are_retried(
+    smtp_server, celery_worker_factory
+):
+    env = {"DISTRIBUTIONS_RETRY_BASE_SECONDS": "1", "DISTRIBUTIONS_BATCH_SIZE": "7"}
+    celery_worker_factory(concurrency=2, extra_env=env)
+    permanent = {f"person{n}@example.edu" for n in (1, 5, 9)}
+    temporary = {f"person{n}@example.edu" for n in (2, 6, 12)}
+    smtp_server.refuse = {
+        **dict.fromkeys(permanent, "550 5.1.1 No such user here"),
+        **dict.fromkeys(temporary, "451 4.7.1 Greylisted, try again later"),
+    }
+    distribution = start_campaign(20)
+
+    wait_until_done(distribution, timeout=60)
+
+    deliveries = {
+        d.invitation.email: d
+        for d in Delivery.objects.filter(distribution=distribution).select_related(
+            "invitation"
+        )
+    }
+    for email in permanent:
+        assert deliveries[email].status == "failed"
+        assert deliveries[email].error == "550 5.1.1 No such user here"
+        assert smtp_server.to(email) == []
+    for email in temporary:
+        assert deliveries[email].status == "sent"
+        assert deliveries[email].attempts == 2
+        assert len(smtp_server.to(email)) == 1
+    assert delivery_statuses(distribution) == {"sent": 17, "failed": 3}
+    assert distribution.status == "sent"
