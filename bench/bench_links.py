@@ -30,13 +30,11 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from core.csv_export import csv_lines  # noqa: E402
 from directories.models import ContactList  # noqa: E402
 from distributions.models import Distribution, Invitation  # noqa: E402
 from distributions.selectors import (  # noqa: E402
     distribution_counts,
-    links_csv_header,
-    links_csv_rows,
+    links_csv_chunks,
 )
 from distributions.services.links import links_generate  # noqa: E402
 from surveys.models import Survey  # noqa: E402
@@ -153,12 +151,9 @@ def main() -> int:
         start = time.perf_counter()
         lines = 0
         size = 0
-        for line in csv_lines(
-            links_csv_header(distribution=distribution),
-            links_csv_rows(distribution=distribution),
-        ):
-            lines += 1
-            size += len(line)
+        for chunk in links_csv_chunks(distribution=distribution):
+            lines += chunk.count("\n")
+            size += len(chunk)
         csv_seconds = time.perf_counter() - start
         assert lines == N + 1, lines
         grown = max(0.0, rss_mb() - before)

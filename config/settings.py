@@ -288,3 +288,10 @@ CELERY_PERIODIC_TASKS = {
     "distributions.dispatch_due": CELERY_DISPATCH_INTERVAL,
     "distributions.sweep_stuck": DISTRIBUTIONS_SWEEP_INTERVAL,
 }
+
+# --- distributions: personal links ---
+# Generate Links makes up to this many links in the request (the CSV downloads at
+# once); a larger batch is made by a Celery task with a progress bar.
+LINKS_SYNC_MAX = env_int("LINKS_SYNC_MAX", 5000, minimum=1)
+# Links per committed step of that task (each step moves the progress bar).
+LINKS_BATCH_SIZE = env_int("LINKS_BATCH_SIZE", 20000, minimum=100)

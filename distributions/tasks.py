@@ -32,6 +32,11 @@ def sweep_stuck() -> dict[str, int]:
 @shared_task(name="distributions.generate_links", acks_late=True, ignore_result=True)
 def generate_links(distribution_id: int) -> int:
     """Make a large personal-links batch; safe to redeliver (it resumes)."""
+    from django.conf import settings
+
     from distributions.services.links import links_generate_run
 
-    return links_generate_run(distribution_id=int(distribution_id))
+    return links_generate_run(
+        distribution_id=int(distribution_id),
+        batch_size=settings.LINKS_BATCH_SIZE,
+    )

@@ -13,7 +13,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from directories.models import Contact, ContactList
@@ -83,7 +83,7 @@ def link_expiry_compute(
 
 
 def _sync_limit() -> int:
-    return getattr(settings, "LINKS_SYNC_MAX", 5000)
+    return settings.LINKS_SYNC_MAX
 
 
 def links_generate(
@@ -155,35 +155,34 @@ def links_generate(
     return distribution
 
 
-def links_generate_run(*, distribution_id: int) -> int:
+def links_generate_run(*, distribution_id: int, batch_size: int | None = None) -> int:
     """Make the links of a "generating" batch; return how many exist now.
 
     Idempotent: a retried or redelivered task resumes after the last contact that
-    has a link. A whole list commits batch by batch, so the page's progress bar
-    moves; a sample is drawn and written in one transaction.
+    has a link. With a batch_size, a whole list commits batch by batch (so the
+    page's progress bar moves); without one, one statement makes every link. A
+    sample is drawn and written in one transaction.
     """
-    distribution = Distribution.objects.filter(
-        pk=distribution_id, status=Distribution.Status.GENERATING
-    ).first()
+    distribution = (
+        Distribution.objects.select_related("contact_list")
+        .filter(pk=distribution_id, status=Distribution.Status.GENERATING)
+        .first()
+    )
     if distribution is None:
         return 0
     contact_list = distribution.contact_list
     if contact_list is None:
         Distribution.objects.filter(
             pk=distribution_id, status=Distribution.Status.GENERATING
-        ).update(status=Distribution.Status.FAILED, finished_at=timezone.now())
+        ).update(
+            status=Distribution.Status.FAILED,
+            finished_at=timezone.now(),
+            error="The list was deleted before its links were made.",
+        )
         return 0
     if distribution.sample_size:
         with transaction.atomic():
-            # Lock the batch row so two runs cannot both draw a sample.
-            locked = (
-                Distribution.objects.select_for_update()
-                .filter(pk=distribution_id, status=Distribution.Status.GENERATING)
-                .first()
-            )
-            if locked is None:
-                return 0
-            if not Invitation.objects.filter(distribution_id=distribution_id).exists():
+            if _lock_generating(distribution_id) and not _has_links(distribution_id):
                 invitations_create_from_list(
                     distribution=distribution,
                     contact_list=contact_list,
@@ -191,31 +190,41 @@ def links_generate_run(*, distribution_id: int) -> int:
                     sample_size=distribution.sample_size,
                 )
             return _links_ready(distribution_id)
+    last = (
+        Invitation.objects.filter(distribution_id=distribution_id).aggregate(
+            last=Max("contact_id")
+        )["last"]
+        or 0
+    )
+    limit = batch_size or max(distribution.recipients_total, 1)
     while True:
         with transaction.atomic():
-            # One run at a time per batch; a second one waits and then resumes.
-            locked = (
-                Distribution.objects.select_for_update()
-                .filter(pk=distribution_id, status=Distribution.Status.GENERATING)
-                .first()
-            )
-            if locked is None:
+            if not _lock_generating(distribution_id):
                 return 0
-            last = (
-                Invitation.objects.filter(distribution_id=distribution_id)
-                .order_by("-contact_id")
-                .values_list("contact_id", flat=True)
-                .first()
-            ) or 0
-            made = invitations_copy_rows(
+            made, last = invitations_copy_rows(
                 distribution=distribution,
                 contact_list=contact_list,
                 expires_at=distribution.link_expires_at,
                 after_contact_id=last,
-                limit=getattr(settings, "LINKS_BATCH_SIZE", 20000),
+                limit=limit,
             )
-            if made == 0:
+            # One statement covers the whole list when there is no batch_size.
+            if made < limit or batch_size is None:
                 return _links_ready(distribution_id)
+
+
+def _lock_generating(distribution_id: int) -> bool:
+    # Held until the caller's commit: one run at a time per batch; a second run
+    # waits, then resumes after the contacts the first one covered.
+    return (
+        Distribution.objects.select_for_update()
+        .filter(pk=distribution_id, status=Distribution.Status.GENERATING)
+        .exists()
+    )
+
+
+def _has_links(distribution_id: int) -> bool:
+    return Invitation.objects.filter(distribution_id=distribution_id).exists()
 
 
 def _links_ready(distribution_id: int) -> int:

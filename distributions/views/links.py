@@ -19,7 +19,6 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import owner_time_zone
-from core.csv_export import csv_lines
 from directories.selectors import contact_list_get, contact_list_list
 from distributions.forms import MessageFieldsForm
 from distributions.models import Distribution, MessageType
@@ -29,8 +28,7 @@ from distributions.selectors import (
     invitation_timeline,
     link_batch_get,
     link_batch_rows,
-    links_csv_header,
-    links_csv_rows,
+    links_csv_chunks,
     message_list,
     personal_link,
     recipient_search,
@@ -257,11 +255,11 @@ def links_generate_view(request, survey_id: int):
     )
 
 
-def _csv_response(filename: str, header, rows, zone) -> StreamingHttpResponse:
+def _csv_response(filename: str, chunks, zone) -> StreamingHttpResponse:
     def lines():
         # Streamed after the middleware returned: activate the owner's zone here.
         with timezone.override(zone):
-            yield from csv_lines(header, rows)
+            yield from chunks
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -285,10 +283,7 @@ def links_download(request, survey_id: int, pk: int):
         return redirect("distributions:links", survey_id=survey.pk)
     zone = owner_time_zone(request.user)
     return _csv_response(
-        links_filename(batch, zone),
-        links_csv_header(distribution=batch),
-        links_csv_rows(distribution=batch),
-        zone,
+        links_filename(batch, zone), links_csv_chunks(distribution=batch), zone
     )
 
 

@@ -7,9 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.selectors import owner_time_zone
-from core.csv_export import write_csv
 from directories.models import ContactList
-from distributions.selectors import links_csv_header, links_csv_rows
+from distributions.selectors import links_csv_chunks
 from distributions.services.links import (
     ExpiryChoice,
     link_expiry_compute,
@@ -73,12 +72,13 @@ class Command(BaseCommand):
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
-        with timezone.override(zone):
-            count = write_csv(
-                output,
-                links_csv_header(distribution=batch),
-                links_csv_rows(distribution=batch),
-            )
+        with (
+            timezone.override(zone),
+            open(output, "w", encoding="utf-8", newline="") as out,
+        ):
+            for chunk in links_csv_chunks(distribution=batch):
+                out.write(chunk)
+        count = batch.invitations.count()
         self.stdout.write(
             f"Generated {count} links for {contact_list.name} (batch {batch.pk}); "
             f"wrote {output} (times in {zone.key})."
