@@ -24,13 +24,22 @@ def _database_ok() -> bool:
 
 
 def _broker_ok() -> bool:
-    from config.celery import app
+    from kombu import Connection
 
+    # A fresh connection from the settings, not Celery's pool: the answer must be
+    # about the broker now, not about a connection opened earlier.
+    connection = Connection(
+        settings.CELERY_BROKER_URL,
+        transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+        connect_timeout=3,
+    )
     try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(
+        with connection:
+            connection.ensure_connection(
                 max_retries=1, interval_start=0, interval_step=0.2, timeout=3
             )
+            with connection.channel():
+                pass
         return True
     except Exception:
         logger.exception("healthz: broker unreachable")
