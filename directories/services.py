@@ -361,7 +361,7 @@ def contact_import_run(
     """Import a queued file. Return None when another process claimed it first."""
     claimed = ContactImport.objects.filter(
         pk=contact_import_id, status=ContactImport.Status.QUEUED
-    ).update(status=ContactImport.Status.IMPORTING)
+    ).update(status=ContactImport.Status.IMPORTING, started_at=timezone.now())
     if not claimed:
         return None
     contact_import = ContactImport.objects.get(pk=contact_import_id)
@@ -407,3 +407,39 @@ def contact_import_run(
     ):
         Path(contact_import.stored_path).unlink(missing_ok=True)
     return outcome
+
+
+INTERRUPTED = (
+    "The import was interrupted before it finished; nothing was imported. "
+    "Check the choices and press Upload the file again."
+)
+
+
+def contact_import_recover(*, contact_import: ContactImport, grace_seconds: int = 60):
+    """Mark an import whose worker died as failed, so the owner can start it again.
+
+    A running import holds a lock on its list for its whole transaction; a claim
+    older than the grace period whose list is not locked has lost its process (and
+    its transaction, so the list is as it was).
+    """
+    if contact_import.status != ContactImport.Status.IMPORTING:
+        return contact_import
+    started = contact_import.started_at
+    if started is None or (timezone.now() - started).total_seconds() < grace_seconds:
+        return contact_import
+    with transaction.atomic():
+        unlocked = (
+            ContactList.objects.select_for_update(skip_locked=True)
+            .filter(pk=contact_import.contact_list_id)
+            .exists()
+        )
+        if unlocked:
+            ContactImport.objects.filter(
+                pk=contact_import.pk, status=ContactImport.Status.IMPORTING
+            ).update(
+                status=ContactImport.Status.FAILED,
+                error=INTERRUPTED,
+                finished_at=timezone.now(),
+            )
+    contact_import.refresh_from_db()
+    return contact_import

@@ -474,6 +474,7 @@ def import_detail(request, pk, import_pk):
     contact_import = selectors.contact_import_get(
         user=request.user, list_pk=pk, pk=import_pk
     )
+    contact_import = services.contact_import_recover(contact_import=contact_import)
     running = contact_import.status in (
         ContactImport.Status.QUEUED,
         ContactImport.Status.IMPORTING,
