@@ -1,0 +1,116 @@
+"""Large files import in a real Celery worker, with progress, atomically."""
+
+import time
+
+import pytest
+from django.urls import reverse
+
+from directories.models import Contact, ContactImport
+from directories.services import contact_import_recover
+from tests.directories.conftest import (
+    confirm_post_data,
+    make_contacts,
+    page_text,
+    upload,
+)
+from tests.factories import ContactListFactory
+
+pytestmark = pytest.mark.worker
+
+
+def wait_until(predicate, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not reached in time")
+
+
+def start_import(client, contact_list, path):
+    confirm_url = upload(client, contact_list, path.read_bytes(), name=path.name)[
+        "Location"
+    ]
+    confirm = client.get(confirm_url)
+    assert "in the background" in page_text(confirm)
+    post = confirm_post_data(confirm, action="upload")
+    response = client.post(confirm_url, post)
+    assert response.status_code == 302
+    return ContactImport.objects.get(contact_list=contact_list), response["Location"]
+
+
+@pytest.fixture
+def large_setup(settings, owner, client, transactional_db):
+    settings.CONTACT_IMPORT_ASYNC_ROWS = 1000
+    client.force_login(owner)
+    return client, ContactListFactory(owner=owner, name="Big")
+
+
+def test_a_large_file_imports_in_the_worker_with_a_progress_page(
+    large_setup, celery_worker_factory, tmp_path
+):
+    client, contact_list = large_setup
+    path = make_contacts(tmp_path, 3000, "--extra", "3")
+    contact_import, status_url = start_import(client, contact_list, path)
+
+    # Queued, no worker yet: the page shows a progress bar that polls itself.
+    page = client.get(status_url)
+    assert "Waiting for a worker" in page_text(page)
+    assert 'hx-trigger="every 1s"' in page.content.decode()
+    partial = client.get(status_url, headers={"HX-Request": "true"})
+    assert 'role="progressbar"' in partial.content.decode()
+    assert "<html" not in partial.content.decode()
+
+    celery_worker_factory(concurrency=2)
+    wait_until(
+        lambda: (
+            ContactImport.objects.get(pk=contact_import.pk).status
+            in (ContactImport.Status.DONE, ContactImport.Status.FAILED)
+        )
+    )
+    contact_import.refresh_from_db()
+    assert contact_import.status == ContactImport.Status.DONE, contact_import.error
+    assert (
+        contact_import.added,
+        contact_import.rows_done,
+        contact_import.rows_total,
+    ) == (
+        3000,
+        3000,
+        3000,
+    )
+    assert Contact.objects.filter(contact_list=contact_list).count() == 3000
+    # The polling partial now asks the page to refresh, which shows the result.
+    partial = client.get(status_url, headers={"HX-Request": "true"})
+    assert partial.headers.get("HX-Refresh") == "true"
+    assert "Import finished: 3000 added" in page_text(client.get(status_url))
+
+
+def test_a_killed_worker_leaves_the_list_as_it_was(
+    large_setup, celery_worker_factory, tmp_path
+):
+    client, contact_list = large_setup
+    path = make_contacts(tmp_path, 300_000, "--extra", "3")
+    contact_import, status_url = start_import(client, contact_list, path)
+    worker = celery_worker_factory(concurrency=1)
+    # Progress shows while the import's own transaction is still open...
+    wait_until(lambda: ContactImport.objects.get(pk=contact_import.pk).rows_done > 0)
+    assert ContactImport.objects.get(pk=contact_import.pk).status == "importing"
+    page = client.get(status_url, headers={"HX-Request": "true"})
+    assert "rows read" in page_text(page)
+    # ...and a crash mid-import leaves nothing behind.
+    worker.kill()
+    assert Contact.objects.filter(contact_list=contact_list).count() == 0
+
+    contact_import.refresh_from_db()
+    contact_import_recover(contact_import=contact_import, grace_seconds=0)
+    assert contact_import.status == ContactImport.Status.FAILED
+    text = page_text(client.get(status_url))
+    assert (
+        "The import was interrupted before it finished; nothing was imported." in text
+    )
+    # The owner can run it again from Confirm import fields.
+    confirm_url = reverse(
+        "directories:import_confirm", args=[contact_list.pk, contact_import.pk]
+    )
+    assert client.get(confirm_url).status_code == 200
