@@ -1,0 +1,90 @@
+"""A reminder with a real Celery worker and SMTP server: who it reaches."""
+
+import datetime
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from distributions.models import Delivery, Distribution
+from distributions.services.links import links_generate
+from distributions.services.reminders import reminder_schedule
+from distributions.services.sending import distribution_dispatch_soon
+from surveys.respondent import response_create
+from tests.distributions.links_support import make_list
+from tests.factories import build_survey
+
+BODY = "Hello ${m://FirstName}, ${l://SurveyLink?d=Continue the survey}"
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def respond(invitation, *, finished=False):
+    response = response_create(
+        survey=invitation.distribution.survey, channel="invitation"
+    )
+    response.started_at = timezone.now()
+    if finished:
+        response.finished_at = timezone.now()
+    response.save()
+    invitation.response = response
+    invitation.save(update_fields=["response"])
+
+
+def wait_until(check, timeout=60):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise TimeoutError("condition not met")
+
+
+def test_a_reminder_scheduled_before_someone_finishes_does_not_reach_them(
+    owner, smtp_server, celery_worker
+):
+    survey = build_survey(owner)
+    batch = links_generate(
+        user=owner,
+        survey=survey,
+        contact_list=make_list(owner, size=3),
+        expires_at=timezone.now() + datetime.timedelta(days=30),
+    )
+    later_finisher, starter, never = batch.invitations.order_by("id")
+    respond(starter)
+    reminder = reminder_schedule(
+        user=owner,
+        parent=batch,
+        message_type="reminder",
+        audience="not_finished",
+        send_at=timezone.now() + datetime.timedelta(hours=1),
+        from_name="Survey team",
+        from_email="team@example.edu",
+        reply_to="",
+        subject="Reminder",
+        body=BODY,
+    )
+    # At scheduling time all three were unfinished; now one finishes.
+    respond(later_finisher, finished=True)
+
+    # The hour passes: the reminder is due, and the dispatcher is kicked.
+    with transaction.atomic():
+        Distribution.objects.filter(pk=reminder.pk).update(send_at=timezone.now())
+        distribution_dispatch_soon()
+
+    received = smtp_server.wait_for(2)
+    wait_until(
+        lambda: Distribution.objects.get(pk=reminder.pk).status == "sent", timeout=30
+    )
+    assert sorted(r for mail in received for r in mail.recipients) == sorted(
+        [starter.email, never.email]
+    )
+    assert smtp_server.to(later_finisher.email) == []
+    for invitation in (starter, never):
+        [mail] = smtp_server.to(invitation.email)
+        assert f"/s/{invitation.token}/" in mail.text()
+    assert not Delivery.objects.filter(
+        distribution=reminder, invitation=later_finisher
+    ).exists()
