@@ -39,7 +39,7 @@ test: install
 	exit $$rc
 
 bench: install
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH)
 
 lint: install
 	$(VENV)/bin/ruff check .

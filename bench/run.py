@@ -1,0 +1,77 @@
+"""`make bench`: run every bench/bench_*.py and print the BENCH lines they report.
+
+Each script runs in its own process with the environment tests get (DATABASE_URL /
+REDIS_URL when set, else the embedded PostgreSQL and on-disk broker under var/), sets
+up its own data and prints lines `BENCH <name>: <figure>`. A script that fails or
+prints no BENCH line makes this runner exit non-zero, after the others ran.
+"""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = int(os.environ.get("BENCH_TIMEOUT", "600"))
+
+
+def main(selected: list[str]) -> int:
+    scripts = sorted((ROOT / "bench").glob("bench_*.py"))
+    if selected:
+        scripts = [s for s in scripts if any(word in s.name for word in selected)]
+    if not scripts:
+        print("make bench: no bench/bench_*.py script found")
+        return 1
+    env = os.environ.copy()
+    env.setdefault("SECRET_KEY", "bench-only-" + uuid.uuid4().hex)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    env["PYTHONUNBUFFERED"] = "1"
+    print(
+        "bench: database "
+        + ("DATABASE_URL" if env.get("DATABASE_URL") else "embedded (var/pgdata)")
+        + ", broker "
+        + ("REDIS_URL" if env.get("REDIS_URL") else "on-disk (var/broker)"),
+        flush=True,
+    )
+    failures, lines = [], []
+    for script in scripts:
+        started = time.monotonic()
+        try:
+            result = subprocess.run(
+                [sys.executable, str(script)],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT,
+            )
+            output, code = result.stdout + result.stderr, result.returncode
+        except subprocess.TimeoutExpired as expired:
+            output = (
+                (expired.stdout or b"").decode(errors="replace")
+                if isinstance(expired.stdout, bytes)
+                else (expired.stdout or "")
+            )
+            code = f"timeout after {TIMEOUT} s"
+        found = [line for line in output.splitlines() if line.startswith("BENCH ")]
+        elapsed = time.monotonic() - started
+        for line in found:
+            print(line, flush=True)
+        lines.extend(found)
+        if code != 0 or not found:
+            failures.append(script.name)
+            print(f"bench: {script.name} failed ({code}, {elapsed:.0f} s):", flush=True)
+            print("\n".join(output.splitlines()[-30:]), flush=True)
+        else:
+            print(f"bench: {script.name} ok in {elapsed:.0f} s", flush=True)
+    print(
+        f"bench: {len(scripts) - len(failures)} of {len(scripts)} scripts ok, "
+        f"{len(lines)} BENCH lines"
+    )
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
