@@ -5,6 +5,7 @@ from django.db import transaction
 from directories.models import Suppression
 from directories.services import suppression_add
 from distributions.models import Invitation
+from surveys.models import Response
 
 
 @transaction.atomic
@@ -18,13 +19,16 @@ def invitation_response_get_or_create(*, invitation_id: int):
     from surveys.respondent import response_create
 
     # Held until the engine's transaction ends, so the second submit sees the link.
+    # The response is read after the lock, not joined: a row re-read after waiting
+    # on the lock comes back with the new response_id but the joined columns of the
+    # first snapshot (empty).
     invitation = (
         Invitation.objects.select_for_update(of=("self",))
-        .select_related("distribution__survey", "response")
+        .select_related("distribution__survey")
         .get(pk=invitation_id)
     )
     if invitation.response_id is not None:
-        return invitation.response
+        return Response.objects.get(pk=invitation.response_id)
     response = response_create(
         survey=invitation.distribution.survey,
         channel="invitation",

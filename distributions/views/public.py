@@ -24,14 +24,8 @@ from surveys.respondent import (
     respondent_page,
     run_engine,
     survey_unavailable,
+    throttled_page,
 )
-
-
-def _too_many(request) -> HttpResponse:
-    response = invalid_link(request)
-    response.status_code = 429
-    response["Retry-After"] = "60"
-    return response
 
 
 def _refuse(request, *, gone=False) -> HttpResponse:
@@ -42,13 +36,18 @@ def _refuse(request, *, gone=False) -> HttpResponse:
 def _usable_invitation(request, token):
     """Return (invitation, None) or (None, the refusal to answer)."""
     if invalid_link_throttled(request):
-        return None, _too_many(request)
+        return None, throttled_page(request)
     invitation = invitation_by_token(token=token)
     if invitation is None or invitation.revoked_at is not None:
         return None, _refuse(request)
     return invitation, None
 
 
+# CSRF: exempt on purpose. The secret token in the URL is the only authority; no
+# cookie or session is involved, so another site cannot forge a submit without the
+# token, and a token tied to a cookie would turn a phone that dropped its cookies
+# (or the Origin: null that no-referrer pages send) into a 403.
+@csrf_exempt
 @respondent_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def public_link(request, token: str):
