@@ -38,6 +38,7 @@ CONTRACT (distributions relies on these names and signatures):
 
 import functools
 import secrets
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -51,6 +52,7 @@ from django.utils import timezone
 
 from surveys import engine
 from surveys.models import Answer, Response, Survey, SurveyVersion
+from surveys.widgets import render_question
 
 ALREADY_COMPLETED = "You have already completed this survey."
 INVITATION_ONLY = "This survey can only be taken by invitation."
@@ -101,15 +103,33 @@ def _client_key(request) -> str:
     return "surveys:invalid-link:" + request.META.get("REMOTE_ADDR", "unknown")
 
 
+# Clients found under the limit, per process: {client key: monotonic time checked}.
+# A respondent loading page after page then costs one cache round trip a second at
+# most; a guesser is still stopped within a second of crossing the limit, because
+# every miss is counted in the shared cache (record_invalid_link).
+_UNDER_LIMIT: dict[str, float] = {}
+_UNDER_LIMIT_SECONDS = 1.0
+
+
 def invalid_link_throttled(request) -> bool:
     """True when this client has looked up too many invalid links in the window."""
-    return cache.get(_client_key(request), 0) >= _setting(
-        "RESPONDENT_INVALID_LINK_LIMIT", 20
-    )
+    key = _client_key(request)
+    now = time.monotonic()
+    if now - _UNDER_LIMIT.get(key, -_UNDER_LIMIT_SECONDS) < _UNDER_LIMIT_SECONDS:
+        return False
+    throttled = cache.get(key, 0) >= _setting("RESPONDENT_INVALID_LINK_LIMIT", 20)
+    if throttled:
+        _UNDER_LIMIT.pop(key, None)
+    else:
+        if len(_UNDER_LIMIT) > 10_000:
+            _UNDER_LIMIT.clear()
+        _UNDER_LIMIT[key] = now
+    return throttled
 
 
 def record_invalid_link(request) -> None:
     key = _client_key(request)
+    _UNDER_LIMIT.pop(key, None)
     # add() starts the window only once; incr() keeps its expiry.
     cache.add(key, 0, timeout=_setting("RESPONDENT_INVALID_LINK_WINDOW", 600))
     try:
@@ -215,6 +235,8 @@ def render_page(
     page = pages[page_index]
     errors = errors or {}
     questions = engine.question_views(page, display, errors)
+    for question in questions:
+        question["html"] = render_question(question)
     context = {
         "title": definition.get("title", ""),
         "introduction": definition.get("introduction", "") if page_index == 0 else "",
@@ -299,7 +321,16 @@ def _engine_show(request, *, survey, response, action_url):
     if response is not None:
         questions = pages[index]["questions"]
         by_id = {q["id"]: q for q in questions}
-        saved = _answers(response, list(by_id))
+        # A caller may read the answers with the response (annotation
+        # saved_answers: {"<question id>": value}) to save a query per page.
+        if hasattr(response, "saved_answers"):
+            saved = {
+                int(qid): value
+                for qid, value in (response.saved_answers or {}).items()
+                if int(qid) in by_id
+            }
+        else:
+            saved = _answers(response, list(by_id))
         display = {
             qid: engine.display_value(by_id[qid], value) for qid, value in saved.items()
         }

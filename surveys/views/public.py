@@ -1,6 +1,8 @@
 """The anonymous link /r/<public_key>/: one browser, one response, resumed by cookie."""
 
 from django.conf import settings
+from django.db.models import JSONField
+from django.db.models.expressions import RawSQL
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -18,6 +20,13 @@ from surveys.respondent import (
 )
 
 RESUME_COOKIE = "canvass_resume"
+# The response's answers as {"<question id>": value}, read with the response itself.
+SAVED_ANSWERS = RawSQL(
+    "SELECT jsonb_object_agg(a.question_id, a.value) FROM surveys_answer a"
+    " WHERE a.response_id = surveys_response.id",
+    [],
+    output_field=JSONField(),
+)
 
 
 # CSRF: exempt on purpose. The respondent has no login and the form carries no
@@ -30,21 +39,34 @@ RESUME_COOKIE = "canvass_resume"
 def public_respond(request, public_key):
     if invalid_link_throttled(request):
         return throttled_page(request)
-    survey = Survey.objects.filter(public_key=public_key).first()
-    if survey is None:
-        record_invalid_link(request)
-        return invalid_link(request)
+    resume_key = request.COOKIES.get(RESUME_COOKIE, "")
+    response = None
+    if resume_key:
+        # One query for a returning browser: its response, the survey, the answers.
+        response = (
+            Response.objects.select_related("survey")
+            .annotate(saved_answers=SAVED_ANSWERS)
+            .filter(
+                survey__public_key=public_key,
+                channel=Response.Channel.ANONYMOUS,
+                resume_key=resume_key,
+            )
+            .order_by()
+            .first()
+        )
+    if response is not None:
+        survey = response.survey
+    else:
+        try:
+            survey = Survey.objects.get(public_key=public_key)
+        except Survey.DoesNotExist:
+            record_invalid_link(request)
+            return invalid_link(request)
     unavailable = survey_unavailable(
         request, survey=survey, channel=Response.Channel.ANONYMOUS
     )
     if unavailable is not None:
         return unavailable
-    resume_key = request.COOKIES.get(RESUME_COOKIE, "")
-    response = None
-    if resume_key:
-        response = Response.objects.filter(
-            survey=survey, channel=Response.Channel.ANONYMOUS, resume_key=resume_key
-        ).first()
     created = []
 
     def create_response():

@@ -1,0 +1,220 @@
+"""Benchmark: the respondent page under load, beside a bare Django view.
+
+Starts gunicorn (2 workers, gthread) on loopback against the database named by
+DATABASE_URL, with a scratch owner and a published two-page survey (removed
+afterwards), an anonymous response that answered page 1, then loads for a bounded
+time with `wrk` (Debian package) or, without it, a small keep-alive client:
+
+    GET /r/<key>/ with the resume cookie: the respondent's page 2 (3 queries)
+    GET /bench/bare/: a view that returns "ok" (SURVEYS_BENCH_VIEW=1 adds it)
+
+Prints:
+    BENCH respondent_page: N req/s, p99 X ms (bare view: M req/s, p99 Y ms)
+"""
+
+import http.client
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+from surveys import services  # noqa: E402
+from surveys.models import Answer, Response  # noqa: E402
+from surveys.respondent import new_resume_key, response_create  # noqa: E402
+
+DURATION = int(os.environ.get("BENCH_RESPONDENT_SECONDS", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_RESPONDENT_CONNECTIONS", "16"))
+WORKERS = 2
+THREADS = 4
+
+
+def make_survey():
+    owner = get_user_model().objects.create_user(
+        username=f"bench-{uuid.uuid4().hex[:8]}@bench.example.edu", password=None
+    )
+    survey = services.survey_create(owner=owner, title="Bench: campus life")
+    page1 = survey.pages.get()
+    page2 = services.page_add(survey=survey)
+    kinds = [
+        (page1, "single_choice"),
+        (page1, "short_text"),
+        (page1, "number"),
+        (page2, "multiple_choice"),
+        (page2, "rating"),
+        (page2, "matrix"),
+        (page2, "email"),
+        (page2, "long_text"),
+    ]
+    for page, kind in kinds:
+        services.question_add(survey=survey, page=page, kind=kind)
+    services.survey_publish(survey=survey)
+    survey.refresh_from_db()
+    response = response_create(
+        survey=survey, channel=Response.Channel.ANONYMOUS, resume_key=new_resume_key()
+    )
+    first = survey.pages.order_by("position").first().questions.order_by("position")
+    Answer.objects.bulk_create(
+        [Answer(response=response, question_id=q.pk, value="x") for q in first]
+    )
+    response.current_page = 1
+    response.save()
+    return owner, survey, response
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port: int) -> subprocess.Popen:
+    env = os.environ.copy()
+    env.update(
+        DEBUG="false",
+        SURVEYS_BENCH_VIEW="1",
+        ALLOWED_HOSTS="127.0.0.1",
+        SITE_URL=f"http://127.0.0.1:{port}",
+        LOG_LEVEL="WARNING",
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(THREADS),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/bench/bare/")
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError("gunicorn did not answer in 30 s")
+
+
+def load_wrk(url: str, headers: dict) -> tuple[float, float]:
+    args = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency"]
+    for name, value in headers.items():
+        args += ["-H", f"{name}: {value}"]
+    out = subprocess.run(
+        args + [url], capture_output=True, text=True, check=True
+    ).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"wrk saw {errors.group(1)} error responses:\n{out}")
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    value, unit = re.search(r"\s99%\s+([\d.]+)(us|ms|s)", out).groups()
+    p99 = float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    return rate, p99
+
+
+def load_python(port: int, path: str, headers: dict) -> tuple[float, float]:
+    """A keep-alive client, one thread per connection; slower than wrk, same idea."""
+    latencies: list[float] = []
+    stop = time.monotonic() + DURATION
+    lock = threading.Lock()
+
+    def run():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        mine = []
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            conn.request("GET", path, headers=headers)
+            reply = conn.getresponse()
+            reply.read()
+            if reply.status != 200:
+                raise RuntimeError(f"status {reply.status}")
+            mine.append(time.perf_counter() - started)
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=run) for _ in range(CONNECTIONS)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - began
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+    return len(latencies) / elapsed, p99
+
+
+def main() -> int:
+    # Production settings serve hashed static files: collect them as `make run` does.
+    call_command("collectstatic", "--noinput", verbosity=0)
+    # Other work on the machine shows in the figures: report it beside them.
+    load_before = os.getloadavg()[0]
+    owner, survey, response = make_survey()
+    port = free_port()
+    server = start_gunicorn(port)
+    try:
+        page_path = f"/r/{survey.public_key}/"
+        headers = {"Cookie": f"canvass_resume={response.resume_key}"}
+        check = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        check.request("GET", page_path, headers=headers)
+        body = check.getresponse().read().decode()
+        assert "Page 2 of 2" in body, body[:500]
+        if shutil.which("wrk"):
+            tool = "wrk"
+            page = load_wrk(f"http://127.0.0.1:{port}{page_path}", headers)
+            bare = load_wrk(f"http://127.0.0.1:{port}/bench/bare/", {})
+        else:
+            tool = "python keep-alive client"
+            page = load_python(port, page_path, headers)
+            bare = load_python(port, "/bench/bare/", {})
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+        services.survey_delete(survey=survey)
+        owner.delete()
+    print(
+        f"(gunicorn {WORKERS} gthread workers x {THREADS} threads, {tool}, "
+        f"{CONNECTIONS} connections, {DURATION} s each; load average before: "
+        f"{load_before:.1f} on {os.cpu_count()} CPUs)"
+    )
+    print(
+        f"BENCH respondent_page: {page[0]:.0f} req/s, p99 {page[1]:.1f} ms "
+        f"(bare view: {bare[0]:.0f} req/s, p99 {bare[1]:.1f} ms)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
