@@ -4,6 +4,7 @@ Runs against the database named by DATABASE_URL with a scratch owner, survey and
 list (100k contacts made by COPY), removed afterwards. Prints:
 
     BENCH links_generate_100k: X.XX s (raw COPY Y.YY s)
+    BENCH links_page_100k: N ms   (the Personal links rows, polled by the page)
     BENCH links_csv_100k: X.XX s, peak RSS +N MB
 """
 
@@ -122,6 +123,24 @@ def raw_copy_seconds(distribution: Distribution) -> float:
         return time.perf_counter() - start
 
 
+def page_ms(owner, survey) -> float:
+    """Return the best of 5 renders of the Personal links rows (the polled part)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    settings.ALLOWED_HOSTS = ["*"]
+    client = Client()
+    client.force_login(owner)
+    url = reverse("distributions:links_rows", kwargs={"survey_id": survey.pk})
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        response = client.get(url)
+        best = min(best, time.perf_counter() - start)
+        assert response.status_code == 200
+    return best * 1000
+
+
 def main() -> int:
     settings.LINKS_SYNC_MAX = N + 1
     User = get_user_model()
@@ -146,6 +165,8 @@ def main() -> int:
         assert counts[distribution.pk].recipients == N, counts
         raw = raw_copy_seconds(distribution)
         print(f"BENCH links_generate_100k: {generate:.2f} s (raw COPY {raw:.2f} s)")
+
+        print(f"BENCH links_page_100k: {page_ms(owner, survey):.0f} ms")
 
         before = rss_mb()
         start = time.perf_counter()
