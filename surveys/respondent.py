@@ -413,8 +413,10 @@ def _engine_submit(request, *, survey, response, create_response, action_url):
         ).update(finished_at=now, current_page=index, **progress)
     if not finished:
         return message_page(request, title=survey.title, message=ALREADY_COMPLETED)
+    # Options (messages, access) apply at once, unlike questions, which wait for
+    # Publish: the thank-you is read from the survey, not the version.
     return message_page(
         request,
         title=definition.get("title", survey.title),
-        message=definition.get("thank_you_message") or survey.thank_you_message,
+        message=survey.thank_you_message,
     )

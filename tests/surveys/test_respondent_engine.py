@@ -228,3 +228,42 @@ def test_the_page_has_no_third_party_asset(client, survey, link):
     sources = re.findall(r'(?:src|href)="([^"#]+)"', text)
     assert sources
     assert all(s.startswith("/") for s in sources), sources
+
+
+def test_a_submit_needs_no_csrf_cookie_or_session(survey, link):
+    # A browser whose cookies expired (or a server restarted) between GET and POST.
+    strict = Client(enforce_csrf_checks=True)
+
+    sent = strict.post(link, page1_answers(survey))
+
+    assert sent.status_code == 302
+    assert Response.objects.get().answers.count() == 3
+
+
+def test_expired_and_unknown_links_share_one_neutral_body(rf):
+    from surveys.respondent import invalid_link
+
+    request = rf.get("/s/whatever/")
+    unknown = invalid_link(request)
+    expired = invalid_link(request, gone=True)
+
+    assert unknown.status_code == 404
+    assert expired.status_code == 410
+    assert unknown.content == expired.content
+    assert "This link is not available" in unknown.content.decode()
+
+
+def test_the_thank_you_follows_the_options(client, survey, link):
+    from surveys.services import survey_set_options
+
+    client.post(link, page1_answers(survey))
+    survey_set_options(
+        survey=survey,
+        access="anyone",
+        thank_you_message="Merci, see you next term.",
+        closed_message="Closed.",
+    )
+
+    finished = client.post(link, page2_answers(survey))
+
+    assert "Merci, see you next term." in finished.content.decode()
