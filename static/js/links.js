@@ -41,19 +41,24 @@
     }
     scope.forEach(function (radio) { radio.addEventListener("change", syncScope); });
     syncScope();
-    var expiry = form.querySelector("[name=expiry]");
-    var custom = document.getElementById("custom-expiry");
-    function syncExpiry() {
-      if (custom && expiry) custom.hidden = expiry.value !== "custom";
-    }
-    if (expiry) expiry.addEventListener("change", syncExpiry);
-    syncExpiry();
     var submitted = false;
     form.addEventListener("submit", function (event) {
       if (submitted) { event.preventDefault(); return; }
       submitted = true;
       var button = form.querySelector("[data-submit-once]");
       window.setTimeout(function () { if (button) button.disabled = true; }, 0);
+    });
+  }
+
+  // "Select when the link expires": the date field only for Custom date...
+  function expiryToggles(form) {
+    form.querySelectorAll("select[name$=expiry]").forEach(function (select) {
+      var date = form.querySelector("input[name$=expires_on]");
+      if (!date) return;
+      var holder = date.closest("[id^=div_id_]") || date;
+      function sync() { holder.hidden = select.value !== "custom"; }
+      select.addEventListener("change", sync);
+      sync();
     });
   }
 
@@ -65,6 +70,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("generate-links-form");
     if (form) toggles(form);
+    document.querySelectorAll("form").forEach(expiryToggles);
     var errors = document.getElementById("form-errors");
     if (errors) errors.focus();
     autoDownload(document);
