@@ -268,8 +268,13 @@ SURVEYS_BENCH_VIEW = env_bool("SURVEYS_BENCH_VIEW", False)
 CONTACT_IMPORT_ASYNC_ROWS = env_int("CONTACT_IMPORT_ASYNC_ROWS", 5000, minimum=1)
 
 # --- distributions ---
-# Deliveries per send_batch task (one SMTP connection each).
+# Deliveries per send_batch task (one SMTP connection each), and per claim (one
+# durable commit).
 DISTRIBUTIONS_BATCH_SIZE = env_int("DISTRIBUTIONS_BATCH_SIZE", 250, minimum=1)
+DISTRIBUTIONS_CLAIM_GROUP = env_int("DISTRIBUTIONS_CLAIM_GROUP", 25, minimum=1)
+# Per-email status marks commit without waiting for the WAL flush (claims always
+# wait); turn off where the database can fail over to a replica.
+DISTRIBUTIONS_FAST_COMMITS = env_bool("DISTRIBUTIONS_FAST_COMMITS", True)
 # Transient SMTP errors: retry after BASE × 2^(attempt-1) s (at most MAX s), and
 # record the delivery as failed after MAX_ATTEMPTS attempts.
 DISTRIBUTIONS_MAX_ATTEMPTS = env_int("DISTRIBUTIONS_MAX_ATTEMPTS", 8, minimum=1)
