@@ -10,6 +10,10 @@
       if (downloaded[id]) return;
       downloaded[id] = true;
       link.click();
+      // A reload of this page should not download the file again.
+      if (window.location.search.indexOf("generated=") !== -1) {
+        window.history.replaceState(null, "", window.location.pathname);
+      }
     });
   }
 
