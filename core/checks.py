@@ -36,6 +36,15 @@ def canvass_site_url_check(app_configs, **kwargs):
     from django.core.checks import Warning
 
     warnings = []
+    if not settings.DEBUG and not settings.ALLOWED_HOSTS:
+        warnings.append(
+            Error(
+                "ALLOWED_HOSTS is empty: with DEBUG false every request would be "
+                "refused.",
+                hint="Set ALLOWED_HOSTS to the host name of SITE_URL.",
+                id="canvass.E003",
+            )
+        )
     host = urlparse(settings.SITE_URL).hostname or ""
     allowed = settings.ALLOWED_HOSTS
     if (

@@ -85,3 +85,24 @@ def test_the_deploy_check_names_a_site_url_outside_allowed_hosts():
     )
 
     assert "canvass.W001" in result.stderr + result.stdout
+
+
+def test_no_secret_key_without_debug_is_refused():
+    result = manage("check", SECRET_KEY="", DEBUG="false")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is empty" in result.stderr
+
+
+def test_the_deploy_check_refuses_empty_allowed_hosts():
+    result = manage(
+        "check",
+        "--deploy",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        SITE_URL="https://canvass.example.org",
+        ALLOWED_HOSTS="",
+    )
+
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS is empty" in result.stderr
