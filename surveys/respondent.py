@@ -249,6 +249,9 @@ def render_page(
         "is_last": page_index == len(pages) - 1,
         "action_url": action_url,
         "preview": preview,
+        # An entry view may ask for extra hidden fields (the anonymous link's
+        # resume key) by setting request.respondent_hidden_fields = {name: value}.
+        "hidden_fields": getattr(request, "respondent_hidden_fields", {}).items(),
     }
     return _render(request, "surveys/respond/page.html", context, status=status)
 

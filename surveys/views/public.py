@@ -1,6 +1,9 @@
 """The anonymous link /r/<public_key>/: one browser, one response, resumed by cookie."""
 
+import re
+
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import JSONField
 from django.db.models.expressions import RawSQL
 from django.http import HttpResponse
@@ -20,6 +23,8 @@ from surveys.respondent import (
 )
 
 RESUME_COOKIE = "canvass_resume"
+RESUME_FIELD = "resume"
+RESUME_KEY_FORMAT = re.compile(r"[A-Za-z0-9_-]{43}")
 # The response's answers as {"<question id>": value}, read with the response itself.
 SAVED_ANSWERS = RawSQL(
     "SELECT jsonb_object_agg(a.question_id, a.value) FROM surveys_answer a"
@@ -41,6 +46,7 @@ def public_respond(request, public_key):
         return throttled_page(request)
     resume_key = request.COOKIES.get(RESUME_COOKIE, "")
     response = None
+    posted_key = ""
     if resume_key:
         # One query for a returning browser: its response, the survey, the answers.
         response = (
@@ -67,17 +73,41 @@ def public_respond(request, public_key):
     )
     if unavailable is not None:
         return unavailable
+    if response is None:
+        # A browser without a resume cookie gets a resume key in the form itself,
+        # so a double-clicked or repeated first submit (sent before the cookie
+        # arrives) names one response instead of creating two.
+        if RESUME_KEY_FORMAT.fullmatch(request.POST.get(RESUME_FIELD, "")):
+            posted_key = request.POST[RESUME_FIELD]
+        if posted_key:
+            response = (
+                Response.objects.filter(
+                    survey=survey,
+                    channel=Response.Channel.ANONYMOUS,
+                    resume_key=posted_key,
+                )
+                .order_by()
+                .first()
+            )
+        if response is None and request.method in ("GET", "HEAD"):
+            request.respondent_hidden_fields = {RESUME_FIELD: new_resume_key()}
     created = []
 
     def create_response():
-        created.append(
-            response_create(
-                survey=survey,
-                channel=Response.Channel.ANONYMOUS,
-                resume_key=new_resume_key(),
+        key = posted_key or new_resume_key()
+        try:
+            # The unique resume_key makes a concurrent twin wait here for the first
+            # submit's commit, then find its response.
+            with transaction.atomic():
+                new = response_create(
+                    survey=survey, channel=Response.Channel.ANONYMOUS, resume_key=key
+                )
+        except IntegrityError:
+            new = Response.objects.get(
+                survey=survey, channel=Response.Channel.ANONYMOUS, resume_key=key
             )
-        )
-        return created[0]
+        created.append(new)
+        return new
 
     action_url = request.path
     http = run_engine(
@@ -87,10 +117,12 @@ def public_respond(request, public_key):
         create_response=create_response,
         action_url=action_url,
     )
-    if created:
+    # Also when the form named the response: the twin of a double click may be the
+    # only reply the browser reads.
+    if created or (response is not None and posted_key):
         http.set_cookie(
             RESUME_COOKIE,
-            created[0].resume_key,
+            (created[0] if created else response).resume_key,
             max_age=getattr(settings, "RESPONDENT_RESUME_COOKIE_AGE", 90 * 24 * 3600),
             path=action_url,
             secure=settings.SESSION_COOKIE_SECURE,
