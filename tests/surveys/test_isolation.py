@@ -37,15 +37,8 @@ def theirs(other_owner):
     return survey
 
 
-@pytest.mark.parametrize("pattern", OWNER_URLS)
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_another_owners_survey_is_not_found(owner_client, theirs, pattern, method):
-    url = pattern.format(
-        s=theirs.pk,
-        p=theirs.pages.first().pk,
-        q=theirs.questions.first().pk,
-        r=Response.objects.get(survey=theirs).pk,
-    )
+def test_another_owners_survey_is_not_found(owner_client, theirs, method):
     before = Survey.objects.values().get(pk=theirs.pk)
     data = {
         "title": "Mine now",
@@ -57,17 +50,25 @@ def test_another_owners_survey_is_not_found(owner_client, theirs, pattern, metho
         "thank_you_message": "x",
         "closed_message": "x",
     }
+    answered = {}
+    for pattern in OWNER_URLS:
+        url = pattern.format(
+            s=theirs.pk,
+            p=theirs.pages.first().pk,
+            q=theirs.questions.first().pk,
+            r=Response.objects.get(survey=theirs).pk,
+        )
+        http = (
+            owner_client.post(url, data) if method == "post" else owner_client.get(url)
+        )
+        answered[url] = http.status_code
 
-    http = (
-        getattr(owner_client, method)(url, data)
-        if method == "post"
-        else owner_client.get(url)
-    )
-
-    assert http.status_code == 404
+    assert answered == dict.fromkeys(answered, 404)
     assert Survey.objects.values().get(pk=theirs.pk) == before
     assert theirs.questions.count() == 9
+    assert theirs.pages.count() == 2
     assert Survey.objects.filter(owner=theirs.owner).count() == 1
+    assert Response.objects.filter(survey=theirs).count() == 1
 
 
 def test_a_survey_in_my_list_is_only_mine(owner_client, owner, theirs):
