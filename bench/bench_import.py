@@ -1,0 +1,156 @@
+"""Benchmark: import 100,000 and 1,000,000 contacts through `import_contacts`.
+
+Files come from /work/shared/tools/make_contacts.py (3 extra columns). Each import
+runs as its own `manage.py import_contacts` process, timed end to end, with that
+process's peak RSS (wait4 rusage). For comparison, the same rows are COPYed raw
+(parsed with csv, no validation) into a scratch table. A scratch owner and its
+lists are removed afterwards. Prints:
+
+    BENCH import_100k: X.XX s, peak RSS N MB (raw COPY Y.YY s)
+    BENCH import_1m: X.XX s, peak RSS N MB (raw COPY Y.YY s)
+"""
+
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+from directories.models import ContactList  # noqa: E402
+
+MAKE_CONTACTS = Path(
+    os.environ.get("MAKE_CONTACTS", "/work/shared/tools/make_contacts.py")
+)
+SIZES = [
+    (name, int(rows))
+    for name, rows in (
+        item.split("=")
+        for item in os.environ.get(
+            "BENCH_IMPORT_SIZES", "100k=100000,1m=1000000"
+        ).split(",")
+    )
+]
+
+
+def run_import(
+    owner_email: str, list_name: str, path: Path
+) -> tuple[float, float, str]:
+    """Run import_contacts; return (seconds, peak RSS in MB, its summary line)."""
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "import_contacts",
+            "--owner",
+            owner_email,
+            "--list",
+            list_name,
+            str(path),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # wait4 gives this child's own rusage, not the maximum over all children.
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.monotonic() - started
+    out = process.stdout.read()
+    err = process.stderr.read()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"import_contacts failed ({process.returncode}): {out}{err}")
+    return elapsed, usage.ru_maxrss / 1024, out.strip().splitlines()[0]
+
+
+def raw_copy(path: Path) -> float:
+    """COPY the file's rows unvalidated into a scratch table; return seconds."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE bench_raw_contacts (first_name text, last_name text, "
+            "email text, external_reference text, language text, extra1 text, "
+            "extra2 text, extra3 text) ON COMMIT DROP"
+        )
+        started = time.monotonic()
+        with (
+            open(path, encoding="utf-8", newline="") as handle,
+            cursor.cursor.copy("COPY bench_raw_contacts FROM STDIN") as copy,
+        ):
+            rows = csv.reader(handle)
+            next(rows)
+            for row in rows:
+                copy.write_row(row)
+        elapsed = time.monotonic() - started
+    return elapsed
+
+
+def main() -> None:
+    owner = get_user_model().objects.create_user(
+        username=f"bench-import-{uuid.uuid4().hex[:8]}@example.invalid",
+        email="",
+        password=None,
+    )
+    owner.email = owner.username
+    owner.save(update_fields=["email"])
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
+            for name, rows in SIZES:
+                path = Path(tmp) / f"contacts-{name}.csv"
+                subprocess.run(
+                    [
+                        sys.executable,
+                        str(MAKE_CONTACTS),
+                        str(rows),
+                        str(path),
+                        "--extra",
+                        "3",
+                    ],
+                    check=True,
+                )
+                seconds, rss, summary = run_import(owner.email, f"bench {name}", path)
+                stored = ContactList.objects.get(
+                    owner=owner, name=f"bench {name}"
+                ).contacts.count()
+                if stored != rows:
+                    raise SystemExit(
+                        f"expected {rows} contacts, found {stored} ({summary})"
+                    )
+                copy_seconds = raw_copy(path)
+                print(
+                    f"BENCH import_{name}: {seconds:.2f} s, peak RSS {rss:.0f} MB "
+                    f"(raw COPY {copy_seconds:.2f} s)",
+                    flush=True,
+                )
+                path.unlink()
+    finally:
+        # Plain SQL: the ORM's cascade would load a million contacts to delete them.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM directories_contact WHERE contact_list_id IN "
+                "(SELECT id FROM directories_contactlist WHERE owner_id = %s)",
+                [owner.pk],
+            )
+            cursor.execute(
+                "DELETE FROM directories_contactimport WHERE owner_id = %s", [owner.pk]
+            )
+        ContactList.objects.filter(owner=owner).delete()
+        owner.delete()
+
+
+if __name__ == "__main__":
+    main()
