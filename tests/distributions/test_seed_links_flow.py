@@ -164,6 +164,19 @@ def test_the_seed_personal_links_flow(
     child = page.locator(f'tr[data-distribution="{reminder.pk}"]')
     assert "Reminder" in child.inner_text()
 
+    # The row's detail: each contact's link, found by search, copied in one click.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    row = page.locator("tr[data-distribution]").first
+    row.get_by_role("button", name="Actions for the links of Students").click()
+    row.get_by_role("link", name="Recipients and links").click()
+    page.get_by_label("Search by name or email").fill(starter)
+    page.get_by_role("button", name="Search").click()
+    assert page.locator("tr[data-invitation]").count() == 1
+    assert "Survey Started" in page.locator("tr[data-invitation]").inner_text()
+    page.get_by_role("button", name="Copy link").click()
+    page.get_by_text("Link copied.").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == link_of[starter]
+
     # The started one resumes where it stopped, on another device: page 2, with
     # page 1's answers kept.
     [mail] = smtp_server.to(starter)
