@@ -5,6 +5,7 @@ list (100k contacts made by COPY), removed afterwards. Prints:
 
     BENCH links_generate_100k: X.XX s (raw COPY Y.YY s)
     BENCH links_page_100k: N ms   (the Personal links rows, polled by the page)
+    BENCH links_recipients_100k: N ms (search by email N ms)
     BENCH links_csv_100k: X.XX s, peak RSS +N MB
 """
 
@@ -136,19 +137,17 @@ def raw_copy_seconds(distribution: Distribution) -> float:
             cursor.execute("DROP TABLE IF EXISTS bench_raw_invitation")
 
 
-def page_ms(owner, survey) -> float:
-    """Return the best of 5 renders of the Personal links rows (the polled part)."""
+def page_ms(owner, url: str, query: dict | None = None) -> float:
+    """Return the best of 5 renders of an owner page, in milliseconds."""
     from django.test import Client
-    from django.urls import reverse
 
     settings.ALLOWED_HOSTS = ["*"]
     client = Client()
     client.force_login(owner)
-    url = reverse("distributions:links_rows", kwargs={"survey_id": survey.pk})
     best = float("inf")
     for _ in range(5):
         start = time.perf_counter()
-        response = client.get(url)
+        response = client.get(url, query or {})
         best = min(best, time.perf_counter() - start)
         assert response.status_code == 200
     return best * 1000
@@ -185,7 +184,19 @@ def main() -> int:
         # (contact, distribution) run at commit, which the scratch table has not.
         print(f"  of which commit with the deferred foreign-key checks: {commit:.2f} s")
 
-        print(f"BENCH links_page_100k: {page_ms(owner, survey):.0f} ms")
+        from django.urls import reverse
+
+        rows_url = reverse("distributions:links_rows", kwargs={"survey_id": survey.pk})
+        print(f"BENCH links_page_100k: {page_ms(owner, rows_url):.0f} ms")
+        recipients_url = reverse(
+            "distributions:recipients",
+            kwargs={"survey_id": survey.pk, "pk": distribution.pk},
+        )
+        first = page_ms(owner, recipients_url)
+        search = page_ms(owner, recipients_url, {"q": "person99999@"})
+        print(
+            f"BENCH links_recipients_100k: {first:.0f} ms (search by email {search:.0f} ms)"
+        )
 
         before = rss_mb()
         start = time.perf_counter()
