@@ -585,6 +585,10 @@ def recipient_search(*, distribution: Distribution, query: str = "") -> QuerySet
     """Return a distribution's invitations with status, filtered by name or email."""
     invitations = invitations_with_status(distribution=distribution)
     for word in query.split()[:5]:
+        if "@" in word:
+            # An address: one column to scan instead of four.
+            invitations = invitations.filter(email__icontains=word)
+            continue
         invitations = invitations.filter(
             Q(email__icontains=word)
             | Q(first_name__icontains=word)
