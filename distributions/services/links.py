@@ -302,9 +302,15 @@ def invitations_extend_unfinished(
     """
     if expires_at <= timezone.now():
         raise ValidationError("The new expiry must be in the future.")
-    return (
-        _owned_invitations(user=user, distribution_id=distribution_id)
-        .filter(revoked_at__isnull=True, expires_at__lt=expires_at)
-        .filter(Q(response__isnull=True) | Q(response__finished_at__isnull=True))
-        .update(expires_at=expires_at)
-    )
+    with transaction.atomic():
+        moved = (
+            _owned_invitations(user=user, distribution_id=distribution_id)
+            .filter(revoked_at__isnull=True, expires_at__lt=expires_at)
+            .filter(Q(response__isnull=True) | Q(response__finished_at__isnull=True))
+            .update(expires_at=expires_at)
+        )
+        # The batch's row shows when its links expire.
+        Distribution.objects.filter(
+            pk=distribution_id, owner=user, link_expires_at__lt=expires_at
+        ).update(link_expires_at=expires_at)
+    return moved

@@ -200,6 +200,8 @@ def test_bulk_extend_moves_only_unfinished_usable_links(owner_client, batch):
     assert after[revoked.pk] == before[revoked.pk]
     for moved in (started, fresh):
         assert after[moved.pk] > before[moved.pk] + datetime.timedelta(days=150)
+    batch.refresh_from_db()
+    assert batch.link_expires_at == after[fresh.pk]
     # Never shortens: a 1-week extension now moves nothing.
     assert (
         invitations_extend_unfinished(
