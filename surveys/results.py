@@ -4,6 +4,7 @@ Answers are keyed by question id and read through the SurveyVersion definitions,
 a question removed from the draft (or changed since) is still exported and shown.
 """
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 
@@ -108,54 +109,105 @@ def _bars(counts: Counter, items: list[tuple[str, str]], total: int) -> list[dic
     ]
 
 
+GROUPED_SUMMARY_KINDS = {
+    engine.SINGLE_CHOICE,
+    engine.DROPDOWN,
+    engine.MULTIPLE_CHOICE,
+    engine.RATING,
+    engine.MATRIX,
+    engine.NUMBER,
+}
+
+
+def _answer_counts(survey: Survey, catalogue: list[dict]):
+    """Return ({question id: answers}, {question id: Counter(value -> count)}).
+
+    PostgreSQL groups the answers, so a survey with 100,000 responses sends back a
+    row per distinct answer rather than every answer. Text answers are only counted.
+    """
+    totals: dict[int, int] = {}
+    grouped: dict[int, Counter] = {q["id"]: Counter() for q in catalogue}
+    wanted = [q["id"] for q in catalogue if q["kind"] in GROUPED_SUMMARY_KINDS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.question_id, count(*) FROM surveys_answer a"
+            " JOIN surveys_response r ON r.id = a.response_id"
+            " WHERE r.survey_id = %s AND r.started_at IS NOT NULL"
+            " GROUP BY a.question_id",
+            [survey.pk],
+        )
+        totals = dict(cursor.fetchall())
+        if wanted:
+            cursor.execute(
+                "SELECT a.question_id, a.value::text, count(*) FROM surveys_answer a"
+                " JOIN surveys_response r ON r.id = a.response_id"
+                " WHERE r.survey_id = %s AND r.started_at IS NOT NULL"
+                " AND a.question_id = ANY(%s)"
+                " GROUP BY a.question_id, a.value",
+                [survey.pk, wanted],
+            )
+            for question_id, text, count in cursor.fetchall():
+                grouped[question_id][text] += count
+    return totals, grouped
+
+
 def survey_summary(*, survey: Survey) -> list[dict]:
     """Return one summary per question: bars for choices and scales, counts for text."""
     catalogue = question_catalogue(survey=survey)
-    values: dict[int, list] = {q["id"]: [] for q in catalogue}
-    answers = Answer.objects.filter(
-        response__survey=survey, response__started_at__isnull=False
-    ).values_list("question_id", "value")
-    for question_id, value in answers.iterator(chunk_size=5000):
-        if question_id in values:
-            values[question_id].append(value)
+    totals, grouped = _answer_counts(survey, catalogue)
     summaries = []
     for question in catalogue:
-        given = values[question["id"]]
-        summary = {"question": question, "answered": len(given), "kind": "count"}
+        answered = totals.get(question["id"], 0)
+        # {answer value: how many gave it}, the values decoded from JSON.
+        given = [(json.loads(text), n) for text, n in grouped[question["id"]].items()]
+        summary = {"question": question, "answered": answered, "kind": "count"}
         kind = question["kind"]
         choices = [(c["id"], c["label"]) for c in question.get("choices", [])]
         if kind in (engine.SINGLE_CHOICE, engine.DROPDOWN):
-            summary.update(kind="bars", bars=_bars(Counter(given), choices, len(given)))
+            counts = Counter(dict(given))
+            summary.update(kind="bars", bars=_bars(counts, choices, answered))
         elif kind == engine.MULTIPLE_CHOICE:
-            counts = Counter(v for picked in given for v in picked)
-            summary.update(kind="bars", bars=_bars(counts, choices, len(given)))
+            counts = Counter()
+            for picked, n in given:
+                for value in picked:
+                    counts[value] += n
+            summary.update(kind="bars", bars=_bars(counts, choices, answered))
         elif kind == engine.RATING:
             points = [(p, str(p)) for p in engine.rating_points(question)]
+            counts = Counter(dict(given))
             summary.update(
                 kind="bars",
-                bars=_bars(Counter(given), points, len(given)),
-                mean=round(sum(given) / len(given), 2) if given else None,
+                bars=_bars(counts, points, answered),
+                mean=_mean(given),
             )
         elif kind == engine.MATRIX:
             rows = []
             for statement in question.get("statements", []):
-                picked = [v[statement["id"]] for v in given if statement["id"] in v]
+                counts = Counter()
+                for value, n in given:
+                    if statement["id"] in value:
+                        counts[value[statement["id"]]] += n
                 rows.append(
                     {
                         "label": statement["label"],
-                        "bars": _bars(Counter(picked), choices, len(picked)),
+                        "bars": _bars(counts, choices, sum(counts.values())),
                     }
                 )
             summary.update(kind="matrix", rows=rows)
         elif kind == engine.NUMBER and given:
             summary.update(
                 kind="number",
-                low=min(given),
-                high=max(given),
-                mean=round(sum(given) / len(given), 2),
+                low=min(value for value, _ in given),
+                high=max(value for value, _ in given),
+                mean=_mean(given),
             )
         summaries.append(summary)
     return summaries
+
+
+def _mean(given: list[tuple]) -> float | None:
+    count = sum(n for _, n in given)
+    return round(sum(value * n for value, n in given) / count, 2) if count else None
 
 
 # --- export ----------------------------------------------------------------------

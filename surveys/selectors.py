@@ -58,7 +58,8 @@ def response_list(*, user, survey: Survey) -> QuerySet[Response]:
     return (
         Response.objects.filter(survey=survey, survey__owner=user)
         .select_related("version")
-        .order_by("-started_at", "-id")
+        # Newest first by creation: the (survey, -created_at) index serves it.
+        .order_by("-created_at", "-id")
     )
 
 
