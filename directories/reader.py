@@ -187,7 +187,7 @@ def records(handle, delimiter: str) -> Iterator[tuple[int, list[str]]]:
         for cells in reader:
             start = previous_end + 1
             previous_end = reader.line_num
-            if any(cell.strip() for cell in cells):
+            if "".join(cells).strip():
                 yield start, cells
     except UnicodeDecodeError as exc:
         raise ImportRefused(
@@ -280,6 +280,11 @@ class RowValidator:
             for index, target in enumerate(mapping)
             if target == "embedded"
         ]
+        names = ("first_name", "last_name", "external_reference", "language")
+        self.positions = [self.index.get(name) for name in names]
+        self.named_positions = [(name, self.index.get(name)) for name in names]
+        self.email_position = self.index["email"]
+        self.embedded_positions = [index for index, _ in self.embedded]
         validator = EmailValidator()
         self._validator = validator
         # Resolve Django's lazily compiled pattern once, not per row.
@@ -310,33 +315,33 @@ class RowValidator:
         language, *embedded values); errors is [(column, reason)].
         """
         width = self.width
-        count = len(cells)
-        errors = None
-        if count < width:
-            cells = cells + [""] * (width - count)
-        elif count > width and any(cell.strip() for cell in cells[width:]):
-            errors = [("", "This row has more values than the header row has columns.")]
-        index = self.index
-        values = []
-        for name in ("first_name", "last_name", "external_reference", "language"):
-            position = index.get(name)
-            value = "" if position is None else cells[position]
-            if len(value) > MAX_LENGTHS[name]:
-                errors = errors or []
+        errors = []
+        if len(cells) != width:
+            if len(cells) < width:
+                cells = cells + [""] * (width - len(cells))
+            elif "".join(cells[width:]).strip():
                 errors.append(
-                    (
-                        self.header[position],
-                        f"Too long: {len(value)} characters, at most {MAX_LENGTHS[name]}.",
-                    )
+                    ("", "This row has more values than the header row has columns.")
                 )
-            values.append(value)
-        email_position = index["email"]
+        values = [cells[p] if p is not None else "" for p in self.positions]
+        # Every limit is at least 32 characters: one C-level check for most rows.
+        if max(map(len, values)) > 32:
+            for value, (name, position) in zip(
+                values, self.named_positions, strict=True
+            ):
+                if len(value) > MAX_LENGTHS[name]:
+                    errors.append(
+                        (
+                            self.header[position],
+                            f"Too long: {len(value)} characters, "
+                            f"at most {MAX_LENGTHS[name]}.",
+                        )
+                    )
+        email_position = self.email_position
         email = cells[email_position].strip()
         if not email:
-            errors = errors or []
             errors.append((self.header[email_position], "Email is missing."))
         elif len(email) > MAX_LENGTHS["email"]:
-            errors = errors or []
             errors.append(
                 (
                     self.header[email_position],
@@ -344,23 +349,23 @@ class RowValidator:
                 )
             )
         elif not self.email_valid(email):
-            errors = errors or []
             errors.append(
                 (
                     self.header[email_position],
                     f"{email!r} is not a valid email address.",
                 )
             )
-        embedded = [cells[position] for position, _ in self.embedded]
-        for value, (_, column) in zip(embedded, self.embedded, strict=True):
-            if len(value) > EMBEDDED_MAX_LENGTH:
-                errors = errors or []
-                errors.append(
-                    (
-                        column,
-                        f"Too long: {len(value)} characters, at most {EMBEDDED_MAX_LENGTH}.",
+        embedded = [cells[p] for p in self.embedded_positions]
+        if embedded and max(map(len, embedded)) > EMBEDDED_MAX_LENGTH:
+            for value, (_, column) in zip(embedded, self.embedded, strict=True):
+                if len(value) > EMBEDDED_MAX_LENGTH:
+                    errors.append(
+                        (
+                            column,
+                            f"Too long: {len(value)} characters, "
+                            f"at most {EMBEDDED_MAX_LENGTH}.",
+                        )
                     )
-                )
         if errors:
             return None, errors
-        return (line, email, email.lower(), *values, *embedded), ()
+        return (line, email, email.lower(), *values, *embedded), errors
