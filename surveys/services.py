@@ -331,7 +331,12 @@ def survey_publish(*, survey: Survey) -> SurveyVersion:
     Survey.objects.filter(pk=survey.pk).update(
         published_version=number,
         has_unpublished_changes=False,
-        state=Survey.State.PUBLISHED,
+        # Publishing a closed survey updates what it will show once reopened.
+        state=(
+            Survey.State.CLOSED
+            if survey.state == Survey.State.CLOSED
+            else Survey.State.PUBLISHED
+        ),
         updated_at=timezone.now(),
     )
     return version

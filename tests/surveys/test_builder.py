@@ -180,6 +180,8 @@ def test_close_and_reopen(owner_client, owner, client):
     )
     owner_client.post(f"/surveys/{survey.pk}/close/")
     assert "Closed for the summer." in client.get(link).content.decode()
+    owner_client.post(f"/surveys/{survey.pk}/publish/")
+    assert "Closed for the summer." in client.get(link).content.decode()
     owner_client.post(f"/surveys/{survey.pk}/reopen/")
     assert "Do you live on campus?" in client.get(link).content.decode()
 
