@@ -33,6 +33,13 @@ def make_contacts(tmp_path, rows, *args) -> Path:
     return out
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded files go to this test's own directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def contact_list(owner):
     return ContactListFactory(owner=owner, name="Spring cohort")

@@ -147,3 +147,16 @@ def test_unknown_owner_or_list_is_an_error(owner, tmp_path, option):
         call_command(
             "export_contacts", *[item for pair in args.items() for item in pair]
         )
+
+
+def test_an_encoding_that_cannot_read_the_file_is_refused(owner, tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes(
+        csv_bytes([["Email", "FirstName"], ["a@example.edu", "Zoë"]], encoding="cp1252")
+    )
+    code, _, err = run(
+        "--owner", owner.email, "--list", "L", "--encoding", "utf-8", str(path)
+    )
+    assert code == 1
+    assert "The file cannot be read as utf-8: choose another encoding." in err
+    assert not Contact.objects.exists()

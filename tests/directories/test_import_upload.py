@@ -437,3 +437,25 @@ def test_sample_template_has_the_qualtrics_columns(owner_client):
         lines[0] == "FirstName,LastName,Email,ExternalDataReference,Language,Department"
     )
     assert len(lines) >= 3
+
+
+def test_line_numbers_count_blank_lines_as_a_spreadsheet_does(
+    owner_client, contact_list
+):
+    text = "Email,FirstName\n\nok@example.edu,A\n\n\nbad,B\n"
+    confirm, result, contact_import = upload_and_confirm(
+        owner_client, contact_list, text.encode()
+    )
+    assert contact_import.rejections == [
+        {"line": 6, "column": "Email", "reason": "'bad' is not a valid email address."}
+    ]
+    assert not Contact.objects.exists()
+
+
+def test_uploaded_file_is_removed_after_a_successful_import(
+    owner_client, contact_list, media_root
+):
+    data = csv_bytes([["Email"], ["a@example.edu"]])
+    _, _, contact_import = upload_and_confirm(owner_client, contact_list, data)
+    assert contact_import.status == ContactImport.Status.DONE
+    assert not any((media_root / "contact_imports").iterdir())
