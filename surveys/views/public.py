@@ -73,28 +73,30 @@ def public_respond(request, public_key):
     )
     if unavailable is not None:
         return unavailable
-    if response is None:
-        # A browser without a resume cookie gets a resume key in the form itself,
-        # so a double-clicked or repeated first submit (sent before the cookie
-        # arrives) names one response instead of creating two.
-        if RESUME_KEY_FORMAT.fullmatch(request.POST.get(RESUME_FIELD, "")):
-            posted_key = request.POST[RESUME_FIELD]
-        if posted_key:
-            response = (
-                Response.objects.filter(
-                    survey=survey,
-                    channel=Response.Channel.ANONYMOUS,
-                    resume_key=posted_key,
-                )
-                .order_by()
-                .first()
+    if response is None and RESUME_KEY_FORMAT.fullmatch(
+        request.POST.get(RESUME_FIELD, "")
+    ):
+        posted_key = request.POST[RESUME_FIELD]
+        response = (
+            Response.objects.filter(
+                survey=survey,
+                channel=Response.Channel.ANONYMOUS,
+                resume_key=posted_key,
             )
-        if response is None and request.method in ("GET", "HEAD"):
-            request.respondent_hidden_fields = {RESUME_FIELD: new_resume_key()}
+            .order_by()
+            .first()
+        )
+    # The form carries the resume key too: a double-clicked first submit (sent
+    # before the cookie arrives) names one response instead of creating two, and a
+    # browser that lost its cookie between showing a page and submitting it still
+    # saves into its own response. The key is as secret as the cookie; the page is
+    # no-store and sends no referrer.
+    form_key = response.resume_key if response else posted_key or new_resume_key()
+    request.respondent_hidden_fields = {RESUME_FIELD: form_key}
     created = []
 
     def create_response():
-        key = posted_key or new_resume_key()
+        key = form_key
         try:
             # The unique resume_key makes a concurrent twin wait here for the first
             # submit's commit, then find its response.

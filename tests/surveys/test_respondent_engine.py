@@ -267,3 +267,22 @@ def test_the_thank_you_follows_the_options(client, survey, link):
     finished = client.post(link, page2_answers(survey))
 
     assert "Merci, see you next term." in finished.content.decode()
+
+
+def test_a_browser_that_lost_its_cookie_still_saves_into_its_response(
+    client, survey, link
+):
+    import re
+
+    client.post(link, page1_answers(survey))
+    page2 = client.get(link).content.decode()
+    resume = re.search(r'name="resume" value="([^"]+)"', page2).group(1)
+    assert resume == Response.objects.get().resume_key
+
+    # The cookie is gone (cleared, expired, another browser profile) before Submit.
+    finished = Client().post(link, {**page2_answers(survey), "resume": resume})
+
+    assert "Thank you for completing this survey." in finished.content.decode()
+    response = Response.objects.get()
+    assert response.finished_at is not None
+    assert response.answers.count() == 8
