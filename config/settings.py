@@ -266,6 +266,10 @@ SURVEYS_BENCH_VIEW = env_bool("SURVEYS_BENCH_VIEW", False)
 # --- directories ---
 # Imports of more rows than this run in a Celery task with a progress bar.
 CONTACT_IMPORT_ASYNC_ROWS = env_int("CONTACT_IMPORT_ASYNC_ROWS", 5000, minimum=1)
+# Files larger than this get their Confirm import fields counts after the page loads.
+CONTACT_IMPORT_INLINE_COUNT_BYTES = env_int(
+    "CONTACT_IMPORT_INLINE_COUNT_BYTES", 2 * 1024 * 1024, minimum=0
+)
 
 # --- distributions ---
 # Deliveries per send_batch task (one SMTP connection each), and per claim (one

@@ -30,6 +30,11 @@ urlpatterns = [
         name="import_confirm",
     ),
     path(
+        "directories/lists/<int:pk>/imports/<int:import_pk>/counts/",
+        views.import_counts,
+        name="import_counts",
+    ),
+    path(
         "directories/lists/<int:pk>/imports/<int:import_pk>/",
         views.import_detail,
         name="import_detail",

@@ -380,7 +380,8 @@ def _confirm_context(request, contact_import, form, outcome):
     try:
         sniffed = sniff(contact_import.stored_path, encoding=contact_import.encoding)
     except ImportRefused as exc:
-        outcome.refused = outcome.refused or exc.message
+        if outcome is not None:
+            outcome.refused = outcome.refused or exc.message
     return {
         "contact_list": contact_import.contact_list,
         "contact_import": contact_import,
@@ -402,7 +403,7 @@ def _confirm_context(request, contact_import, form, outcome):
         ),
         "delimiter_name": DELIMITER_NAMES.get(contact_import.delimiter, "comma"),
         "large": services.is_large(contact_import),
-        "preview_rejections": outcome.rejections[:50],
+        "preview_rejections": outcome.rejections[:50] if outcome else [],
     }
 
 
@@ -459,12 +460,35 @@ def import_confirm(request, pk, import_pk):
             return redirect(request.path)
         services.contact_import_start(contact_import=contact_import)
         return redirect("directories:import_detail", pk=pk, import_pk=import_pk)
-    outcome = services.contact_import_analyse(contact_import=contact_import)
+    # A big file takes seconds to count: the page comes first, the counts follow.
+    outcome = (
+        None
+        if contact_import.size_bytes > settings.CONTACT_IMPORT_INLINE_COUNT_BYTES
+        else services.contact_import_analyse(contact_import=contact_import)
+    )
     return render(
         request,
         "directories/import_confirm.html",
         _confirm_context(request, contact_import, form, outcome),
         status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+def import_counts(request, pk, import_pk):
+    """The counts of Confirm import fields, loaded after the page for big files."""
+    contact_import = selectors.contact_import_get(
+        user=request.user, list_pk=pk, pk=import_pk
+    )
+    outcome = services.contact_import_analyse(contact_import=contact_import)
+    return render(
+        request,
+        "directories/_import_counts.html",
+        {
+            "outcome": outcome,
+            "preview_rejections": outcome.rejections[:50],
+            "contact_import": contact_import,
+        },
     )
 
 

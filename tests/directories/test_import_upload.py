@@ -459,3 +459,18 @@ def test_uploaded_file_is_removed_after_a_successful_import(
     _, _, contact_import = upload_and_confirm(owner_client, contact_list, data)
     assert contact_import.status == ContactImport.Status.DONE
     assert not any((media_root / "contact_imports").iterdir())
+
+
+def test_big_files_get_their_counts_after_the_page(
+    owner_client, contact_list, settings
+):
+    settings.CONTACT_IMPORT_INLINE_COUNT_BYTES = 10
+    data = csv_bytes([["Email"], ["a@example.edu"], ["b@example.edu"], ["nope"]])
+    confirm_url = upload(owner_client, contact_list, data)["Location"]
+    confirm = owner_client.get(confirm_url)
+    assert "Reading the whole file to count" in page_text(confirm)
+    counts_url = confirm_url.replace("/confirm/", "/counts/")
+    assert f'hx-get="{counts_url}"' in confirm.content.decode()
+    counts = page_text(owner_client.get(counts_url, headers={"HX-Request": "true"}))
+    assert "2 to be added" in counts
+    assert "4 Email 'nope' is not a valid email address." in counts

@@ -42,6 +42,7 @@ def urls(contact_list, contact, contact_import, suppression):
         reverse("directories:upload", args=[pk]),
         reverse("directories:import_confirm", args=[pk, contact_import.pk]),
         reverse("directories:import_detail", args=[pk, contact_import.pk]),
+        reverse("directories:import_counts", args=[pk, contact_import.pk]),
         reverse("directories:import_rejections", args=[pk, contact_import.pk]),
         reverse("directories:suppression_remove", args=[suppression.pk]),
     ]
