@@ -72,7 +72,7 @@ async def handle(reader, writer):
             break
         verb = line[:4].upper()
         if verb == b"EHLO":
-            writer.write(b"250-sink\r\n250-8BITMIME\r\n250 SIZE 100000000\r\n")
+            writer.write(b"250-sink\r\n250-8BITMIME\r\n250-PIPELINING\r\n250 SIZE 100000000\r\n")
         elif verb == b"DATA":
             writer.write(b"354 go ahead\r\n")
             await reader.readuntil(b"\r\n.\r\n")

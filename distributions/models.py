@@ -216,21 +216,13 @@ class Delivery(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [
-            # Emails page counts and the finish check: deliveries of a distribution
-            # by status.
+            # Emails page counts, the finish check, and the sweeper (queued or
+            # sending deliveries of the distributions being sent). No partial
+            # index on status alone: with the statistics of a moment ago
+            # ("no queued rows"), the planner picks it over the primary key for
+            # the claim (id = ANY(...) AND status = 'queued') and scans every
+            # queued row, once per claim.
             models.Index(fields=["distribution", "status"]),
-            # Sweeper: deliveries left in "sending".
-            models.Index(
-                fields=["claimed_at"],
-                condition=Q(status="sending"),
-                name="delivery_stuck_idx",
-            ),
-            # Sweeper: queued deliveries whose send_batch task is overdue.
-            models.Index(
-                fields=["enqueued_at"],
-                condition=Q(status="queued"),
-                name="delivery_overdue_idx",
-            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -27,9 +27,9 @@ def opt_out_link(token: str) -> str:
     return f"{settings.SITE_URL}/s/{token}/opt-out/"
 
 
-@functools.cache
-def _message_id_domain() -> str:
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
+@functools.lru_cache(maxsize=4)
+def _message_id_domain(site_url: str) -> str:
+    return urlsplit(site_url).hostname or "localhost"
 
 
 def default_from() -> tuple[str, str]:
@@ -65,7 +65,7 @@ def email_build(
     in it cannot add a header. Its Message-ID is in extra_headers["Message-ID"].
     """
     headers = {
-        "Message-ID": make_msgid(domain=_message_id_domain()),
+        "Message-ID": make_msgid(domain=_message_id_domain(settings.SITE_URL)),
         "List-Unsubscribe": f"<{single_line(opt_out_url)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }

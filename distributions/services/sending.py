@@ -320,11 +320,60 @@ def _reply(code: int, message) -> str:
     return f"{code} {message}".strip()
 
 
+def _sendmail(smtp: smtplib.SMTP, sender: str, recipients: list[str], data: bytes):
+    """smtplib's sendmail, with RFC 2920 PIPELINING when the server offers it.
+
+    MAIL, RCPT and DATA go in one write and their replies are read together: two
+    round trips per email instead of four. Errors raise what sendmail raises, so
+    the caller classifies them the same way.
+    """
+    smtp.ehlo_or_helo_if_needed()
+    if not smtp.has_extn("pipelining") or len(recipients) != 1:
+        smtp.sendmail(sender, recipients, data)
+        return
+    [recipient] = recipients
+    smtp.send(
+        f"MAIL FROM:{smtplib.quoteaddr(sender)}\r\n"
+        f"RCPT TO:{smtplib.quoteaddr(recipient)}\r\n"
+        "DATA\r\n"
+    )
+    mail_code, mail_reply = smtp.getreply()
+    rcpt_code, rcpt_reply = smtp.getreply()
+    data_code, data_reply = smtp.getreply()
+    if data_code == 354:
+        if mail_code != 250 or rcpt_code not in (250, 251):
+            # A server that accepts DATA with no recipient gets an empty message.
+            smtp.send(b".\r\n")
+            smtp.getreply()
+        else:
+            body = smtplib._quote_periods(data)
+            if not body.endswith(b"\r\n"):
+                body += b"\r\n"
+            smtp.send(body + b".\r\n")
+            code, reply = smtp.getreply()
+            if code != 250:
+                if code == 421:
+                    smtp.close()
+                else:
+                    smtp._rset()
+                raise smtplib.SMTPDataError(code, reply)
+            return
+    if 421 in (mail_code, rcpt_code, data_code):
+        smtp.close()
+    else:
+        smtp._rset()
+    if mail_code != 250:
+        raise smtplib.SMTPSenderRefused(mail_code, mail_reply, sender)
+    if rcpt_code not in (250, 251):
+        raise smtplib.SMTPRecipientsRefused({recipient: (rcpt_code, rcpt_reply)})
+    raise smtplib.SMTPDataError(data_code, data_reply)
+
+
 def _send(backend, message) -> None:
     """Send one message on the open connection; raise _Transient or _Permanent."""
     try:
         if isinstance(backend, SMTPBackend):
-            backend.connection.sendmail(*email_bytes(message))
+            _sendmail(backend.connection, *email_bytes(message))
         else:
             backend.send_messages([message])
     except smtplib.SMTPRecipientsRefused as exc:
@@ -449,16 +498,17 @@ def deliveries_send(*, delivery_ids: list[int]) -> dict[str, int]:
 
 
 def _release(delivery: Delivery, claimed_at) -> None:
-    Delivery.objects.filter(
-        pk=delivery.pk, claimed_at=claimed_at, status=Delivery.Status.SENDING
-    ).update(status=Delivery.Status.QUEUED, enqueued_at=timezone.now())
+    Delivery.objects.filter(pk=delivery.pk, claimed_at=claimed_at).update(
+        status=Delivery.Status.QUEUED, enqueued_at=timezone.now()
+    )
 
 
 def _deliver(delivery: Delivery, claimed_at, connection: _Connection, retry) -> str:
     """Send one claimed delivery and record its outcome; return the outcome."""
-    mine = Delivery.objects.filter(
-        pk=delivery.pk, claimed_at=claimed_at, status=Delivery.Status.SENDING
-    )
+    # This claim's row (a later claim has another claimed_at). No status test:
+    # what this worker saw beats the sweeper's guess, and a status condition can
+    # lead the planner away from the primary key.
+    mine = Delivery.objects.filter(pk=delivery.pk, claimed_at=claimed_at)
     attempts = delivery.attempts + 1
     try:
         message = delivery_email(
@@ -510,22 +560,33 @@ def _deliver(delivery: Delivery, claimed_at, connection: _Connection, retry) -> 
     # The window: the server has accepted the message and this UPDATE is not yet
     # committed. A crash here leaves the delivery "sending", the lowest of its
     # group; the sweeper marks it failed (INTERRUPTED) rather than send it twice.
-    # "failed" is accepted too: the sweeper guessed, and this is the truth.
-    Delivery.objects.filter(
-        pk=delivery.pk,
-        claimed_at=claimed_at,
-        status__in=[Delivery.Status.SENDING, Delivery.Status.FAILED],
-    ).update(
-        status=Delivery.Status.SENT,
-        attempts=attempts,
-        sent_at=timezone.now(),
-        message_id=message.extra_headers["Message-ID"],
-        error="",
-    )
+    # Over the sweeper's "failed" too: it guessed, and this is the truth. Raw
+    # SQL: this runs once per email, and the ORM's update costs 4× the query.
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Delivery._meta.db_table} SET status = 'sent', attempts = %s, "
+            "sent_at = now(), message_id = %s, error = '' "
+            "WHERE id = %s AND claimed_at = %s",
+            [attempts, message.extra_headers["Message-ID"], delivery.pk, claimed_at],
+        )
     return "sent"
 
 
 # --- Sweeper --------------------------------------------------------------------
+
+
+def _queue_is_idle() -> bool:
+    """Return whether the broker holds no task for the workers' queue (or cannot say)."""
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as connection:
+            declared = connection.default_channel.queue_declare(
+                queue=app.conf.task_default_queue, passive=True
+            )
+            return declared.message_count == 0
+    except Exception:  # noqa: BLE001  no such queue (Redis drops empty lists) or no answer
+        return True
 
 
 def deliveries_sweep(
@@ -547,9 +608,12 @@ def deliveries_sweep(
       failed with INTERRUPTED.
 
     Queued deliveries of sending distributions whose task was due more than
-    requeue_after ago (DISTRIBUTIONS_REQUEUE_AFTER) are enqueued again; a
-    duplicate task is harmless, since each delivery is claimed before it is sent.
-    Then finish what is done, and kick dispatch if something is due.
+    requeue_after ago (DISTRIBUTIONS_REQUEUE_AFTER) are enqueued again when the
+    broker's queue is empty (their task is lost: a killed worker had reserved
+    it, or Redis was flushed), or regardless after ten times that (a queue that
+    never empties). Released claims are enqueued at once. A duplicate task is
+    harmless, since each delivery is claimed before it is sent. Then finish what
+    is done, and kick dispatch if something is due.
     """
     now = timezone.now()
     stuck_after = stuck_after or timedelta(seconds=settings.DISTRIBUTIONS_STUCK_AFTER)
@@ -560,11 +624,16 @@ def deliveries_sweep(
     with transaction.atomic(), db.cursor() as cursor:
         # Locked first, so a late outcome from a live worker waits for this
         # transaction and then finds the claim resolved.
+        # Deliveries are only ever "sending" in distributions being sent; the
+        # (distribution, status) index finds them.
         cursor.execute(
-            f"SELECT id, distribution_id, claimed_at, "
-            "claimed_at < pg_postmaster_start_time() "
-            f"FROM {table} WHERE status = 'sending' AND claimed_at < %s "
-            "ORDER BY distribution_id, claimed_at, id FOR UPDATE",
+            "SELECT d.id, d.distribution_id, d.claimed_at, "
+            "d.claimed_at < pg_postmaster_start_time() "
+            f"FROM {table} d JOIN {Distribution._meta.db_table} dist "
+            "ON dist.id = d.distribution_id "
+            "WHERE dist.status = 'sending' AND d.status = 'sending' "
+            "AND d.claimed_at < %s "
+            "ORDER BY d.distribution_id, d.claimed_at, d.id FOR UPDATE OF d",
             [now - stuck_after],
         )
         in_doubt, never_started, seen_groups = [], [], set()
@@ -585,6 +654,9 @@ def deliveries_sweep(
             [never_started],
         )
     interrupted, unclaimed = in_doubt, len(never_started)
+    # While batches wait in the queue, their deliveries wait too: do not copy a
+    # long campaign's backlog into the queue every sweep.
+    overdue = now - requeue_after * (1 if _queue_is_idle() else 10)
     with db.cursor() as cursor:
         # Row locks serialize two sweepers: the second re-reads enqueued_at after
         # the first commits and finds these rows no longer overdue.
@@ -595,7 +667,7 @@ def deliveries_sweep(
             "AND d.status = 'queued' "
             "AND (d.enqueued_at IS NULL OR d.enqueued_at < %s) "
             "RETURNING d.id",
-            [now, now - requeue_after],
+            [now, overdue],
         )
         requeued = sorted(row[0] for row in cursor.fetchall())
     _enqueue_batches(requeued)

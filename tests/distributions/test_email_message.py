@@ -1,14 +1,17 @@
 """Each email as it arrives at a real SMTP server: parts, headers, no injection."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.core.mail import get_connection
 from django.utils import timezone
 
 from distributions.models import Invitation
 from distributions.services.email_message import delivery_email
-from distributions.services.sending import _send
+from distributions.services.sending import _Permanent, _send, _Transient
+from tests import harness
 from tests.distributions.pipeline_support import (
     contact_list_with,
     email_distribution,
@@ -150,3 +153,62 @@ def test_long_lines_and_non_ascii_survive_the_wire(db, smtp_server, deliver):
     assert "Première ligne\n" + long_word + "\n.dot line\n" in text
     assert f"/s/{invitation.token}/" in text
     assert long_word in mail.html()
+
+
+@dataclass
+class PipeliningSink(harness.SmtpSink):
+    """The shared SMTP server, advertising RFC 2920 PIPELINING like most MTAs."""
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+
+@pytest.fixture
+def pipelining_server(settings):
+    sink = PipeliningSink(port=harness.free_port())
+    controller = Controller(sink, hostname=sink.host, port=sink.port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = sink.host, sink.port
+    yield sink
+    controller.stop()
+
+
+def test_pipelined_sending_with_refusals_on_one_connection(db, pipelining_server):
+    survey = published_survey()
+    distribution = email_distribution(survey, contact_list_with(survey.owner, 0))
+    pipelining_server.refuse = {
+        "gone@example.edu": "550 5.1.1 No such user",
+        "busy@example.edu": "451 4.3.0 Try again later",
+    }
+    emails = ["a@example.edu", "gone@example.edu", "busy@example.edu", ".b@example.edu"]
+    invitations = [make_invitation(distribution, email=email) for email in emails]
+    connection = get_connection()
+    connection.open()
+    outcomes = []
+    try:
+        for invitation in invitations:
+            try:
+                _send(
+                    connection,
+                    delivery_email(distribution=distribution, invitation=invitation),
+                )
+                outcomes.append("sent")
+            except (_Permanent, _Transient) as exc:
+                outcomes.append(f"{exc.__class__.__name__}: {exc}")
+        pipelined = connection.connection.has_extn("pipelining")
+    finally:
+        connection.close()
+
+    assert pipelined
+    assert outcomes == [
+        "sent",
+        "_Permanent: 550 5.1.1 No such user",
+        "_Transient: 451 4.3.0 Try again later",
+        "sent",
+    ]
+    mails = pipelining_server.wait_for(2)
+    assert [m.recipients for m in mails] == [["a@example.edu"], [".b@example.edu"]]
+    assert f"/s/{invitations[0].token}/" in mails[0].text()
+    assert mails[1].message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
