@@ -13,6 +13,7 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from directories.models import Suppression
 from distributions.models import Delivery, Distribution, Invitation
+from distributions.services.invitations import invitations_create_from_list
 from distributions.services.sending import (
     INTERRUPTED,
     deliveries_send,
@@ -372,3 +373,52 @@ def test_two_dispatchers_at_once_dispatch_once(smtp_server):
     assert sorted(results, key=str) == [distribution.pk, None]
     assert distribution.deliveries.count() == 50
     assert Invitation.objects.filter(distribution=distribution).count() == 50
+
+
+def test_reminder_of_a_personal_links_batch(db, smtp_server, eager):
+    survey = published_survey()
+    contact_list = contact_list_with(survey.owner, 3)
+    batch = Distribution.objects.create(
+        survey=survey,
+        owner=survey.owner,
+        kind="links",
+        status="ready",
+        contact_list=contact_list,
+        list_name=contact_list.name,
+    )
+    invitations_create_from_list(
+        distribution=batch,
+        contact_list=contact_list,
+        expires_at=timezone.now() + timedelta(days=30),
+    )
+    finish_response(batch.invitations.get(email="person0@example.edu"))
+    reminder = email_distribution(
+        survey, None, parent=batch, message_type="reminder", audience="not_finished"
+    )
+
+    distributions_dispatch_due()
+
+    mails = smtp_server.wait_for(2)
+    assert sorted(m.recipients[0] for m in mails) == [
+        "person1@example.edu",
+        "person2@example.edu",
+    ]
+    reminder.refresh_from_db()
+    assert reminder.status == "sent"
+
+
+def test_other_mail_backends_get_the_same_email(db, eager, mailoutbox):
+    """`make run` writes mail to files (DEBUG outbox); tests use locmem."""
+    survey = published_survey()
+    distribution = email_distribution(survey, contact_list_with(survey.owner, 2))
+
+    distributions_dispatch_due()
+
+    assert sorted(m.to[0] for m in mailoutbox) == [
+        "person0@example.edu",
+        "person1@example.edu",
+    ]
+    assert mailoutbox[0].extra_headers["List-Unsubscribe-Post"] == (
+        "List-Unsubscribe=One-Click"
+    )
+    assert delivery_statuses(distribution) == {"sent": 2}
