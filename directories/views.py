@@ -361,7 +361,7 @@ def _upload(request, pk, cap):
                     "directories:import_confirm", pk=pk, import_pk=contact_import.pk
                 )
         else:
-            error = "Select a file to upload."
+            error = " ".join(form.errors.get("file", ["Select a file to upload."]))
     return render(
         request,
         "directories/upload.html",

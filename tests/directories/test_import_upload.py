@@ -244,7 +244,7 @@ def test_binary_and_empty_files_are_refused(owner_client, contact_list, data, me
     # An empty upload is refused by the form itself.
     assert response.status_code == 400
     text = page_text(response)
-    assert message in text or (not data and "Select a file to upload." in text)
+    assert message in text or (not data and "The submitted file is empty." in text)
     assert not ContactImport.objects.exists()
 
 
