@@ -242,6 +242,11 @@ class ComposeForm(LinkExpiryMixin, MessageFieldsForm):
     def clean(self):
         cleaned = super().clean()
         self.clean_link_expiry_fields(cleaned)
+        chosen = cleaned.get("contact_list")
+        if chosen is not None and not self.list_stats.get(chosen.pk, (1, 0))[0]:
+            self.add_error(
+                "contact_list", "This list has no contacts: add some before you send."
+            )
         return cleaned
 
 

@@ -60,6 +60,7 @@ def survey_distributable_problem(*, survey) -> str | None:
     return _survey_problem(survey)
 
 
+@transaction.atomic
 def distribution_schedule(
     *,
     user,
@@ -96,6 +97,8 @@ def distribution_schedule(
     )
     if problems:
         raise ValidationError([message for _, message in problems])
+    if not contact_list.contacts.exists():
+        raise ValidationError("This list has no contacts: add some before you send.")
     if compose_token:
         existing = Distribution.objects.filter(
             owner=user, compose_token=compose_token

@@ -97,6 +97,15 @@ def test_compose_refuses_with_a_clear_message(
     assert not Distribution.objects.exists()
 
 
+def test_an_empty_list_is_refused(owner_client, owner, survey):
+    empty = contact_list(owner, name="Empty", size=0)
+
+    response = owner_client.post(compose_url(survey), form_data(empty))
+
+    assert "This list has no contacts" in response.content.decode()
+    assert not Distribution.objects.exists()
+
+
 def test_embedded_field_of_the_chosen_list_is_accepted(owner_client, survey, students):
     response = owner_client.post(
         compose_url(survey),
@@ -297,3 +306,51 @@ def test_another_owners_list_cannot_be_chosen(owner_client, other_owner, survey)
 
     assert "Select a valid choice" in response.content.decode()
     assert not Distribution.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_sends_of_one_form_make_one_distribution(owner):
+    import threading
+
+    from django.db import connection
+
+    from distributions.services.compose import distribution_schedule
+
+    survey = published_survey(owner)
+    students = contact_list(owner, size=2)
+    barrier = threading.Barrier(2)
+    made, errors = [], []
+
+    def send():
+        try:
+            barrier.wait()
+            now = timezone.now()
+            made.append(
+                distribution_schedule(
+                    user=owner,
+                    survey=survey,
+                    contact_list=students,
+                    from_name="Study team",
+                    from_email="study@example.edu",
+                    reply_to="",
+                    subject="Hello",
+                    body=GOOD_BODY,
+                    send_at=now + timedelta(hours=1),
+                    link_expires_at=now + timedelta(days=60),
+                    compose_token="same-form",
+                ).pk
+            )
+        except Exception as error:  # noqa: BLE001  (reported by the assert below)
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not errors
+    assert len(made) == 2 and made[0] == made[1]
+    assert Distribution.objects.count() == 1
