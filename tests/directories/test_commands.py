@@ -160,3 +160,12 @@ def test_an_encoding_that_cannot_read_the_file_is_refused(owner, tmp_path):
     assert code == 1
     assert "The file cannot be read as utf-8: choose another encoding." in err
     assert not Contact.objects.exists()
+
+
+def test_a_missing_file_creates_no_list(owner, tmp_path):
+    code, _, err = run(
+        "--owner", owner.email, "--list", "Ghost", str(tmp_path / "none.csv")
+    )
+    assert code == 1
+    assert "No such file" in err
+    assert not ContactList.objects.filter(name="Ghost").exists()

@@ -1,5 +1,7 @@
 """Import a CSV/TSV file of contacts into a list, as the Upload a file screen does."""
 
+from pathlib import Path
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
@@ -34,6 +36,8 @@ class Command(BaseCommand):
         owner = users.first()
         if owner is None:
             raise CommandError(f"No user with email {options['owner']}.")
+        if not Path(options["file"]).is_file():
+            raise CommandError(f"No such file: {options['file']}")
         name = options["list_name"].strip()
         contact_list = ContactList.objects.filter(
             owner=owner, name__iexact=name
