@@ -4,12 +4,11 @@ import re
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import JSONField
-from django.db.models.expressions import RawSQL
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from surveys.models import Response, Survey
+from surveys.lookups import anonymous_response_by_resume_key, survey_by_public_key
+from surveys.models import Response
 from surveys.respondent import (
     invalid_link,
     invalid_link_throttled,
@@ -25,13 +24,6 @@ from surveys.respondent import (
 RESUME_COOKIE = "canvass_resume"
 RESUME_FIELD = "resume"
 RESUME_KEY_FORMAT = re.compile(r"[A-Za-z0-9_-]{43}")
-# The response's answers as {"<question id>": value}, read with the response itself.
-SAVED_ANSWERS = RawSQL(
-    "SELECT jsonb_object_agg(a.question_id, a.value) FROM surveys_answer a"
-    " WHERE a.response_id = surveys_response.id",
-    [],
-    output_field=JSONField(),
-)
 
 
 # CSRF: exempt on purpose. The respondent has no login and the form carries no
@@ -49,25 +41,11 @@ def public_respond(request, public_key):
     posted_key = ""
     if resume_key:
         # One query for a returning browser: its response, the survey, the answers.
-        response = (
-            Response.objects.select_related("survey")
-            .annotate(saved_answers=SAVED_ANSWERS)
-            .filter(
-                survey__public_key=public_key,
-                channel=Response.Channel.ANONYMOUS,
-                resume_key=resume_key,
-            )
-            .order_by()
-            .first()
-        )
-    if response is not None:
-        survey = response.survey
-    else:
-        try:
-            survey = Survey.objects.get(public_key=public_key)
-        except Survey.DoesNotExist:
-            record_invalid_link(request)
-            return invalid_link(request)
+        response = anonymous_response_by_resume_key(public_key, resume_key)
+    survey = response.survey if response else survey_by_public_key(public_key)
+    if survey is None:
+        record_invalid_link(request)
+        return invalid_link(request)
     unavailable = survey_unavailable(
         request, survey=survey, channel=Response.Channel.ANONYMOUS
     )
