@@ -34,6 +34,13 @@ CONTRACT (distributions relies on these names and signatures):
     response_create(*, survey, channel, contact=None, resume_key=None) -> Response
         contact: {"first_name", "last_name", "email", "external_reference",
                   "embedded_data"} copied onto the response (personal links).
+
+Optional hooks for an entry view (both used by the anonymous link, neither needed):
+    request.respondent_hidden_fields = {name: value}  extra hidden form fields.
+    response.saved_answers = {"<question id>": value} answers read with the response,
+                                     which saves run_engine a query on a GET.
+Also here: throttled_page(request) (the 429 page), message_page(), render_page()
+(used by the builder's Preview) and published_definition(survey).
 """
 
 import functools
