@@ -4,13 +4,22 @@ from django.core.cache import cache
 from surveys import respondent
 from tests.factories import build_survey
 
+TEST_CLIENT_ADDRESSES = ["127.0.0.1", "10.0.0.9"]
+
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    # The invalid-link counter lives in the cache; each test starts with none.
-    cache.clear()
+def _fresh_invalid_link_counters():
+    # Each test starts with no invalid-link count. Only these keys: clearing the
+    # whole cache would flush the Redis database Celery's queue may share.
+    def reset():
+        cache.delete_many(
+            [f"surveys:invalid-link:{address}" for address in TEST_CLIENT_ADDRESSES]
+        )
+        respondent._UNDER_LIMIT.clear()
+
+    reset()
     yield
-    cache.clear()
+    reset()
 
 
 @pytest.fixture
