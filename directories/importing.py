@@ -368,10 +368,11 @@ def _insert(
 
 def analyse(contact_import: ContactImport) -> ImportOutcome:
     """Return what importing the file with its current settings would do."""
-    with transaction.atomic():
-        try:
+    try:
+        with transaction.atomic():
             outcome = process_file(contact_import, write=False)
-        except ImportRefused as exc:
-            outcome = ImportOutcome(refused=exc.message)
-        transaction.set_rollback(True)
+            transaction.set_rollback(True)
+    except ImportRefused as exc:
+        # Raised mid-COPY the transaction is aborted: atomic() has rolled it back.
+        outcome = ImportOutcome(refused=exc.message)
     return outcome

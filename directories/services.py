@@ -374,7 +374,11 @@ def contact_import_run(
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
             try:
-                outcome = process_file(contact_import, write=True, progress=reporter)
+                # A savepoint: a refusal raised mid-COPY aborts what it wrapped.
+                with transaction.atomic():
+                    outcome = process_file(
+                        contact_import, write=True, progress=reporter
+                    )
             except ImportRefused as exc:
                 outcome = ImportOutcome(refused=exc.message)
             contact_import.rows_total = outcome.rows_total

@@ -169,3 +169,22 @@ def test_a_missing_file_creates_no_list(owner, tmp_path):
     assert code == 1
     assert "No such file" in err
     assert not ContactList.objects.filter(name="Ghost").exists()
+
+
+def test_a_byte_the_chosen_encoding_cannot_read_late_in_the_file(owner, tmp_path):
+    rows = [["Email", "FirstName"]] + [
+        [f"p{i}@example.edu", "Ana"] for i in range(5000)
+    ]
+    rows.append(["last@example.edu", "Zoë"])
+    path = tmp_path / "late.csv"
+    path.write_bytes(csv_bytes(rows, encoding="cp1252"))
+    ContactFactory(
+        contact_list=ContactListFactory(owner=owner, name="Late")
+    )  # not empty
+    for args in (["--list", "Late"], ["--list", "Fresh"]):
+        code, lines, err = run(
+            "--owner", owner.email, *args, "--encoding", "utf-8", str(path)
+        )
+        assert code == 1
+        assert "cannot be read as utf-8 after line" in err
+    assert Contact.objects.count() == 1
