@@ -186,6 +186,9 @@ def import_confirm(request, pk, import_pk):
         except ImportRefused as exc:
             messages.error(request, exc.message)
             return redirect(request.path)
+        except services.DirectoryError:
+            # Started meanwhile from another tab: show its progress.
+            return redirect("directories:import_detail", pk=pk, import_pk=import_pk)
         if encoding_changed or request.POST.get("action") != "upload":
             # Show the counts for the new choices before anything is imported.
             return redirect(request.path)
