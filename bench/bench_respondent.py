@@ -40,7 +40,8 @@ from surveys.models import Answer, Response  # noqa: E402
 from surveys.respondent import new_resume_key, response_create  # noqa: E402
 
 DURATION = int(os.environ.get("BENCH_RESPONDENT_SECONDS", "10"))
-CONNECTIONS = int(os.environ.get("BENCH_RESPONDENT_CONNECTIONS", "16"))
+# As many connections as gunicorn has threads (2 x 4): load without a queue.
+CONNECTIONS = int(os.environ.get("BENCH_RESPONDENT_CONNECTIONS", "8"))
 WORKERS = 2
 THREADS = 4
 
