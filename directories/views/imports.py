@@ -232,6 +232,8 @@ def import_detail(request, pk, import_pk):
     contact_import = selectors.contact_import_get(
         user=request.user, list_pk=pk, pk=import_pk
     )
+    if contact_import.status == ContactImport.Status.UPLOADED:
+        return redirect("directories:import_confirm", pk=pk, import_pk=import_pk)
     contact_import = services.contact_import_recover(contact_import=contact_import)
     running = contact_import.status in (
         ContactImport.Status.QUEUED,
