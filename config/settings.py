@@ -276,6 +276,9 @@ CONTACT_IMPORT_INLINE_COUNT_BYTES = env_int(
 # durable commit).
 DISTRIBUTIONS_BATCH_SIZE = env_int("DISTRIBUTIONS_BATCH_SIZE", 250, minimum=1)
 DISTRIBUTIONS_CLAIM_GROUP = env_int("DISTRIBUTIONS_CLAIM_GROUP", 25, minimum=1)
+# SMTP conversations one send_batch keeps going at once (threads, each with its
+# own SMTP and database connection).
+DISTRIBUTIONS_SEND_THREADS = env_int("DISTRIBUTIONS_SEND_THREADS", 2, minimum=1)
 # Per-email status marks commit without waiting for the WAL flush (claims always
 # wait); turn off where the database can fail over to a replica.
 DISTRIBUTIONS_FAST_COMMITS = env_bool("DISTRIBUTIONS_FAST_COMMITS", True)

@@ -26,7 +26,8 @@ import contextlib
 import logging
 import smtplib
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
@@ -444,14 +445,17 @@ def _fast_commits():
 
 
 def deliveries_send(*, delivery_ids: list[int]) -> dict[str, int]:
-    """Send the queued deliveries among delivery_ids over one SMTP connection.
+    """Send the queued deliveries among delivery_ids; return counts by outcome.
 
     Deliveries are claimed in groups of DISTRIBUTIONS_CLAIM_GROUP (queued →
     sending, one claimed_at per group), then sent one at a time in id order, each
     outcome committed before the next SMTP transaction starts. So in a group a
     dead worker left behind, the lowest id still "sending" is the only one that
-    can have reached the mail server; the sweeper relies on this. Return counts
-    by outcome.
+    can have reached the mail server; the sweeper relies on this.
+
+    The groups are shared among DISTRIBUTIONS_SEND_THREADS lanes, each a thread
+    with its own SMTP and database connections: sending waits on two servers for
+    every email, so one process keeps a few conversations going at once.
     """
     deliveries = list(
         Delivery.objects.filter(
@@ -462,16 +466,47 @@ def deliveries_send(*, delivery_ids: list[int]) -> dict[str, int]:
         .select_related("invitation", "distribution")
         .order_by("pk")
     )
-    outcome = defaultdict(int)
-    retry: dict[int, list[int]] = defaultdict(list)
+    size = settings.DISTRIBUTIONS_CLAIM_GROUP
+    groups = [deliveries[i : i + size] for i in range(0, len(deliveries), size)]
+    lanes = max(1, min(settings.DISTRIBUTIONS_SEND_THREADS, len(groups)))
+    if lanes == 1:
+        results = [_send_lane(groups)]
+    else:
+        with ThreadPoolExecutor(lanes, thread_name_prefix="send-lane") as pool:
+            results = list(
+                pool.map(_send_lane_in_thread, [groups[k::lanes] for k in range(lanes)])
+            )
+    outcome, retry = Counter(), defaultdict(list)
+    for lane_outcome, lane_retry in results:
+        outcome.update(lane_outcome)
+        for delay, ids in lane_retry.items():
+            retry[delay].extend(ids)
+    for delay, ids in retry.items():
+        _enqueue_batches(sorted(ids), countdown=delay)
+    distributions_finish(distribution_ids={d.distribution_id for d in deliveries})
+    outcome = {key: value for key, value in outcome.items() if value}
+    if deliveries:
+        logger.info("send_batch of %s deliveries: %s", len(delivery_ids), outcome)
+    return outcome
+
+
+def _send_lane_in_thread(groups):
+    try:
+        return _send_lane(groups)
+    finally:
+        # This thread's own database connection.
+        db.close()
+
+
+def _send_lane(groups: list[list[Delivery]]):
+    """Claim and send groups one after another over one SMTP connection."""
+    outcome, retry = Counter(), defaultdict(list)
     connection = _Connection()
-    group_size = settings.DISTRIBUTIONS_CLAIM_GROUP
     # Stop sending from a claim well before the sweeper would take it back.
     claim_lifetime = settings.DISTRIBUTIONS_STUCK_AFTER / 2
     try:
         with _fast_commits():
-            for start in range(0, len(deliveries), group_size):
-                group = deliveries[start : start + group_size]
+            for group in groups:
                 claimed = _claim_group([d.pk for d in group])
                 claimed_here = time.monotonic()
                 # Nothing got updated for the others: another process got there.
@@ -488,13 +523,7 @@ def deliveries_send(*, delivery_ids: list[int]) -> dict[str, int]:
                     outcome[result] += 1
     finally:
         connection.reset()
-    for delay, ids in retry.items():
-        _enqueue_batches(ids, countdown=delay)
-    distributions_finish(distribution_ids={d.distribution_id for d in deliveries})
-    outcome = {key: value for key, value in outcome.items() if value}
-    if deliveries:
-        logger.info("send_batch of %s deliveries: %s", len(delivery_ids), outcome)
-    return outcome
+    return outcome, retry
 
 
 def _release(delivery: Delivery, claimed_at) -> None:

@@ -67,14 +67,18 @@ def test_worker_killed_mid_send_then_restarted(smtp_server, celery_worker_factor
     """SIGKILL the worker mid-campaign; a new worker and the sweeper finish it.
 
     Every invitation ends Email Sent or Email Failed; no address receives its
-    invitation twice; none is skipped. The window that remains, per worker
-    process, is one delivery: between the SMTP server's 250 reply to DATA and the
-    commit of the UPDATE to "sent" (a few hundred microseconds on loopback). A
-    delivery killed inside its claim (after queued → sending, before "sent") is
-    marked failed by the sweeper with INTERRUPTED and never re-sent, whether or
-    not the server had accepted it: at most once, never twice. So at most
-    `concurrency` (here 2) deliveries may end failed-but-received or
-    failed-and-not-received; all others are sent exactly once.
+    invitation twice; none is skipped.
+
+    The window that remains is one delivery per sending lane (a worker process
+    runs DISTRIBUTIONS_SEND_THREADS lanes, 2 by default): the one whose SMTP
+    transaction had started and whose outcome was not yet committed, i.e. mostly
+    the gap between the server's 250 reply to the end of DATA and the commit of
+    the UPDATE to "sent" (well under a millisecond on loopback). The sweeper
+    marks that delivery failed with INTERRUPTED and never re-sends it, whether or
+    not the server had accepted it: at most once, never twice. The rest of its
+    claim group had not started and is queued again. So at most 2 processes × 2
+    lanes = 4 deliveries may end "failed" (received or not); all others are sent
+    exactly once.
     """
     env = {"DISTRIBUTIONS_BATCH_SIZE": "50"}
     first = celery_worker_factory(concurrency=2, extra_env=env, name="first")
@@ -103,7 +107,7 @@ def test_worker_killed_mid_send_then_restarted(smtp_server, celery_worker_factor
     per_address = received_per_address(smtp_server)
     assert max(per_address.values()) == 1, "an address received two emails"
     failed = list(Delivery.objects.filter(distribution=distribution, status="failed"))
-    assert len(failed) <= 2
+    assert len(failed) <= 4
     assert all(d.error == INTERRUPTED for d in failed)
     sent = Delivery.objects.filter(distribution=distribution, status="sent")
     for email in sent.values_list("invitation__email", flat=True):

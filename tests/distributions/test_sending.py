@@ -35,6 +35,9 @@ def eager(settings):
     """Run tasks inline: enqueued batches are sent before .delay() returns."""
     celery_app.conf.task_always_eager = True
     settings.DISTRIBUTIONS_RETRY_BASE_SECONDS = 1
+    # Other threads would not see this test's uncommitted rows; the worker tests
+    # (test_pipeline_reliability.py) run the threaded lanes.
+    settings.DISTRIBUTIONS_SEND_THREADS = 1
     yield
     celery_app.conf.task_always_eager = False
 
