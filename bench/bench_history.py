@@ -224,6 +224,7 @@ def measure(owner_id: int, survey_id: int, distribution_id: int) -> dict:
     client.get(emails_url)  # warm-up: templates, connection
 
     rss_before = _rss_mb("VmRSS")
+    cpu_started = time.process_time()
     started = time.perf_counter()
     response = client.get(history_url)
     size = rows = 0
@@ -231,6 +232,7 @@ def measure(owner_id: int, survey_id: int, distribution_id: int) -> dict:
         size += len(chunk)
         rows += chunk.count(b"\n")
     history_seconds = time.perf_counter() - started
+    history_cpu = time.process_time() - cpu_started
     peak_growth = _rss_mb("VmHWM") - rss_before
 
     timings = []
@@ -241,6 +243,8 @@ def measure(owner_id: int, survey_id: int, distribution_id: int) -> dict:
         assert page.status_code == 200, page.status_code
     return {
         "history_seconds": history_seconds,
+        "history_cpu": history_cpu,
+        "load": os.getloadavg()[0],
         "history_rows": rows - 1,
         "history_bytes": size,
         "peak_growth_mb": peak_growth,
@@ -281,7 +285,9 @@ def main() -> None:
         tear_down(owner_id)
     assert result["history_rows"] == SIZE, result
     print(
-        f"# setup {setup_seconds:.1f} s; history {result['history_rows']} rows, "
+        f"# load average {result['load']:.1f} on {os.cpu_count()} CPUs; "
+        f"setup {setup_seconds:.1f} s; history {result['history_rows']} rows, "
+        f"web-process CPU {result['history_cpu']:.2f} s, "
         f"{result['history_bytes'] / 1e6:.1f} MB; Emails page runs (ms) "
         f"{result['emails_page_all_ms']}"
     )

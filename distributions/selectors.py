@@ -235,6 +235,7 @@ def history_rows(
 
 
 def _history_fetch(sql, params, extra, chunk_size) -> Iterator[list]:
+    link_prefix = personal_link("")[:-1]
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         # A named (server-side) cursor: rows arrive chunk by chunk, memory stays flat.
@@ -269,7 +270,7 @@ def _history_fetch(sql, params, extra, chunk_size) -> Iterator[list]:
                     sent_on or "",
                     started_on or "",
                     finished_on or "",
-                    personal_link(token),
+                    link_prefix + token + "/",
                     expires_on or "",
                     *[(embedded_data or {}).get(name, "") for name in extra],
                 ]
