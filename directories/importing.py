@@ -121,10 +121,11 @@ def _open_rows(contact_import: ContactImport):
         yield rows, RowValidator(header, mapping)
 
 
-def _rejections_message(rejected: int, total: int) -> str:
+def _rejections_message(rejected: int, total: int, *, done: bool = True) -> str:
+    consequence = "so nothing was imported" if done else "so nothing would be imported"
     return (
         f"{rejected} row{'s' if rejected != 1 else ''} of {total} "
-        "cannot be imported, so nothing was imported. Correct the rows "
+        f"cannot be imported, {consequence}. Correct the rows "
         "listed below, or choose to import the valid rows and skip the "
         "rejected ones."
     )
@@ -273,7 +274,7 @@ def process_file(
             outcome.rejected = rejected
             valid = total - rejected
             if rejected and not contact_import.skip_invalid:
-                outcome.refused = _rejections_message(rejected, total)
+                outcome.refused = _rejections_message(rejected, total, done=write)
                 if write:
                     return outcome
             if valid == 0:

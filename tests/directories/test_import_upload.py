@@ -277,6 +277,9 @@ def test_invalid_rows_import_nothing_by_default_and_are_listed(
     )
     confirm_text = page_text(confirm)
     assert "2 rejected" in confirm_text
+    assert (
+        "2 rows of 4 cannot be imported, so nothing would be imported." in confirm_text
+    )
     assert "3 Email 'bo(at)example.edu' is not a valid email address." in confirm_text
     assert "4 Email Email is missing." in confirm_text
     text = page_text(result)
