@@ -81,10 +81,16 @@ def public_link(request, token: str):
 @respondent_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def public_opt_out(request, token: str):
-    """Opt out: a GET only asks; the POST (button or one-click) suppresses."""
-    invitation, refusal = _usable_invitation(request, token)
-    if refusal:
-        return refusal
+    """Opt out: a GET only asks; the POST (button or one-click) suppresses.
+
+    Expired and revoked links still opt out: the List-Unsubscribe header of every
+    email ever sent must keep working.
+    """
+    if invalid_link_throttled(request):
+        return throttled_page(request)
+    invitation = invitation_by_token(token=token)
+    if invitation is None:
+        return _refuse(request)
     if request.method == "POST":
         invitation_opt_out(invitation=invitation)
         return render(request, "distributions/public_unsubscribed.html", {})

@@ -237,3 +237,15 @@ def test_two_first_submits_at_once_make_one_response(owner):
     assert not errors
     assert len(results) == 2 and results[0] == results[1]
     assert Response.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_revoked_or_expired_links_still_opt_out(invitation):
+    invitation.revoked_at = timezone.now()
+    invitation.expires_at = timezone.now() - timedelta(days=1)
+    invitation.save()
+
+    response = Client().post(link(invitation) + "opt-out/", {})
+
+    assert "You have been unsubscribed" in response.content.decode()
+    assert Suppression.objects.filter(email=invitation.email).exists()
