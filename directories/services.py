@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from directories.importing import ImportOutcome, ProgressReporter, analyse, process_file
@@ -88,9 +88,38 @@ def contact_list_rename(*, contact_list: ContactList, name: str) -> ContactList:
 
 @transaction.atomic
 def contact_list_delete(*, contact_list: ContactList) -> None:
+    """Delete a list and its contacts, in a few statements whatever its size.
+
+    Django's cascade would load every contact id (a million for a big list) to
+    honour the SET_NULL of rows that point at contacts; one UPDATE per such
+    relation and one DELETE do the same work in the database.
+    """
     paths = list(contact_list.imports.values_list("stored_path", flat=True))
+    if _detach_contacts(contact_list):
+        Contact.objects.filter(contact_list=contact_list)._raw_delete(
+            Contact.objects.db
+        )
     contact_list.delete()
     transaction.on_commit(lambda: _remove_files(paths))
+
+
+def _detach_contacts(contact_list: ContactList) -> bool:
+    """SET NULL every reference to the list's contacts; False if one must cascade."""
+    relations = [
+        relation
+        for relation in Contact._meta.get_fields(include_hidden=True)
+        if relation.auto_created
+        and not relation.concrete
+        and (relation.one_to_many or relation.one_to_one)
+    ]
+    if any(relation.on_delete is not models.SET_NULL for relation in relations):
+        return False
+    for relation in relations:
+        name = relation.field.name
+        relation.related_model._base_manager.filter(
+            **{f"{name}__contact_list": contact_list}
+        ).update(**{name: None})
+    return True
 
 
 def _remove_files(paths):

@@ -218,3 +218,31 @@ def test_directories_summary_counts(owner_client, owner):
     text = page_text(owner_client.get("/directories/"))
     assert "1 lists 2 contacts 0 opted-out addresses" in text
     assert "Counted" in text
+
+
+def test_deleting_a_list_keeps_invitations_made_from_it(owner_client, owner):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from distributions.models import Invitation
+    from tests.factories import DistributionFactory
+
+    contact_list = ContactListFactory(owner=owner)
+    contacts = ContactFactory.create_batch(3, contact_list=contact_list)
+    other = ContactFactory(contact_list=ContactListFactory(owner=owner))
+    distribution = DistributionFactory(
+        owner=owner, survey__owner=owner, contact_list=contact_list
+    )
+    invitation = Invitation.objects.create(
+        distribution=distribution,
+        contact=contacts[0],
+        email=contacts[0].email,
+        expires_at=timezone.now() + timedelta(days=60),
+    )
+    owner_client.post(reverse("directories:list_delete", args=[contact_list.pk]))
+    assert not ContactList.objects.filter(pk=contact_list.pk).exists()
+    assert list(Contact.objects.values_list("pk", flat=True)) == [other.pk]
+    invitation.refresh_from_db()
+    assert invitation.contact_id is None
+    assert invitation.email == contacts[0].email
