@@ -65,8 +65,10 @@ ALREADY_COMPLETED = "You have already completed this survey."
 INVITATION_ONLY = "This survey can only be taken by invitation."
 
 # Published versions never change, so each process keeps the definitions it has read:
-# a respondent page then costs one or two indexed lookups.
-_DEFINITIONS: dict[tuple[int, int], tuple[int, dict]] = {}
+# a respondent page then costs one indexed lookup. Keys start with the survey's random
+# public_key, never ids alone: ids can come back after a database restore or a test
+# run's sequence reset, a public_key does not.
+_DEFINITIONS: dict[tuple[str, str, int], tuple[int, dict]] = {}
 _DEFINITIONS_MAX = 512
 
 
@@ -174,32 +176,34 @@ def survey_unavailable(request, *, survey, channel) -> HttpResponse | None:
 
 def published_definition(survey) -> tuple[int, dict]:
     """Return (SurveyVersion id, definition) of what respondents see now."""
-    key = (survey.pk, survey.published_version)
+    key = (survey.public_key, "number", survey.published_version)
     found = _DEFINITIONS.get(key)
     if found is None:
-        version = SurveyVersion.objects.only("id", "definition").get(
+        version = SurveyVersion.objects.only("id", "number", "definition").get(
             survey=survey, number=survey.published_version
         )
-        found = _remember(key, version)
+        found = _remember(survey, version)
     return found
 
 
-def version_definition(version_id: int) -> dict:
-    """Return the definition of one SurveyVersion (a response's own)."""
-    for version_pk, definition in _DEFINITIONS.values():
-        if version_pk == version_id:
-            return definition
-    version = SurveyVersion.objects.only("id", "survey_id", "number", "definition").get(
-        pk=version_id
-    )
-    return _remember((version.survey_id, version.number), version)[1]
+def version_definition(version_id: int, *, survey) -> dict:
+    """Return the definition of one of the survey's versions (a response's own)."""
+    found = _DEFINITIONS.get((survey.public_key, "id", version_id))
+    if found is None:
+        version = SurveyVersion.objects.only("id", "number", "definition").get(
+            survey=survey, pk=version_id
+        )
+        found = _remember(survey, version)
+    return found[1]
 
 
-def _remember(key, version) -> tuple[int, dict]:
+def _remember(survey, version) -> tuple[int, dict]:
     if len(_DEFINITIONS) >= _DEFINITIONS_MAX:
         _DEFINITIONS.clear()
-    _DEFINITIONS[key] = (version.pk, version.definition)
-    return _DEFINITIONS[key]
+    found = (version.pk, version.definition)
+    _DEFINITIONS[(survey.public_key, "number", version.number)] = found
+    _DEFINITIONS[(survey.public_key, "id", version.pk)] = found
+    return found
 
 
 def response_create(*, survey, channel, contact=None, resume_key=None) -> Response:
@@ -319,7 +323,7 @@ def _engine_show(request, *, survey, response, action_url):
     else:
         if response.finished_at is not None:
             return message_page(request, title=survey.title, message=ALREADY_COMPLETED)
-        definition = version_definition(response.version_id)
+        definition = version_definition(response.version_id, survey=survey)
         furthest = response.current_page
     pages = engine.pages_of(definition)
     requested = _page_param(request.GET)
@@ -378,7 +382,7 @@ def _engine_submit(request, *, survey, response, create_response, action_url):
         response = Response.objects.select_for_update().get(pk=response.pk)
         if response.finished_at is not None:
             return message_page(request, title=survey.title, message=ALREADY_COMPLETED)
-        definition = version_definition(response.version_id)
+        definition = version_definition(response.version_id, survey=survey)
         pages = engine.pages_of(definition)
         index = _page_param(request.POST)
         if index is None:

@@ -83,7 +83,10 @@ def response_answers(*, response: Response, catalogue: list[dict]) -> list[dict]
     from surveys.respondent import version_definition
 
     asked = {
-        q["id"] for q in engine.questions_of(version_definition(response.version_id))
+        q["id"]
+        for q in engine.questions_of(
+            version_definition(response.version_id, survey=response.survey)
+        )
     }
     answers = dict(response.answers.values_list("question_id", "value"))
     return [
