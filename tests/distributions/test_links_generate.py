@@ -436,3 +436,31 @@ def test_the_generate_form_offers_only_the_owners_lists(
     response = post_generate(owner_client, survey, theirs)
     assert response.status_code == 200
     assert not Distribution.objects.exists()
+
+
+def test_the_rows_cost_the_same_queries_for_one_batch_or_many(
+    owner_client, owner, survey
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("distributions:links_rows", kwargs={"survey_id": survey.pk})
+    the_list = make_list(owner, size=3)
+
+    def make_batch():
+        links_generate(
+            user=owner,
+            survey=survey,
+            contact_list=the_list,
+            expires_at=timezone.now() + datetime.timedelta(days=3),
+        )
+
+    make_batch()
+    with CaptureQueriesContext(connection) as one:
+        assert owner_client.get(url).status_code == 200
+    for _ in range(4):
+        make_batch()
+    with CaptureQueriesContext(connection) as five:
+        page = owner_client.get(url).content.decode()
+    assert page.count("<tr data-distribution") == 5
+    assert len(five.captured_queries) == len(one.captured_queries)
