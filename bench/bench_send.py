@@ -251,7 +251,9 @@ def main() -> None:
             worker.stop()
         sink.terminate()
         sink.wait(timeout=10)
-        celery_app.control.purge()
+        # Only this run's queue: the broker may be shared.
+        with celery_app.connection_for_write() as connection:
+            connection.default_channel.queue_purge(QUEUE)
         Delivery.objects.filter(distribution__owner=owner).delete()
         Invitation.objects.filter(distribution__owner=owner).delete()
         Distribution.objects.filter(owner=owner).delete()
