@@ -207,3 +207,21 @@ def test_survey_access_option_takes_effect_at_once(owner_client, owner, client):
     refused = client.get(link)
     assert refused.status_code == 403
     assert "This survey can only be taken by invitation." in refused.content.decode()
+
+
+def test_deleting_a_survey_with_responses(owner_client, owner):
+    from django.test import Client
+
+    from surveys.models import Response
+    from tests.surveys.conftest import page1_answers
+
+    survey = build_survey(owner)
+    Client().post(f"/r/{survey.public_key}/", page1_answers(survey))
+
+    confirm = owner_client.get(f"/surveys/{survey.pk}/delete/").content.decode()
+    assert "1 response" in confirm
+    owner_client.post(f"/surveys/{survey.pk}/delete/")
+
+    assert not Survey.objects.filter(pk=survey.pk).exists()
+    assert not Response.objects.exists()
+    assert Client().get(f"/r/{survey.public_key}/").status_code == 404
