@@ -4,7 +4,6 @@ Status is computed from the deliveries and the response, never stored twice
 (DESIGN.md "Status of an invitation").
 """
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -171,7 +170,7 @@ def history_header(*, distribution: Distribution) -> list[str]:
 _ISO_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'
 
 
-def _history_sql(distribution: Distribution, *, now) -> tuple[str, list]:
+def _history_sql(distribution: Distribution, *, now, extra=()) -> tuple[str, list]:
     """Return one query for the whole history: invitations, responses, deliveries.
 
     Deliveries are aggregated once per invitation in a hash join (not a subquery
@@ -181,7 +180,15 @@ def _history_sql(distribution: Distribution, *, now) -> tuple[str, list]:
     """
     root = distribution.root
     deliveries = (
-        Delivery.objects.filter(invitation__distribution_id=root.pk)
+        # The root's links get emails from the root and its reminders/thank-yous.
+        Delivery.objects.filter(
+            distribution_id__in=[
+                root.pk,
+                *Distribution.objects.filter(parent_id=root.pk).values_list(
+                    "pk", flat=True
+                ),
+            ]
+        )
         .values("invitation_id")
         .annotate(
             rank=Max(_DELIVERY_RANK),
@@ -194,20 +201,21 @@ def _history_sql(distribution: Distribution, *, now) -> tuple[str, list]:
     response_table = Invitation._meta.get_field("response").related_model._meta.db_table
     sql = f"""
         SELECT i.last_name, i.first_name, i.email, i.external_reference, i.token,
-               i.embedded_data, r.id,
+               r.id,
                r.finished_at IS NOT NULL, i.revoked_at IS NOT NULL,
                i.expires_at <= %s, r.started_at IS NOT NULL, d.rank,
                to_char(d.first_sent, '{_ISO_FORMAT}'),
                to_char(r.started_at, '{_ISO_FORMAT}'),
                to_char(r.finished_at, '{_ISO_FORMAT}'),
                to_char(i.expires_at, '{_ISO_FORMAT}')
+               {"".join(", i.embedded_data ->> %s" for _ in extra)}
         FROM {invitation_table} i
         LEFT JOIN {response_table} r ON r.id = i.response_id
         LEFT JOIN ({delivery_sql}) d ON d.invitation_id = i.id
         WHERE i.distribution_id = %s
         ORDER BY i.id
     """
-    return sql, [now, *delivery_params, root.pk]
+    return sql, [now, *extra, *delivery_params, root.pk]
 
 
 def history_rows(
@@ -220,7 +228,7 @@ def history_rows(
     zone = timezone.get_current_timezone()
     header = history_header(distribution=distribution)
     extra = header[len(HISTORY_COLUMNS) :]
-    sql, params = _history_sql(distribution, now=timezone.now())
+    sql, params = _history_sql(distribution, now=timezone.now(), extra=extra)
     with transaction.atomic():
         with connection.cursor() as setup:
             # For this transaction only: PostgreSQL writes dates in the owner's zone;
@@ -231,10 +239,10 @@ def history_rows(
                 "set_config('work_mem', '32MB', true), set_config('jit', 'off', true)",
                 [getattr(zone, "key", "UTC")],
             )
-        yield from _history_fetch(sql, params, extra, chunk_size)
+        yield from _history_fetch(sql, params, chunk_size)
 
 
-def _history_fetch(sql, params, extra, chunk_size) -> Iterator[list]:
+def _history_fetch(sql, params, chunk_size) -> Iterator[list]:
     link_prefix = personal_link("")[:-1]
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
@@ -246,7 +254,6 @@ def _history_fetch(sql, params, extra, chunk_size) -> Iterator[list]:
                 email,
                 external_reference,
                 token,
-                embedded_data,
                 response_id,
                 finished,
                 revoked,
@@ -257,9 +264,8 @@ def _history_fetch(sql, params, extra, chunk_size) -> Iterator[list]:
                 started_on,
                 finished_on,
                 expires_on,
+                *fields,
             ) in rows:
-                if isinstance(embedded_data, str):
-                    embedded_data = json.loads(embedded_data)
                 yield [
                     response_id or "",
                     last_name,
@@ -272,7 +278,7 @@ def _history_fetch(sql, params, extra, chunk_size) -> Iterator[list]:
                     finished_on or "",
                     link_prefix + token + "/",
                     expires_on or "",
-                    *[(embedded_data or {}).get(name, "") for name in extra],
+                    *[value or "" for value in fields],
                 ]
 
 

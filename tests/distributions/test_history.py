@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -153,3 +153,34 @@ def test_history_is_404_for_another_owner(client, other_owner, distribution):
         kwargs={"survey_id": distribution.survey_id, "pk": distribution.pk},
     )
     assert client.get(url).status_code == 404
+
+
+def test_a_reminder_sent_after_a_failed_invite_counts(owner_client, owner):
+    from distributions.models import Distribution
+
+    survey = published_survey(owner)
+    parent = email_distribution(
+        survey, contact_list(owner, size=1), send_at=SENT, expires_in=timedelta(3650)
+    )
+    invitation = parent.invitations.get()
+    deliver(parent, invitation, "failed", error="451 later")
+    reminder = Distribution.objects.create(
+        survey=survey,
+        owner=owner,
+        kind="email",
+        parent=parent,
+        message_type="reminder",
+        list_name=parent.list_name,
+        send_at=STARTED,
+        status="sent",
+    )
+    deliver(reminder, invitation, sent_at=STARTED)
+
+    for distribution in (parent, reminder):
+        rows = list(
+            csv.reader(
+                io.StringIO(download(owner_client, distribution).decode("utf-8-sig"))
+            )
+        )
+        assert rows[1][5] == "Email Sent"
+        assert rows[1][6] == "2026-01-11T14:00:00+00:00"
