@@ -6,6 +6,7 @@ dashes, so one file may hold a whole batch.
 
 import re
 from dataclasses import dataclass
+from datetime import UTC
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
@@ -38,9 +39,13 @@ class OutboxMail:
     def date(self):
         raw = self.message.get("Date")
         try:
-            return parsedate_to_datetime(str(raw)) if raw else None
+            when = parsedate_to_datetime(str(raw)) if raw else None
         except (TypeError, ValueError):
             return None
+        if when is not None and when.tzinfo is None:
+            # "-0000" (how Django dates mail) means UTC with no zone known.
+            when = when.replace(tzinfo=UTC)
+        return when
 
     def text(self) -> str:
         part = self.message.get_body(preferencelist=("plain",))
