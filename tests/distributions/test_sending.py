@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from config.celery import app as celery_app
@@ -425,3 +425,34 @@ def test_other_mail_backends_get_the_same_email(db, eager, mailoutbox):
         "List-Unsubscribe=One-Click"
     )
     assert delivery_statuses(distribution) == {"sent": 2}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancel_waits_for_a_dispatch_in_progress_and_then_refuses():
+    survey = published_survey()
+    distribution = email_distribution(survey, contact_list_with(survey.owner, 1))
+    locked, results = threading.Event(), []
+
+    def cancel():
+        locked.wait()
+        try:
+            results.append(
+                distribution_cancel(user=survey.owner, distribution=distribution)
+            )
+        finally:
+            connection.close()
+
+    canceller = threading.Thread(target=cancel)
+    canceller.start()
+    # The dispatcher's transaction: the row lock, then the move to "sending".
+    with transaction.atomic():
+        Distribution.objects.select_for_update().get(pk=distribution.pk)
+        locked.set()
+        canceller.join(timeout=0.5)
+        assert canceller.is_alive(), "cancel did not wait for the row lock"
+        Distribution.objects.filter(pk=distribution.pk).update(status="sending")
+    canceller.join(timeout=10)
+
+    assert results == [False]
+    distribution.refresh_from_db()
+    assert distribution.status == "sending" and distribution.cancelled_at is None
