@@ -203,8 +203,12 @@ def _create_deliveries(distribution: Distribution, now) -> int:
     root_id = distribution.parent_id or distribution.pk
     audience = ""
     if distribution.parent_id:
+        # A follow-up skips a hard-bounced address without a row of its own, so
+        # its history keeps "Email Failed" (with the server's reply) rather than
+        # reading "Opted Out".
         audience = _AUDIENCE_SQL[distribution.audience] + (
             " AND i.revoked_at IS NULL AND i.expires_at > %(now)s"
+            " AND (s.id IS NULL OR s.reason <> 'bounced')"
         )
     reasons = dict(Suppression.Reason.choices)
     sql = f"""

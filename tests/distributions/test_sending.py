@@ -13,6 +13,7 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from directories.models import Suppression
 from distributions.models import Delivery, Distribution, Invitation
+from distributions.selectors import invitation_status, invitations_with_status
 from distributions.services.invitations import invitations_create_from_list
 from distributions.services.sending import (
     INTERRUPTED,
@@ -230,6 +231,26 @@ def test_permanent_and_temporary_refusals(db, smtp_server, eager):
     assert len(smtp_server.to("person2@example.edu")) == 1
     distribution.refresh_from_db()
     assert distribution.status == "sent"
+    # A reminder skips the bounced address, whose history stays Email Failed.
+    reminder = email_distribution(
+        survey,
+        None,
+        parent=distribution,
+        message_type="reminder",
+        audience="not_finished",
+        subject="Reminder",
+    )
+    distributions_dispatch_due()
+    assert sorted(reminder.deliveries.values_list("invitation__email", flat=True)) == [
+        "person0@example.edu",
+        "person2@example.edu",
+        "person3@example.edu",
+    ]
+    statuses = {
+        i.email: invitation_status(i)
+        for i in invitations_with_status(distribution=distribution)
+    }
+    assert statuses["person1@example.edu"] == "Email Failed"
 
 
 def test_temporary_failures_give_up_after_max_attempts(
