@@ -235,13 +235,22 @@ def measure(owner_id: int, survey_id: int, distribution_id: int) -> dict:
     history_cpu = time.process_time() - cpu_started
     peak_growth = _rss_mb("VmHWM") - rss_before
 
-    timings = []
+    timings, cpu = [], []
     for _ in range(7):
+        cpu_started = time.process_time()
         started = time.perf_counter()
         page = client.get(emails_url)
         timings.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
         assert page.status_code == 200, page.status_code
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(emails_url)
+    sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
     return {
+        "emails_page_queries": len(queries.captured_queries),
+        "emails_page_sql_ms": sql_ms,
         "history_seconds": history_seconds,
         "history_cpu": history_cpu,
         "load": os.getloadavg()[0],
@@ -250,6 +259,7 @@ def measure(owner_id: int, survey_id: int, distribution_id: int) -> dict:
         "peak_growth_mb": peak_growth,
         "emails_page_ms": statistics.median(timings),
         "emails_page_all_ms": [round(t, 1) for t in timings],
+        "emails_page_cpu_ms": statistics.median(cpu),
     }
 
 
@@ -289,7 +299,10 @@ def main() -> None:
         f"setup {setup_seconds:.1f} s; history {result['history_rows']} rows, "
         f"web-process CPU {result['history_cpu']:.2f} s, "
         f"{result['history_bytes'] / 1e6:.1f} MB; Emails page runs (ms) "
-        f"{result['emails_page_all_ms']}"
+        f"{result['emails_page_all_ms']}, web-process CPU "
+        f"{result['emails_page_cpu_ms']:.0f} ms, "
+        f"{result['emails_page_queries']} queries taking "
+        f"{result['emails_page_sql_ms']:.0f} ms"
     )
     print(
         f"BENCH history_100k: {result['history_seconds']:.2f} s, "

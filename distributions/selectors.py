@@ -296,7 +296,7 @@ class DistributionCounts:
 def distribution_counts(
     distributions: list[Distribution],
 ) -> dict[int, DistributionCounts]:
-    """Return the row counts for each distribution, in three grouped queries in all.
+    """Return the row counts for each distribution, in at most three grouped queries.
 
     Started counts respondents who started and have not finished; Finished those who
     finished. For reminders and thank-yous, they are those of the parent's links.
@@ -318,15 +318,21 @@ def distribution_counts(
             opted_out=Count("id", filter=Q(status=Delivery.Status.OPTED_OUT)),
         )
     }
-    # Totals from the invitations' own index; progress from the (fewer) responses,
-    # joined through the unique invitation.response_id, so no query walks every
-    # invitation joined to its response.
-    progress = {
-        row["distribution_id"]: dict(row)
-        for row in Invitation.objects.filter(distribution_id__in=root_ids)
-        .values("distribution_id")
-        .annotate(total=Count("id"))
-    }
+    # Totals from the invitations' own index, only where no email was made (the
+    # deliveries already count an email's recipients); progress from the (fewer)
+    # responses, joined through the unique invitation.response_id, so no query
+    # walks every invitation joined to its response.
+    total_ids = {d.root.pk for d in distributions if d.pk not in emails}
+    progress = (
+        {
+            row["distribution_id"]: dict(row)
+            for row in Invitation.objects.filter(distribution_id__in=total_ids)
+            .values("distribution_id")
+            .annotate(total=Count("id"))
+        }
+        if total_ids
+        else {}
+    )
     response_model = Invitation._meta.get_field("response").related_model
     for row in (
         response_model.objects.filter(invitation__distribution_id__in=root_ids)
