@@ -157,8 +157,11 @@ def _copy_direct(
                 ) as copy,
             ):
                 write_row = copy.write_row
+                skip_invalid = contact_import.skip_invalid
                 for line, cells in rows:
                     total += 1
+                    if progress is not None and not total % PROGRESS_EVERY_ROWS:
+                        progress(total)
                     row, errors = validate(line, cells)
                     if errors:
                         rejected += 1
@@ -166,6 +169,9 @@ def _copy_direct(
                             {"line": line, "column": column, "reason": reason}
                             for column, reason in errors
                         )
+                        continue
+                    if rejected and not skip_invalid:
+                        # Nothing will be kept: only list the remaining rejections.
                         continue
                     embedded = (
                         "{"
@@ -185,8 +191,6 @@ def _copy_direct(
                             now,
                         )
                     )
-                    if progress is not None and not total % PROGRESS_EVERY_ROWS:
-                        progress(total)
             outcome.rows_total = total
             outcome.rejected = rejected
             outcome.added = total - rejected
