@@ -40,7 +40,9 @@ urlpatterns = [
     path("messages/<int:pk>/", messages.message_edit, name="message_edit"),
     path("messages/<int:pk>/delete/", messages.message_remove, name="message_delete"),
     # --- Personal links, reminders, thank-yous, link control (views/links.py) ---
-    path("surveys/<int:survey_id>/distributions/links/", links.links_list, name="links"),
+    path(
+        "surveys/<int:survey_id>/distributions/links/", links.links_list, name="links"
+    ),
     path(
         "surveys/<int:survey_id>/distributions/links/rows/",
         links.links_rows,
