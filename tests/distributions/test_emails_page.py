@@ -79,6 +79,16 @@ def test_a_row_per_distribution_with_its_counts(owner_client, owner, survey):
         assert heading in html
     assert 'aria-label="Actions for the email to Students"' in row
     assert "View" in row and "Download history" in row
+    for action, url_name in (
+        ("Recipients and links", "recipients"),
+        ("Schedule Reminder", "reminder_new"),
+        ("Schedule Thank You", "thank_you_new"),
+    ):
+        url = reverse(
+            f"distributions:{url_name}",
+            kwargs={"survey_id": survey.pk, "pk": distribution.pk},
+        )
+        assert f'href="{url}">{action}</a>' in row
     assert "Cancel" not in row  # only until it starts sending
     assert "hx-trigger" not in html  # nothing left to poll for
 
