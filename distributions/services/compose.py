@@ -99,37 +99,51 @@ def distribution_schedule(
         raise ValidationError([message for _, message in problems])
     if not contact_list.contacts.exists():
         raise ValidationError("This list has no contacts: add some before you send.")
+    return distribution_create_once(
+        owner=user,
+        compose_token=compose_token,
+        survey=survey,
+        kind=Distribution.Kind.EMAIL,
+        message_type=MessageType.INVITE,
+        contact_list=contact_list,
+        list_name=contact_list.name,
+        from_name=from_name,
+        from_email=from_email,
+        reply_to=reply_to,
+        subject=subject,
+        body=body,
+        send_at=send_at,
+        link_expires_at=link_expires_at,
+    )
+
+
+def distribution_create_once(
+    *, owner, compose_token: str | None, **fields
+) -> Distribution:
+    """Create a scheduled email distribution once per compose token.
+
+    A repeated token (a double-clicked Send) returns the row the first submit made;
+    a concurrent one loses on the unique index inside a savepoint and does the same.
+    A send due now kicks the dispatcher once the transaction commits.
+    """
     if compose_token:
         existing = Distribution.objects.filter(
-            owner=user, compose_token=compose_token
+            owner=owner, compose_token=compose_token
         ).first()
-        if existing:
+        if existing is not None:
             return existing
     try:
-        # A savepoint: a concurrent submit of the same token loses on the unique
-        # index and returns the row the other one made.
         with transaction.atomic():
             distribution = Distribution.objects.create(
-                survey=survey,
-                owner=user,
-                kind=Distribution.Kind.EMAIL,
-                message_type=MessageType.INVITE,
-                contact_list=contact_list,
-                list_name=contact_list.name,
-                from_name=from_name,
-                from_email=from_email,
-                reply_to=reply_to,
-                subject=subject,
-                body=body,
-                send_at=send_at,
-                link_expires_at=link_expires_at,
+                owner=owner,
                 status=Distribution.Status.SCHEDULED,
                 compose_token=compose_token or None,
+                **fields,
             )
     except IntegrityError:
         if not compose_token:
             raise
-        return Distribution.objects.get(owner=user, compose_token=compose_token)
+        return Distribution.objects.get(owner=owner, compose_token=compose_token)
     _dispatch_soon_on_commit(distribution)
     return distribution
 

@@ -8,10 +8,10 @@ scheduled never receives it (distributions.services.sending).
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from distributions.models import Distribution, MessageType
+from distributions.services.compose import distribution_create_once
 from distributions.services.piping import message_errors
 
 Audience = Distribution.Audience
@@ -27,9 +27,6 @@ AUDIENCES = {
 }
 # A "Now" or Custom... time may be this far behind the clock when it arrives here.
 PAST_GRACE = timedelta(minutes=2)
-# "Now" and times this close are kicked to the dispatcher at once; later ones are
-# found by beat's poll of PostgreSQL.
-KICK_WINDOW = timedelta(seconds=5)
 
 
 def reminder_schedule(
@@ -80,41 +77,21 @@ def reminder_schedule(
     )
     if errors:
         raise ValidationError(errors)
-    if request_token:
-        existing = Distribution.objects.filter(
-            owner=user, compose_token=request_token
-        ).first()
-        if existing is not None:
-            return existing
-    try:
-        # A savepoint: the second click of a double click loses on the unique
-        # compose_token and gets the row the first one made.
-        with transaction.atomic():
-            child = Distribution.objects.create(
-                survey=survey,
-                owner=user,
-                parent=root,
-                kind=Distribution.Kind.EMAIL,
-                message_type=message_type,
-                audience=audience,
-                contact_list=root.contact_list,
-                list_name=root.list_name,
-                from_name=from_name,
-                from_email=from_email,
-                reply_to=reply_to,
-                subject=subject,
-                body=body,
-                send_at=send_at,
-                link_expires_at=root.link_expires_at,
-                status=Distribution.Status.SCHEDULED,
-                compose_token=request_token or None,
-            )
-    except IntegrityError:
-        if not request_token:
-            raise
-        return Distribution.objects.get(owner=user, compose_token=request_token)
-    if child.send_at <= timezone.now() + KICK_WINDOW:
-        from distributions.services.sending import distribution_dispatch_soon
-
-        distribution_dispatch_soon()
-    return child
+    return distribution_create_once(
+        owner=user,
+        compose_token=request_token,
+        survey=survey,
+        parent=root,
+        kind=Distribution.Kind.EMAIL,
+        message_type=message_type,
+        audience=audience,
+        contact_list=root.contact_list,
+        list_name=root.list_name,
+        from_name=from_name,
+        from_email=from_email,
+        reply_to=reply_to,
+        subject=subject,
+        body=body,
+        send_at=send_at,
+        link_expires_at=root.link_expires_at,
+    )
