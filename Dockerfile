@@ -35,5 +35,7 @@ USER canvass
 VOLUME ["/data"]
 EXPOSE 8000
 
-# gunicorn reads WEB_CONCURRENCY for its number of worker processes.
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--timeout", "120", "--forwarded-allow-ips", "*"]
+# gunicorn reads WEB_CONCURRENCY for its number of worker processes; 2 threads each
+# (keep-alive, and a slow client does not hold a whole process; more threads measured
+# long GIL-bound tails in make bench).
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--threads", "2", "--timeout", "120", "--forwarded-allow-ips", "*"]
