@@ -146,12 +146,17 @@ class Invitation(models.Model):
     distribution = models.ForeignKey(
         Distribution, on_delete=models.CASCADE, related_name="invitations"
     )
+    # Where the snapshot below came from; the invitation never reads through it.
+    # No database constraint: its per-row check locks every contact (FOR KEY SHARE)
+    # and cost a 100k-link batch over a second. Deletes still null it (SET_NULL in
+    # the ORM; directories' bulk list delete detaches invitations itself).
     contact = models.ForeignKey(
         "directories.Contact",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        db_constraint=False,
     )
     # The contact as it was when the invitation was made.
     first_name = models.CharField(max_length=255, blank=True)
