@@ -31,6 +31,7 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from scratch import copy_contacts  # noqa: E402
 
 from directories.models import ContactList  # noqa: E402
 from distributions.models import Distribution, Invitation  # noqa: E402
@@ -50,30 +51,7 @@ def rss_mb() -> float:
 
 
 def make_contacts(contact_list: ContactList) -> None:
-    now = timezone.now()
-    with (
-        connection.cursor() as cursor,
-        transaction.atomic(),
-        cursor.cursor.copy(
-            "COPY directories_contact (contact_list_id, first_name, last_name, email,"
-            " external_reference, language, embedded_data, created_at, updated_at)"
-            " FROM STDIN"
-        ) as copy,
-    ):
-        for i in range(N):
-            copy.write_row(
-                (
-                    contact_list.pk,
-                    "Ana",
-                    f"Person{i}",
-                    f"person{i}@bench.example.edu",
-                    f"R{i}",
-                    "",
-                    '{"Cohort": "2026"}',
-                    now,
-                    now,
-                )
-            )
+    copy_contacts(contact_list, N, {"Cohort": "2026"})
 
 
 def raw_copy_seconds(distribution: Distribution) -> float:

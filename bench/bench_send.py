@@ -37,9 +37,9 @@ from datetime import timedelta  # noqa: E402
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
 from django.db.models import Max  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from scratch import copy_contacts  # noqa: E402
 
 from config.celery import app as celery_app  # noqa: E402
 from directories.models import ContactList  # noqa: E402
@@ -100,30 +100,7 @@ asyncio.run(main(int(sys.argv[1])))
 
 
 def make_contacts(contact_list: ContactList) -> None:
-    now = timezone.now()
-    with (
-        connection.cursor() as cursor,
-        transaction.atomic(),
-        cursor.cursor.copy(
-            "COPY directories_contact (contact_list_id, first_name, last_name, email,"
-            " external_reference, language, embedded_data, created_at, updated_at)"
-            " FROM STDIN"
-        ) as copy,
-    ):
-        for i in range(N):
-            copy.write_row(
-                (
-                    contact_list.pk,
-                    "Ana",
-                    f"Person{i}",
-                    f"person{i}@bench.example.edu",
-                    f"R{i}",
-                    "",
-                    '{"Cohort": "the 2026 cohort"}',
-                    now,
-                    now,
-                )
-            )
+    copy_contacts(contact_list, N, {"Cohort": "the 2026 cohort"})
 
 
 def start_sink() -> tuple[subprocess.Popen, int]:
