@@ -28,8 +28,9 @@ class ContactList(models.Model):
 
 
 class Contact(models.Model):
+    # Indexed by contact_list_in_id_order below rather than on its own.
     contact_list = models.ForeignKey(
-        ContactList, on_delete=models.CASCADE, related_name="contacts"
+        ContactList, on_delete=models.CASCADE, related_name="contacts", db_index=False
     )
     first_name = models.CharField(max_length=255, blank=True)
     last_name = models.CharField(max_length=255, blank=True)
@@ -43,6 +44,13 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            # A list's contacts in id order: the contacts page, and the keyset
+            # batches that give a list personal links or invitations
+            # (contact_list_id = X AND id > last ORDER BY id), which would
+            # otherwise walk the primary key through every other list's contacts.
+            models.Index(fields=["contact_list", "id"], name="contact_list_in_id_order")
+        ]
         constraints = [
             # Also the ON CONFLICT target of the COPY-based import.
             models.UniqueConstraint(
