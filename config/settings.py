@@ -307,3 +307,6 @@ CELERY_PERIODIC_TASKS = {
 LINKS_SYNC_MAX = env_int("LINKS_SYNC_MAX", 5000, minimum=1)
 # Links per committed step of that task (each step moves the progress bar).
 LINKS_BATCH_SIZE = env_int("LINKS_BATCH_SIZE", 20000, minimum=100)
+# Steps that task runs at once, each on its own database connection: the work is
+# in PostgreSQL, so more lanes than the database server has cores gain nothing.
+LINKS_GENERATE_LANES = env_int("LINKS_GENERATE_LANES", 2, minimum=1)

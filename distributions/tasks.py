@@ -34,9 +34,13 @@ def generate_links(distribution_id: int) -> int:
     """Make a large personal-links batch; safe to redeliver (it resumes)."""
     from django.conf import settings
 
+    from distributions.services.invitations import invitation_statistics_refresh
     from distributions.services.links import links_generate_run
 
-    return links_generate_run(
+    made = links_generate_run(
         distribution_id=int(distribution_id),
         batch_size=settings.LINKS_BATCH_SIZE,
+        lanes=settings.LINKS_GENERATE_LANES,
     )
+    invitation_statistics_refresh(added=made)
+    return made

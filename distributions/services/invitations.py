@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from directories.models import Contact, ContactList
-from distributions.models import Distribution, Invitation
+from distributions.models import Delivery, Distribution, Invitation
 
 # Contacts are read in keyset batches of this size, so memory stays flat.
 CONTACT_BATCH = 5000
@@ -15,6 +15,8 @@ CONTACT_BATCH = 5000
 TOKEN_BYTES = 32
 # Always the same for a given number of bytes (43 for 32): unpadded base64url.
 TOKEN_LENGTH = len(secrets.token_urlsafe(TOKEN_BYTES))
+# A batch of at least this many invitations refreshes the planner's statistics.
+ANALYZE_AFTER = 10_000
 COPY_COLUMNS = (
     "distribution_id",
     "contact_id",
@@ -106,15 +108,18 @@ def invitations_copy_rows(
     contact_list: ContactList,
     expires_at,
     after_contact_id: int = 0,
+    through_contact_id: int | None = None,
     limit: int = 20000,
+    skip_existing: bool = False,
 ) -> tuple[int, int]:
-    """Give links to up to `limit` contacts of the list after `after_contact_id`.
+    """Give links to up to `limit` contacts of the list after `after_contact_id`
+    (and up to `through_contact_id`, when given), in id order.
 
     The contacts are copied inside PostgreSQL (INSERT ... SELECT): no contact row
     makes the round trip through Python. The caller owns the transaction (call it
-    inside one), so a long batch can commit step by step and a rerun resumes after
-    the last contact that has a link. Return (how many were made, the last contact
-    id given a link).
+    inside one), so a long batch can commit step by step. `skip_existing` passes
+    over contacts that already have a link in this distribution: a rerun after a
+    crash. Return (how many were made, the last contact id given a link).
     """
     table = Invitation._meta.db_table
     contact_table = Contact._meta.db_table
@@ -123,6 +128,15 @@ def invitations_copy_rows(
     # links, a list of strings costs 0.4 s to quote, and joining the tokens to
     # the contacts by number costs 0.2 s more than slicing them.
     slots = "".join(secrets.token_urlsafe(TOKEN_BYTES) for _ in range(limit))
+    through = "AND id <= %(through)s" if through_contact_id is not None else ""
+    not_linked = (
+        f"""AND NOT EXISTS (
+            SELECT 1 FROM {table} AS linked
+            WHERE linked.contact_id = {contact_table}.id
+              AND linked.distribution_id = %(distribution)s)"""
+        if skip_existing
+        else ""
+    )
     sql = f"""
         WITH made AS (
             INSERT INTO {table} (
@@ -143,6 +157,7 @@ def invitations_copy_rows(
                        embedded_data, row_number() OVER (ORDER BY id)::int AS n
                 FROM {contact_table}
                 WHERE contact_list_id = %(contact_list)s AND id > %(after)s
+                      {through} {not_linked}
                 ORDER BY id
                 LIMIT %(limit)s
             ) AS c
@@ -163,8 +178,25 @@ def invitations_copy_rows(
                 "now": timezone.now(),
                 "contact_list": contact_list.pk,
                 "after": after_contact_id,
+                "through": through_contact_id,
                 "limit": limit,
             },
         )
         made, last = cursor.fetchone()
         return made, last
+
+
+def invitation_statistics_refresh(*, added: int) -> bool:
+    """ANALYZE the invitation and delivery tables after a batch of `added` rows.
+
+    Autovacuum would within a minute or so; until then the planner takes a new
+    100k batch for one row and its Recipients page for a full scan (250 ms
+    instead of 50). Small batches change the statistics too little to matter.
+    Return whether it ran.
+    """
+    if added < ANALYZE_AFTER:
+        return False
+    tables = (Invitation._meta.db_table, Delivery._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(tables)}")
+    return True

@@ -8,12 +8,15 @@ double click changes nothing twice and another owner's ids change nothing at all
 import datetime
 import secrets
 import zoneinfo
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from itertools import pairwise
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db import IntegrityError, connection, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from directories.models import Contact, ContactList
@@ -23,6 +26,9 @@ from distributions.services.invitations import (
     invitations_create_from_list,
 )
 from surveys.models import Survey
+
+# The first key of the advisory locks this module takes (the second: a batch id).
+ADVISORY_LOCK_LINKS = 7301
 
 
 class ExpiryChoice:
@@ -155,19 +161,21 @@ def links_generate(
     return distribution
 
 
-def links_generate_run(*, distribution_id: int, batch_size: int | None = None) -> int:
+def links_generate_run(
+    *, distribution_id: int, batch_size: int | None = None, lanes: int = 1
+) -> int:
     """Make the links of a "generating" batch; return how many exist now.
 
-    Idempotent: a retried or redelivered task resumes after the last contact that
-    has a link. With a batch_size, a whole list commits batch by batch (so the
-    page's progress bar moves); without one, one statement makes every link. A
-    sample is drawn and written in one transaction.
+    Without a batch_size (in the request that creates the batch), one statement
+    makes every link. With one (the worker's task), the list is cut into ranges
+    of batch_size contacts, each committed on its own so the page's progress bar
+    moves, `lanes` ranges at a time on their own database connections: at 100k
+    links the inserts and their foreign-key checks are CPU-bound in PostgreSQL,
+    and two lanes use both cores of a small server. Idempotent: a retried or
+    redelivered task makes links only for the contacts that have none. A sample
+    is drawn and written in one transaction.
     """
-    distribution = (
-        Distribution.objects.select_related("contact_list")
-        .filter(pk=distribution_id, status=Distribution.Status.GENERATING)
-        .first()
-    )
+    distribution = _generating(distribution_id)
     if distribution is None:
         return 0
     contact_list = distribution.contact_list
@@ -190,32 +198,137 @@ def links_generate_run(*, distribution_id: int, batch_size: int | None = None) -
                     sample_size=distribution.sample_size,
                 )
             return _links_ready(distribution_id)
-    last = (
-        Invitation.objects.filter(distribution_id=distribution_id).aggregate(
-            last=Max("contact_id")
-        )["last"]
-        or 0
-    )
-    limit = batch_size or max(distribution.recipients_total, 1)
-    while True:
+    if batch_size is None:
         with transaction.atomic():
             if not _lock_generating(distribution_id):
                 return 0
-            made, last = invitations_copy_rows(
+            _links_fill_range(
                 distribution=distribution,
-                contact_list=contact_list,
-                expires_at=distribution.link_expires_at,
-                after_contact_id=last,
-                limit=limit,
+                after_contact_id=0,
+                through_contact_id=None,
+                limit=max(distribution.recipients_total, 1),
+                skip_existing=_has_links(distribution_id),
             )
-            # One statement covers the whole list when there is no batch_size.
-            if made < limit or batch_size is None:
-                return _links_ready(distribution_id)
+            return _links_ready(distribution_id)
+    with _one_run_at_a_time(distribution_id):
+        # A run that waited here finds the batch the first run finished.
+        if _generating(distribution_id) is None:
+            return 0
+        skip_existing = _has_links(distribution_id)
+        bounds = [0, *_range_ends(contact_list, batch_size), None]
+
+        def fill(after, through):
+            return lambda: _links_fill_range(
+                distribution=distribution,
+                after_contact_id=after,
+                through_contact_id=through,
+                limit=batch_size,
+                skip_existing=skip_existing,
+            )
+
+        _run_in_lanes(
+            [fill(after, through) for after, through in pairwise(bounds)],
+            lanes=lanes,
+        )
+        with transaction.atomic():
+            if not _lock_generating(distribution_id):
+                return 0
+            return _links_ready(distribution_id)
+
+
+def _generating(distribution_id: int) -> Distribution | None:
+    return (
+        Distribution.objects.select_related("contact_list")
+        .filter(pk=distribution_id, status=Distribution.Status.GENERATING)
+        .first()
+    )
+
+
+def _range_ends(contact_list: ContactList, size: int) -> list[int]:
+    """Return the id of every size-th contact of the list: where each range ends."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT id FROM (
+                SELECT id, row_number() OVER (ORDER BY id) AS n
+                FROM {Contact._meta.db_table}
+                WHERE contact_list_id = %s
+            ) AS numbered
+            WHERE n %% %s = 0
+            ORDER BY id
+            """,
+            [contact_list.pk, size],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _links_fill_range(
+    *,
+    distribution: Distribution,
+    after_contact_id: int,
+    through_contact_id: int | None,
+    limit: int,
+    skip_existing: bool,
+) -> int:
+    """Give links to the list's contacts in (after, through], limit per commit."""
+    made_in_range = 0
+    while True:
+        with transaction.atomic():
+            made, after_contact_id = invitations_copy_rows(
+                distribution=distribution,
+                contact_list=distribution.contact_list,
+                expires_at=distribution.link_expires_at,
+                after_contact_id=after_contact_id,
+                through_contact_id=through_contact_id,
+                limit=limit,
+                skip_existing=skip_existing,
+            )
+        made_in_range += made
+        # Fewer than asked: the range is done (contacts added since the ranges
+        # were cut only make it longer, hence the loop).
+        if made < limit:
+            return made_in_range
+
+
+def _run_in_lanes(jobs, *, lanes: int) -> None:
+    """Run the jobs, `lanes` at a time, each lane a thread with its own connection."""
+    if min(lanes, len(jobs)) <= 1:
+        for job in jobs:
+            job()
+        return
+
+    def in_thread(job):
+        try:
+            return job()
+        finally:
+            # Django opened this thread's connection; nobody else will close it.
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=lanes) as pool:
+        futures = [pool.submit(in_thread, job) for job in jobs]
+        for future in futures:
+            future.result()
+
+
+@contextmanager
+def _one_run_at_a_time(distribution_id: int):
+    """Hold a session lock for one batch across the run's many transactions.
+
+    A second run of the same batch (a redelivered task) waits until the first
+    ends; a run whose worker dies loses its connection, and the lock with it.
+    """
+    key = [ADVISORY_LOCK_LINKS, distribution_id]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", key)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
 
 
 def _lock_generating(distribution_id: int) -> bool:
-    # Held until the caller's commit: one run at a time per batch; a second run
-    # waits, then resumes after the contacts the first one covered.
+    # Held until the caller's commit: whoever waits here finds the batch ready.
     return (
         Distribution.objects.select_for_update()
         .filter(pk=distribution_id, status=Distribution.Status.GENERATING)

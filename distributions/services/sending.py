@@ -41,7 +41,10 @@ from django.utils import timezone
 from directories.models import Suppression
 from distributions.models import Delivery, Distribution, Invitation
 from distributions.services.email_message import delivery_email, email_bytes
-from distributions.services.invitations import invitations_create_from_list
+from distributions.services.invitations import (
+    invitation_statistics_refresh,
+    invitations_create_from_list,
+)
 from surveys.models import Response, Survey
 
 logger = logging.getLogger(__name__)
@@ -105,7 +108,8 @@ def distributions_dispatch_due() -> list[int]:
         if distribution_id is None:
             return dispatched
         dispatched.append(distribution_id)
-        deliveries_enqueue(distribution_id=distribution_id)
+        queued = deliveries_enqueue(distribution_id=distribution_id)
+        invitation_statistics_refresh(added=queued)
         distributions_finish(distribution_ids=[distribution_id])
 
 

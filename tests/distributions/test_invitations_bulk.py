@@ -2,10 +2,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from distributions.models import Invitation
+from distributions.services import invitations as invitations_module
 from distributions.services.invitations import (
+    invitation_statistics_refresh,
     invitations_copy_rows,
     invitations_create_from_list,
 )
@@ -109,3 +112,27 @@ def test_a_response_belongs_to_one_invitation_at_most(db):
     second.response = response
     with pytest.raises(IntegrityError), transaction.atomic():
         second.save(update_fields=["response"])
+
+
+def invitation_table_rows_planned() -> float:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = 'distributions_invitation'::regclass"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_large_batch_refreshes_the_planners_statistics(db, monkeypatch):
+    monkeypatch.setattr(invitations_module, "ANALYZE_AFTER", 4)
+    distribution = DistributionFactory()
+    for _ in range(6):
+        ContactFactory(contact_list=distribution.contact_list)
+    made = invitations_create_from_list(
+        distribution=distribution,
+        contact_list=distribution.contact_list,
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+
+    assert not invitation_statistics_refresh(added=3)
+    assert invitation_statistics_refresh(added=made)
+    assert invitation_table_rows_planned() == Invitation.objects.count()

@@ -5,6 +5,7 @@ import zoneinfo
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -245,6 +246,8 @@ def test_a_large_list_generates_in_a_task_with_progress(
 ):
     settings.LINKS_SYNC_MAX = 3
     settings.LINKS_BATCH_SIZE = 4
+    # One lane: a second lane's connection would not see this test's transaction.
+    settings.LINKS_GENERATE_LANES = 1
     the_list = make_list(owner, size=10)
     from distributions import tasks
 
@@ -279,8 +282,7 @@ def test_a_large_list_generates_in_a_task_with_progress(
     assert batch.invitations.count() == 10
 
 
-def test_the_task_resumes_after_the_last_contact_with_a_link(owner, survey, settings):
-    settings.LINKS_BATCH_SIZE = 4
+def test_a_rerun_gives_links_only_to_the_contacts_without_one(owner, survey):
     the_list = make_list(owner, size=10)
     batch = Distribution.objects.create(
         survey=survey,
@@ -293,19 +295,111 @@ def test_the_task_resumes_after_the_last_contact_with_a_link(owner, survey, sett
         link_expires_at=timezone.now() + datetime.timedelta(days=7),
     )
     from distributions.services.invitations import invitations_copy_rows
+    from distributions.services.links import links_generate_run
 
-    # A first run died after one batch.
-    invitations_copy_rows(
-        distribution=batch,
+    # A first run died after one step, and a later one in the middle of the list.
+    contacts = list(the_list.contacts.order_by("id"))
+    for after in (0, contacts[5].pk):
+        invitations_copy_rows(
+            distribution=batch,
+            contact_list=the_list,
+            expires_at=batch.link_expires_at,
+            after_contact_id=after,
+            limit=2,
+        )
+    kept = dict(batch.invitations.values_list("email", "token"))
+    assert len(kept) == 4
+
+    assert links_generate_run(distribution_id=batch.pk, batch_size=3) == 10
+    tokens = dict(batch.invitations.values_list("email", "token"))
+    assert sorted(tokens) == sorted(c.email for c in contacts)
+    # The links already made (maybe already sent) keep their tokens.
+    assert {email: tokens[email] for email in kept} == kept
+
+
+def test_two_lanes_make_every_link_once_and_a_second_run_makes_none(
+    transactional_db, owner, survey
+):
+    the_list = make_list(owner, size=23)
+    batch = Distribution.objects.create(
+        survey=survey,
+        owner=owner,
+        kind="links",
         contact_list=the_list,
-        expires_at=batch.link_expires_at,
-        limit=4,
+        list_name=the_list.name,
+        status="generating",
+        recipients_total=23,
+        link_expires_at=timezone.now() + datetime.timedelta(days=7),
     )
     from distributions.services.links import links_generate_run
 
-    assert links_generate_run(distribution_id=batch.pk) == 10
+    assert links_generate_run(distribution_id=batch.pk, batch_size=5, lanes=2) == 23
+    batch.refresh_from_db()
+    assert batch.status == "ready"
     emails = list(batch.invitations.values_list("email", flat=True))
-    assert len(emails) == len(set(emails)) == 10
+    assert sorted(emails) == sorted(the_list.contacts.values_list("email", flat=True))
+    assert links_generate_run(distribution_id=batch.pk, batch_size=5, lanes=2) == 0
+    assert batch.invitations.count() == 23
+
+
+def test_a_second_run_waits_for_the_first_then_finds_the_batch_ready(
+    transactional_db, owner, survey
+):
+    import threading
+
+    import psycopg
+
+    from distributions.services.links import ADVISORY_LOCK_LINKS, links_generate_run
+    from tests import harness
+
+    the_list = make_list(owner, size=6)
+    batch = Distribution.objects.create(
+        survey=survey,
+        owner=owner,
+        kind="links",
+        contact_list=the_list,
+        list_name=the_list.name,
+        status="generating",
+        recipients_total=6,
+        link_expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    results = []
+    with psycopg.connect(harness.test_database_url(), autocommit=True) as first:
+        # The first run holds its lock...
+        first.execute(
+            "SELECT pg_advisory_lock(%s, %s)", [ADVISORY_LOCK_LINKS, batch.pk]
+        )
+
+        def second_run():
+            try:
+                results.append(
+                    links_generate_run(distribution_id=batch.pk, batch_size=4)
+                )
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=second_run)
+        thread.start()
+        waiting = (
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        )
+        for _ in range(200):
+            if first.execute(waiting).fetchone()[0]:
+                break
+            thread.join(0.05)
+        assert first.execute(waiting).fetchone()[0] == 1
+        # ...and finishes the batch while the second waits.
+        first.execute(
+            "UPDATE distributions_distribution SET status = 'ready' WHERE id = %s",
+            [batch.pk],
+        )
+        first.execute(
+            "SELECT pg_advisory_unlock(%s, %s)", [ADVISORY_LOCK_LINKS, batch.pk]
+        )
+        thread.join(30)
+
+    assert results == [0]
+    assert batch.invitations.count() == 0
 
 
 # --- command line -----------------------------------------------------------------
