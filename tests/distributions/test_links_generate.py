@@ -282,18 +282,23 @@ def test_a_large_list_generates_in_a_task_with_progress(
     assert batch.invitations.count() == 10
 
 
-def test_a_rerun_gives_links_only_to_the_contacts_without_one(owner, survey):
-    the_list = make_list(owner, size=10)
-    batch = Distribution.objects.create(
+def generating_batch(survey, the_list):
+    """A personal-links batch whose links are still to be made, as the task finds it."""
+    return Distribution.objects.create(
         survey=survey,
-        owner=owner,
+        owner=survey.owner,
         kind="links",
         contact_list=the_list,
         list_name=the_list.name,
         status="generating",
-        recipients_total=10,
+        recipients_total=the_list.contacts.count(),
         link_expires_at=timezone.now() + datetime.timedelta(days=7),
     )
+
+
+def test_a_rerun_gives_links_only_to_the_contacts_without_one(owner, survey):
+    the_list = make_list(owner, size=10)
+    batch = generating_batch(survey, the_list)
     from distributions.services.invitations import invitations_copy_rows
     from distributions.services.links import links_generate_run
 
@@ -321,16 +326,7 @@ def test_two_lanes_make_every_link_once_and_a_second_run_makes_none(
     transactional_db, owner, survey
 ):
     the_list = make_list(owner, size=23)
-    batch = Distribution.objects.create(
-        survey=survey,
-        owner=owner,
-        kind="links",
-        contact_list=the_list,
-        list_name=the_list.name,
-        status="generating",
-        recipients_total=23,
-        link_expires_at=timezone.now() + datetime.timedelta(days=7),
-    )
+    batch = generating_batch(survey, the_list)
     from distributions.services.links import links_generate_run
 
     assert links_generate_run(distribution_id=batch.pk, batch_size=5, lanes=2) == 23
@@ -353,16 +349,7 @@ def test_a_second_run_waits_for_the_first_then_finds_the_batch_ready(
     from tests import harness
 
     the_list = make_list(owner, size=6)
-    batch = Distribution.objects.create(
-        survey=survey,
-        owner=owner,
-        kind="links",
-        contact_list=the_list,
-        list_name=the_list.name,
-        status="generating",
-        recipients_total=6,
-        link_expires_at=timezone.now() + datetime.timedelta(days=7),
-    )
+    batch = generating_batch(survey, the_list)
     results = []
     with psycopg.connect(harness.test_database_url(), autocommit=True) as first:
         # The first run holds its lock...
