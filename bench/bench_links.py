@@ -177,11 +177,10 @@ def main() -> int:
         invitation_statistics_refresh(added=made)
         analyze = time.perf_counter() - start
         raw = raw_copy_seconds(distribution)
-        print(f"BENCH links_generate_100k: {generate:.2f} s (raw COPY {raw:.2f} s)")
         print(
-            f"  in the worker: steps of {settings.LINKS_BATCH_SIZE},"
-            f" {settings.LINKS_GENERATE_LANES} lanes; then the statistics refresh"
-            f" {analyze:.2f} s"
+            f"BENCH links_generate_100k: {generate:.2f} s (raw COPY {raw:.2f} s;"
+            f" {settings.LINKS_GENERATE_LANES} lanes of {settings.LINKS_BATCH_SIZE};"
+            f" statistics refresh after Ready {analyze:.2f} s)"
         )
 
         # The same in one statement, as the request does for a small batch.
