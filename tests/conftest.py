@@ -37,6 +37,14 @@ def pytest_configure(config):
     }
 
 
+def pytest_sessionfinish(session, exitstatus):
+    from config import embedded
+
+    # Leave no server behind that this run started (`make run` keeps its own).
+    if embedded.started_by_this_process:
+        embedded.stop_embedded_database(settings.VAR_DIR)
+
+
 @pytest.fixture
 def password():
     return PASSWORD
