@@ -122,30 +122,44 @@ def distribution_create_once(
 ) -> Distribution:
     """Create a scheduled email distribution once per compose token.
 
-    A repeated token (a double-clicked Send) returns the row the first submit made;
-    a concurrent one loses on the unique index inside a savepoint and does the same.
     A send due now kicks the dispatcher once the transaction commits.
+    """
+    distribution, created = distribution_create_for_token(
+        owner=owner,
+        compose_token=compose_token,
+        status=Distribution.Status.SCHEDULED,
+        **fields,
+    )
+    if created:
+        _dispatch_soon_on_commit(distribution)
+    return distribution
+
+
+def distribution_create_for_token(
+    *, owner, compose_token: str | None, **fields
+) -> tuple[Distribution, bool]:
+    """Create a distribution once per form token; return it and whether it is new.
+
+    A repeated token (a double-clicked Send or Generate Links) returns the row the
+    first submit made; a concurrent one loses on the unique index inside a
+    savepoint and does the same.
     """
     if compose_token:
         existing = Distribution.objects.filter(
             owner=owner, compose_token=compose_token
         ).first()
         if existing is not None:
-            return existing
+            return existing, False
     try:
         with transaction.atomic():
             distribution = Distribution.objects.create(
-                owner=owner,
-                status=Distribution.Status.SCHEDULED,
-                compose_token=compose_token or None,
-                **fields,
+                owner=owner, compose_token=compose_token or None, **fields
             )
     except IntegrityError:
         if not compose_token:
             raise
-        return Distribution.objects.get(owner=owner, compose_token=compose_token)
-    _dispatch_soon_on_commit(distribution)
-    return distribution
+        return Distribution.objects.get(owner=owner, compose_token=compose_token), False
+    return distribution, True
 
 
 def _dispatch_soon_on_commit(distribution: Distribution) -> None:

@@ -15,12 +15,13 @@ from itertools import pairwise
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from directories.models import Contact, ContactList
 from distributions.models import Distribution, Invitation
+from distributions.services.compose import distribution_create_for_token
 from distributions.services.invitations import (
     invitations_copy_rows,
     invitations_create_from_list,
@@ -118,46 +119,34 @@ def links_generate(
         raise ValidationError("The expiry must be in the future.")
     if sample_size is not None and sample_size < 1:
         raise ValidationError("A sample has at least one contact.")
-    if request_token:
-        existing = Distribution.objects.filter(
-            owner=user, compose_token=request_token
-        ).first()
-        if existing is not None:
-            return existing
     size = Contact.objects.filter(contact_list=contact_list).count()
     if size == 0:
         raise ValidationError("This list has no contacts.")
     total = min(size, sample_size) if sample_size else size
-    try:
-        with transaction.atomic():
-            distribution = Distribution.objects.create(
-                survey=survey,
-                owner=user,
-                kind=Distribution.Kind.LINKS,
-                contact_list=contact_list,
-                list_name=contact_list.name,
-                sample_size=sample_size,
-                link_expires_at=expires_at,
-                status=Distribution.Status.GENERATING,
-                recipients_total=total,
-                compose_token=request_token or None,
-            )
-            if synchronous or (synchronous is None and total <= _sync_limit()):
-                links_generate_run(distribution_id=distribution.pk)
-                distribution.refresh_from_db()
-            else:
-                from distributions.tasks import generate_links
+    # One savepoint for the row and the links made here: a failure leaves neither.
+    with transaction.atomic():
+        distribution, created = distribution_create_for_token(
+            owner=user,
+            compose_token=request_token,
+            survey=survey,
+            kind=Distribution.Kind.LINKS,
+            contact_list=contact_list,
+            list_name=contact_list.name,
+            sample_size=sample_size,
+            link_expires_at=expires_at,
+            status=Distribution.Status.GENERATING,
+            recipients_total=total,
+        )
+        if not created:
+            return distribution
+        if synchronous or (synchronous is None and total <= _sync_limit()):
+            links_generate_run(distribution_id=distribution.pk)
+            distribution.refresh_from_db()
+        else:
+            from distributions.tasks import generate_links
 
-                # After commit: the worker must see the batch row it is given.
-                transaction.on_commit(lambda: generate_links.delay(distribution.pk))
-    except IntegrityError:
-        # The other click of a double click committed first: show its batch.
-        existing = Distribution.objects.filter(
-            owner=user, compose_token=request_token
-        ).first()
-        if request_token and existing is not None:
-            return existing
-        raise
+            # After commit: the worker must see the batch row it is given.
+            transaction.on_commit(lambda: generate_links.delay(distribution.pk))
     return distribution
 
 
