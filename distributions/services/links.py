@@ -155,14 +155,15 @@ def links_generate_run(
 ) -> int:
     """Make the links of a "generating" batch; return how many exist now.
 
-    Without a batch_size (in the request that creates the batch), one statement
-    makes every link. With one (the worker's task), the list is cut into ranges
-    of batch_size contacts, each committed on its own so the page's progress bar
-    moves, `lanes` ranges at a time on their own database connections: at 100k
-    links the inserts and their foreign-key checks are CPU-bound in PostgreSQL,
-    and two lanes use both cores of a small server. Idempotent: a retried or
-    redelivered task makes links only for the contacts that have none. A sample
-    is drawn and written in one transaction.
+    The list is cut into ranges of batch_size contacts (without one, in the
+    request that creates the batch, the whole list is one range). Each range
+    commits on its own (a savepoint inside the request's transaction), so the
+    page's progress bar moves, and `lanes` ranges run at a time, each on its
+    own database connection (so more than one only outside a transaction,
+    which the other connections could not see): at 100k links the inserts and their foreign-key
+    checks are CPU-bound in PostgreSQL, and two lanes use both cores of a small
+    server. Idempotent: a retried or redelivered task makes links only for the
+    contacts that have none. A sample is drawn and written in one transaction.
     """
     distribution = _generating(distribution_id)
     if distribution is None:
@@ -187,31 +188,21 @@ def links_generate_run(
                     sample_size=distribution.sample_size,
                 )
             return _links_ready(distribution_id)
-    if batch_size is None:
-        with transaction.atomic():
-            if not _lock_generating(distribution_id):
-                return 0
-            _links_fill_range(
-                distribution=distribution,
-                after_contact_id=0,
-                through_contact_id=None,
-                limit=max(distribution.recipients_total, 1),
-                skip_existing=_has_links(distribution_id),
-            )
-            return _links_ready(distribution_id)
+    # Without a batch_size (the request), the whole list is one step.
+    size = batch_size or max(distribution.recipients_total, 1)
     with _one_run_at_a_time(distribution_id):
         # A run that waited here finds the batch the first run finished.
         if _generating(distribution_id) is None:
             return 0
         skip_existing = _has_links(distribution_id)
-        bounds = [0, *_range_ends(contact_list, batch_size), None]
+        bounds = [0, *_range_ends(contact_list, size), None]
 
         def fill(after, through):
             return lambda: _links_fill_range(
                 distribution=distribution,
                 after_contact_id=after,
                 through_contact_id=through,
-                limit=batch_size,
+                limit=size,
                 skip_existing=skip_existing,
             )
 
