@@ -43,6 +43,17 @@ def eager(settings):
     celery_app.conf.task_always_eager = False
 
 
+def dispatch_without_sending():
+    """Create the due distribution's deliveries, as the dispatcher does, and stop."""
+    from distributions.services import sending
+
+    celery_app.conf.task_always_eager = False
+    try:
+        sending._dispatch_one()
+    finally:
+        celery_app.conf.task_always_eager = True
+
+
 def finish_response(invitation, *, finished=True):
     survey = invitation.distribution.survey
     version, _ = SurveyVersion.objects.get_or_create(
@@ -326,11 +337,7 @@ def test_sweeper_resolves_what_a_dead_worker_left(db, smtp_server, eager):
     survey = published_survey()
     distribution = email_distribution(survey, contact_list_with(survey.owner, 5))
     # Dispatched by a worker that died: deliveries exist, no task carries them.
-    celery_app.conf.task_always_eager = False
-    from distributions.services import sending
-
-    sending._dispatch_one()
-    celery_app.conf.task_always_eager = True
+    dispatch_without_sending()
     in_flight, never_started, *lost = distribution.deliveries.order_by("pk")
     # Later than PostgreSQL's start: a claim from before a restart is all in doubt.
     long_ago = timezone.now() - timedelta(minutes=1)
@@ -358,11 +365,7 @@ def test_sweeper_resolves_what_a_dead_worker_left(db, smtp_server, eager):
 def test_a_live_send_is_not_swept(db, smtp_server, eager):
     survey = published_survey()
     distribution = email_distribution(survey, contact_list_with(survey.owner, 1))
-    celery_app.conf.task_always_eager = False
-    from distributions.services import sending
-
-    sending._dispatch_one()
-    celery_app.conf.task_always_eager = True
+    dispatch_without_sending()
     Delivery.objects.filter(distribution=distribution).update(
         status="sending", claimed_at=timezone.now()
     )
