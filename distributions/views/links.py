@@ -170,10 +170,16 @@ class ReminderForm(MessageFieldsForm):
 def _rows_context(request, survey) -> dict:
     rows = link_batch_rows(user=request.user, survey=survey)
     generating = any(row.is_generating for row in rows)
+    # ?generated=<id>: the batch just made, whose links CSV downloads at once
+    # (or, made by the worker, when the polled rows find it ready).
+    generated_id = request.GET.get("generated", "")
+    generated = next((r for r in rows if str(r.distribution.pk) == generated_id), None)
     return {
         "survey": survey,
         "rows": rows,
         "poll": POLL_GENERATING if generating else POLL_LIVE,
+        "generated": generated,
+        "generated_id": generated.distribution.pk if generated else None,
     }
 
 
@@ -183,12 +189,6 @@ def links_list(request, survey_id: int):
     """Personal links: a row per batch with its counts, and Generate Links."""
     survey = survey_get(user=request.user, pk=survey_id)
     context = {**tab_context(survey, "links"), **_rows_context(request, survey)}
-    generated = request.GET.get("generated", "")
-    if generated.isdigit():
-        # The batch just made: its links CSV downloads at once (or when ready).
-        context["generated"] = next(
-            (r for r in context["rows"] if r.distribution.pk == int(generated)), None
-        )
     return render(request, "distributions/links_list.html", context)
 
 
@@ -197,10 +197,7 @@ def links_list(request, survey_id: int):
 def links_rows(request, survey_id: int):
     """The rows alone, polled by htmx: progress while generating, live counts."""
     survey = survey_get(user=request.user, pk=survey_id)
-    context = _rows_context(request, survey)
-    generated = request.GET.get("generated", "")
-    if generated.isdigit():
-        context["generated_id"] = int(generated)
+    context = {**_rows_context(request, survey), "polled": True}
     return render(request, "distributions/links_rows.html", context)
 
 

@@ -263,7 +263,8 @@ def test_a_large_list_generates_in_a_task_with_progress(
     assert batch.status == "generating"
     assert calls == [(batch.pk,)]
     page = owner_client.get(response["Location"]).content.decode()
-    assert "Generating" in page
+    assert "Generating the links for" in page
+    assert "{#" not in page
     assert 'role="progressbar"' in page
     assert 'hx-trigger="every 1s [' in page
 
@@ -277,6 +278,9 @@ def test_a_large_list_generates_in_a_task_with_progress(
         + f"?generated={batch.pk}"
     ).content.decode()
     assert f'data-auto-download="{batch.pk}"' in rows
+    # The notice above the table turns from "Generating…" into the download.
+    assert 'id="generated-notice" hx-swap-oob="true"' in rows
+    assert "Your links CSV is downloading." in rows
     # Re-running (a redelivered task) changes nothing.
     assert tasks.generate_links.run(batch.pk) == 0
     assert batch.invitations.count() == 10
