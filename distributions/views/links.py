@@ -229,13 +229,9 @@ def links_generate_view(request, survey_id: int):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                if batch.status == Distribution.Status.GENERATING:
-                    messages.info(
-                        request,
-                        f"Generating {batch.recipients_total} links for "
-                        f"{batch.list_name}; the CSV downloads when they are ready.",
-                    )
-                else:
+                # A batch still generating has the page's own notice, which the
+                # polled rows turn into the download when it is ready.
+                if batch.status != Distribution.Status.GENERATING:
                     messages.success(
                         request,
                         f"{batch.recipients_total} links generated for "
