@@ -38,9 +38,11 @@ from scratch import copy_contacts  # noqa: E402
 
 from directories.models import ContactList  # noqa: E402
 from distributions.models import Distribution, Invitation  # noqa: E402
-from distributions.selectors import (  # noqa: E402
-    distribution_counts,
-    links_csv_chunks,
+from core.csv_export import csv_chunks  # noqa: E402
+from distributions.selectors.counts import distribution_counts  # noqa: E402
+from distributions.selectors.history import (  # noqa: E402
+    history_header,
+    links_csv_rows,
 )
 from distributions.services.invitations import (  # noqa: E402
     invitation_statistics_refresh,
@@ -231,7 +233,10 @@ def main() -> int:
         start = time.perf_counter()
         lines = 0
         size = 0
-        for chunk in links_csv_chunks(distribution=distribution):
+        for chunk in csv_chunks(
+            history_header(distribution=distribution),
+            links_csv_rows(distribution=distribution),
+        ):
             lines += chunk.count("\n")
             size += len(chunk)
         csv_seconds = time.perf_counter() - start

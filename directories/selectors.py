@@ -2,8 +2,9 @@
 
 from collections.abc import Iterator
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Lower
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import Lower, RowNumber
 from django.shortcuts import get_object_or_404
 
 from directories.models import Contact, ContactImport, ContactList, Suppression
@@ -23,6 +24,11 @@ def contact_list_get(*, user, pk: int) -> ContactList:
     return get_object_or_404(ContactList, owner=user, pk=pk)
 
 
+def contact_list_by_name(*, user, name: str) -> ContactList | None:
+    """Return the user's list with this name (ignoring case and outer spaces)."""
+    return ContactList.objects.filter(owner=user, name__iexact=name.strip()).first()
+
+
 def contact_list_size(*, contact_list: ContactList) -> int:
     return contact_list.contacts.count()
 
@@ -37,6 +43,79 @@ def contact_list_opted_out_count(*, contact_list: ContactList) -> int:
         .filter(email_lower__in=suppressed)
         .count()
     )
+
+
+def contact_list_sizes(*, list_ids) -> dict[int, int]:
+    """Return {list id: number of contacts} for these lists, in one grouped query."""
+    if not list_ids:
+        return {}
+    return dict(
+        Contact.objects.filter(contact_list_id__in=list_ids)
+        .values("contact_list_id")
+        .annotate(n=Count("id"))
+        .values_list("contact_list_id", "n")
+    )
+
+
+# What a personal link snapshots of its contact (distributions' invitations).
+SNAPSHOT_FIELDS = (
+    "id",
+    "first_name",
+    "last_name",
+    "email",
+    "external_reference",
+    "language",
+    "embedded_data",
+)
+
+
+def contact_snapshot_rows(
+    *,
+    contact_list: ContactList,
+    after_id: int = 0,
+    through_id: int | None = None,
+    exclude_ids: QuerySet | None = None,
+    limit: int | None = None,
+    sample_size: int | None = None,
+) -> QuerySet:
+    """Return the list's contacts as SNAPSHOT_FIELDS rows, in id order.
+
+    For another app's bulk INSERT ... SELECT (it compiles the query with
+    `.query.sql_with_params()`), so no contact makes the round trip through Python:
+    the contacts in (after_id, through_id], without `exclude_ids` (a query of
+    contact ids, none NULL), at most `limit`; or a random sample of `sample_size`.
+    Served by the (contact_list, id) index.
+    """
+    contacts = Contact.objects.filter(contact_list=contact_list)
+    if sample_size is not None:
+        return contacts.order_by("?").values(*SNAPSHOT_FIELDS)[:sample_size]
+    contacts = contacts.filter(id__gt=after_id)
+    if through_id is not None:
+        contacts = contacts.filter(id__lte=through_id)
+    if exclude_ids is not None:
+        contacts = contacts.exclude(id__in=exclude_ids)
+    contacts = contacts.order_by("id").values(*SNAPSHOT_FIELDS)
+    return contacts[:limit] if limit is not None else contacts
+
+
+def contact_list_range_ends(*, contact_list: ContactList, size: int) -> list[int]:
+    """Return the id of every size-th contact of the list, in id order.
+
+    Where each range of a large personal-links batch ends, so lanes can work on
+    disjoint ranges; numbered inside PostgreSQL, no id list comes to Python.
+    """
+    numbered = (
+        Contact.objects.filter(contact_list=contact_list)
+        .annotate(n=Window(RowNumber(), order_by=F("id").asc()))
+        .values("id", "n")
+    )
+    sql, params = numbered.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM ({sql}) AS numbered WHERE n %% %s = 0 ORDER BY id",
+            [*params, size],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def contact_iter(

@@ -4,28 +4,22 @@ Forms validate and convert input (times in the owner's zone, link expiry, piped
 text); the services write.
 """
 
-import secrets
-import zoneinfo
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
-from dateutil.relativedelta import relativedelta
 from django import forms
-from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail.message import sanitize_address
 from django.core.validators import validate_email
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
-from django.utils.html import format_html
 
+from core.tokens import new_token
+from distributions.default_messages import default_message
+from distributions.expiry import ExpiryChoice, expiry_choices, link_expiry_compute
 from distributions.models import MessageType
 from distributions.services.compose import message_problems
-
-
-def default_from() -> tuple[str, str]:
-    """Return the (name, address) of DEFAULT_FROM_EMAIL."""
-    from email.utils import parseaddr
-
-    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return name or "Canvass", address or settings.DEFAULT_FROM_EMAIL
+from distributions.services.email_message import default_from
+from distributions.services.reminders import AUDIENCES
 
 
 class SingleLineField(forms.CharField):
@@ -50,7 +44,59 @@ class EmailHeaderField(SingleLineField):
         return value
 
 
-class MessageFieldsForm(forms.Form):
+class OwnerZoneForm(forms.Form):
+    """A form whose dates and times are the owner's: `zone`, and `now` for tests."""
+
+    def __init__(self, *args, zone=None, now=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone or timezone.get_current_timezone()
+        self.now = now
+
+    def full_clean(self):
+        # Dates and times are entered in the owner's zone, whatever zone is active.
+        with timezone.override(self.zone):
+            super().full_clean()
+
+
+class ExpiryForm(OwnerZoneForm):
+    """ "Select when the link expires": a choice showing its date, or a custom date.
+
+    Counted from now, or from the send time where the form has one (`send_at`
+    in cleaned_data); distributions.expiry holds the rule.
+    """
+
+    expiry = forms.ChoiceField(
+        label="Select when the link expires", initial=ExpiryChoice.DEFAULT
+    )
+    expires_on = forms.DateField(
+        label="Expiry date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The links work until the end of this day, in your time zone.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expiry"].choices = expiry_choices(zone=self.zone, start=self.now)
+
+    def clean(self):
+        cleaned = super().clean()
+        choice = cleaned.get("expiry")
+        if choice:
+            try:
+                cleaned["expires_at"] = link_expiry_compute(
+                    choice=choice,
+                    zone=self.zone,
+                    custom_date=cleaned.get("expires_on"),
+                    start=cleaned.get("send_at") or self.now,
+                )
+            except ValidationError as error:
+                field = "expires_on" if choice == ExpiryChoice.CUSTOM else "expiry"
+                self.add_error(field, error)
+        return cleaned
+
+
+class MessageFieldsForm(OwnerZoneForm):
     """From, When, Subject and message: the part every email form shares.
 
     Reminders and thank-yous subclass it. `zone` is the owner's time zone: Custom...
@@ -95,21 +141,14 @@ class MessageFieldsForm(forms.Form):
     # Whether the message must contain the survey link (thank-yous need not).
     require_survey_link = True
 
-    def __init__(self, *args, zone=None, embedded_fields=(), now=None, **kwargs):
+    def __init__(self, *args, embedded_fields=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.zone = zone or timezone.get_current_timezone()
         self.embedded_fields = list(embedded_fields)
-        self.now = now
         name, address = default_from()
         self.fields["from_name"].initial = name
         self.fields["from_email"].initial = address
         zone_name = getattr(self.zone, "key", str(self.zone))
         self.fields["send_at_custom"].help_text = f"In your time zone, {zone_name}."
-
-    def full_clean(self):
-        # Custom... is entered in the owner's zone, whatever zone is active.
-        with timezone.override(self.zone):
-            super().full_clean()
 
     def message_embedded_fields(self) -> list[str]:
         return self.embedded_fields
@@ -149,57 +188,7 @@ class MessageFieldsForm(forms.Form):
         return cleaned
 
 
-class LinkExpiryMixin(forms.Form):
-    """ "Select when the link expires": relative choices or a custom date."""
-
-    EXPIRY_CHOICES = [
-        ("60d", "60 days"),
-        ("1w", "1 week"),
-        ("1m", "1 month"),
-        ("2m", "2 months"),
-        ("6m", "6 months"),
-        ("custom", "Custom date"),
-    ]
-    EXPIRY_DELTAS = {
-        "60d": relativedelta(days=60),
-        "1w": relativedelta(weeks=1),
-        "1m": relativedelta(months=1),
-        "2m": relativedelta(months=2),
-        "6m": relativedelta(months=6),
-    }
-
-    link_expiry = forms.ChoiceField(
-        label="Link expires", choices=EXPIRY_CHOICES, initial="60d"
-    )
-    link_expires_on = forms.DateField(
-        label="Expiry date",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="The link works until the end of this day.",
-    )
-
-    def link_expires_at(self, start: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
-        """Return when the links expire, counted from `start` (the send time)."""
-        choice = self.cleaned_data["link_expiry"]
-        if choice == "custom":
-            day = self.cleaned_data["link_expires_on"]
-            return datetime.combine(day, time.max.replace(microsecond=0), tzinfo=zone)
-        return start + self.EXPIRY_DELTAS[choice]
-
-    def clean_link_expiry_fields(self, cleaned):
-        if cleaned.get("link_expiry") == "custom":
-            day = cleaned.get("link_expires_on")
-            today = timezone.localdate(self.now or timezone.now(), self.zone)
-            if day is None:
-                self.add_error("link_expires_on", "Choose the day the link expires.")
-            elif day <= today:
-                self.add_error(
-                    "link_expires_on",
-                    "Choose a day after today for the link to expire.",
-                )
-
-
-class ComposeForm(LinkExpiryMixin, MessageFieldsForm):
+class ComposeForm(ExpiryForm, MessageFieldsForm):
     """Compose Email: To, From, When, Subject, the message, link expiry."""
 
     contact_list = forms.ModelChoiceField(
@@ -216,8 +205,8 @@ class ComposeForm(LinkExpiryMixin, MessageFieldsForm):
         "send_at_custom",
         "subject",
         "body",
-        "link_expiry",
-        "link_expires_on",
+        "expiry",
+        "expires_on",
         "compose_token",
     ]
 
@@ -228,12 +217,18 @@ class ComposeForm(LinkExpiryMixin, MessageFieldsForm):
         field = self.fields["contact_list"]
         field.queryset = lists
         field.label_from_instance = self._list_label
+        self.fields["expiry"].label = "Link expires"
+        self.fields[
+            "expiry"
+        ].help_text = (
+            "Counted from when the email is sent; the dates shown are for sending now."
+        )
         if not self.is_bound:
-            self.initial.setdefault("compose_token", secrets.token_urlsafe(24))
+            self.initial.setdefault("compose_token", new_token())
 
     def _list_label(self, contact_list) -> str:
         size, opted_out = self.list_stats.get(contact_list.pk, (0, 0))
-        return f"{contact_list.name} ({size} contacts, {opted_out} opted out)"
+        return f"{contact_list.name} ({size} contact{pluralize(size)}, {opted_out} opted out)"
 
     def message_embedded_fields(self) -> list[str]:
         chosen = self.cleaned_data.get("contact_list")
@@ -241,22 +236,12 @@ class ComposeForm(LinkExpiryMixin, MessageFieldsForm):
 
     def clean(self):
         cleaned = super().clean()
-        self.clean_link_expiry_fields(cleaned)
         chosen = cleaned.get("contact_list")
         if chosen is not None and not self.list_stats.get(chosen.pk, (1, 0))[0]:
             self.add_error(
                 "contact_list", "This list has no contacts: add some before you send."
             )
         return cleaned
-
-
-class SaveMessageForm(forms.Form):
-    """ "Save as new message" in the compose window."""
-
-    message_name = SingleLineField(label="Message name", max_length=200)
-    message_type = forms.ChoiceField(
-        label="Type", choices=MessageType.choices, initial=MessageType.INVITE
-    )
 
 
 class MessageForm(forms.Form):
@@ -284,10 +269,72 @@ class MessageForm(forms.Form):
         return cleaned
 
 
-def placeholder_help() -> str:
-    return format_html(
-        "Piped text: <code>{}</code>, <code>{}</code>, <code>{}</code>.",
-        "${l://SurveyLink?d=Take the survey}",
-        "${m://FirstName}",
-        "${e://Field/NAME}",
+class GenerateLinksForm(ExpiryForm):
+    """Generate Links: Select Contacts (a list, whole or sampled) and the expiry."""
+
+    SCOPE_ALL = "all"
+    SCOPE_SAMPLE = "sample"
+
+    contact_list = forms.ModelChoiceField(
+        label="Select Contacts", queryset=None, empty_label="Choose a list"
     )
+    scope = forms.ChoiceField(
+        label="Contacts",
+        choices=[
+            (SCOPE_ALL, "Every contact in the list"),
+            (SCOPE_SAMPLE, "A random sample of"),
+        ],
+        initial=SCOPE_ALL,
+        widget=forms.RadioSelect,
+    )
+    sample_size = forms.IntegerField(
+        label="Sample size", required=False, min_value=1, max_value=10_000_000
+    )
+    request_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    field_order = [
+        "contact_list",
+        "scope",
+        "sample_size",
+        "expiry",
+        "expires_on",
+        "request_token",
+    ]
+
+    def __init__(self, *args, lists, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact_list"].queryset = lists
+        self.fields["contact_list"].label_from_instance = lambda cl: (
+            f"{cl.name} ({cl.contact_count} contact{pluralize(cl.contact_count)})"
+        )
+        if not self.is_bound:
+            self.initial.setdefault("request_token", new_token())
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("scope") == self.SCOPE_SAMPLE:
+            if not cleaned.get("sample_size"):
+                self.add_error("sample_size", "Enter how many contacts to sample.")
+        else:
+            cleaned["sample_size"] = None
+        return cleaned
+
+
+class ReminderForm(MessageFieldsForm):
+    """Schedule Reminder / Schedule Thank You: When, From, Subject, message, who."""
+
+    audience = forms.ChoiceField(label="Send to", widget=forms.RadioSelect)
+    request_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, message_type, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.message_type = message_type
+        self.require_survey_link = message_type == MessageType.REMINDER
+        choices = AUDIENCES[message_type]
+        self.fields["audience"].choices = choices
+        self.fields["audience"].initial = choices[0][0]
+        if not self.is_bound:
+            message = default_message(message_type)
+            self.initial.setdefault("subject", message["subject"])
+            self.initial.setdefault("body", message["body"])
+            self.initial.setdefault("request_token", new_token())

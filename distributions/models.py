@@ -1,14 +1,10 @@
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Collate, Lower
 
-
-def new_token() -> str:
-    """Return an unguessable personal-link token (256 bits, never derived from ids)."""
-    return secrets.token_urlsafe(32)
+# Migrations name the token's default as distributions.models.new_token.
+from core.tokens import new_token
 
 
 class MessageType(models.TextChoices):

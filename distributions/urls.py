@@ -1,6 +1,6 @@
 from django.urls import path
 
-from distributions.views import emails, links, messages, public
+from distributions.views import emails, followups, invitations, links, messages, public
 
 app_name = "distributions"
 
@@ -39,7 +39,8 @@ urlpatterns = [
     path("messages/new/", messages.message_new, name="message_new"),
     path("messages/<int:pk>/", messages.message_edit, name="message_edit"),
     path("messages/<int:pk>/delete/", messages.message_remove, name="message_delete"),
-    # --- Personal links, reminders, thank-yous, link control (views/links.py) ---
+    # --- Personal links (views/links.py), recipients and link control
+    # (views/invitations.py), reminders and thank-yous (views/followups.py) ---
     path(
         "surveys/<int:survey_id>/distributions/links/", links.links_list, name="links"
     ),
@@ -65,42 +66,42 @@ urlpatterns = [
     ),
     path(
         "surveys/<int:survey_id>/distributions/<int:pk>/recipients/",
-        links.recipients,
+        invitations.recipients,
         name="recipients",
     ),
     path(
         "surveys/<int:survey_id>/distributions/<int:pk>/recipients/extend/",
-        links.links_extend_all,
+        invitations.links_extend_all,
         name="links_extend_all",
     ),
     path(
         "surveys/<int:survey_id>/distributions/<int:pk>/recipients/<int:invitation_id>/",
-        links.invitation_detail,
+        invitations.invitation_detail,
         name="invitation_detail",
     ),
     path(
         "surveys/<int:survey_id>/distributions/<int:pk>/recipients/<int:invitation_id>/revoke/",
-        links.invitation_revoke_view,
+        invitations.invitation_revoke_view,
         name="invitation_revoke",
     ),
     path(
         "surveys/<int:survey_id>/distributions/<int:pk>/recipients/<int:invitation_id>/extend/",
-        links.invitation_extend_view,
+        invitations.invitation_extend_view,
         name="invitation_extend",
     ),
     path(
         "surveys/<int:survey_id>/distributions/<int:pk>/recipients/<int:invitation_id>/regenerate/",
-        links.invitation_regenerate_view,
+        invitations.invitation_regenerate_view,
         name="invitation_regenerate",
     ),
     path(
         "surveys/<int:survey_id>/distributions/<int:pk>/reminder/",
-        links.reminder_new,
+        followups.reminder_new,
         name="reminder_new",
     ),
     path(
         "surveys/<int:survey_id>/distributions/<int:pk>/thank-you/",
-        links.thank_you_new,
+        followups.thank_you_new,
         name="thank_you_new",
     ),
     # --- Respondent-facing: /s/<token>/, opt-out (views/public.py) ---

@@ -3,7 +3,7 @@
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from surveys.models import Page, Question, Response, Survey
+from surveys.models import Page, Question, Response, Survey, SurveyVersion
 
 
 def survey_list(*, user) -> QuerySet[Survey]:
@@ -24,6 +24,23 @@ def survey_list_with_counts(*, user) -> QuerySet[Survey]:
 def survey_get(*, user, pk: int) -> Survey:
     """Return one of the user's surveys, or raise Http404 (also for another owner's)."""
     return get_object_or_404(Survey, owner=user, pk=pk)
+
+
+def survey_for_command(*, pk: int) -> Survey | None:
+    """Return any survey by id, with its owner: for staff's command-line tools,
+    which then act as that owner."""
+    return Survey.objects.select_related("owner").filter(pk=pk).first()
+
+
+def survey_newest_definition(*, survey_id: int) -> dict | None:
+    """Return the definition of a survey's newest published version, or None."""
+    version = (
+        SurveyVersion.objects.filter(survey_id=survey_id)
+        .order_by("-number")
+        .only("definition")
+        .first()
+    )
+    return version.definition if version is not None else None
 
 
 def page_get(*, user, survey_pk: int, pk: int) -> Page:
@@ -70,3 +87,12 @@ def response_get(*, user, survey_pk: int, pk: int) -> Response:
         survey_id=survey_pk,
         pk=pk,
     )
+
+
+def response_progress_rows() -> QuerySet[Response]:
+    """Return every response's id and progress times, for other apps' bulk queries.
+
+    Distributions joins it into the history CSV's one statement (compiled with
+    `.query.sql_with_params()`), so its SQL never names this app's table.
+    """
+    return Response.objects.order_by().values("id", "started_at", "finished_at")

@@ -4,15 +4,16 @@ import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from directories.selectors import contact_snapshot_rows
 from distributions.models import Distribution, Message, MessageType
 from distributions.services import piping
-from distributions.services.default_messages import default_message
 from distributions.services.email_message import email_build
 from distributions.services.piping import render_message
 
@@ -247,8 +248,6 @@ def preview_survey_id(token: str) -> int | None:
 
 
 def preview_link(*, survey) -> str:
-    from django.conf import settings
-
     path = reverse(
         "distributions:public_preview", kwargs={"key": preview_token(survey=survey)}
     )
@@ -275,13 +274,13 @@ def preview_email_send(
         raise ValidationError("Your account has no email address to send a preview to.")
     contact = None
     if contact_list is not None:
-        contact = contact_list.contacts.order_by("id").first()
+        contact = contact_snapshot_rows(contact_list=contact_list, limit=1).first()
     values = {
-        "first_name": contact.first_name if contact else user.first_name,
-        "last_name": contact.last_name if contact else user.last_name,
-        "email": contact.email if contact else user.email,
-        "external_reference": contact.external_reference if contact else "",
-        "embedded_data": dict(contact.embedded_data) if contact else {},
+        "first_name": contact["first_name"] if contact else user.first_name,
+        "last_name": contact["last_name"] if contact else user.last_name,
+        "email": contact["email"] if contact else user.email,
+        "external_reference": contact["external_reference"] if contact else "",
+        "embedded_data": dict(contact["embedded_data"] or {}) if contact else {},
     }
     link = preview_link(survey=survey)
     try:
@@ -306,11 +305,3 @@ def preview_email_send(
     )
     message.send()
     return user.email
-
-
-def default_library_messages() -> list[dict]:
-    """Return Canvass' default message for each type, as library entries."""
-    return [
-        {"message_type": message_type, **default_message(message_type)}
-        for message_type in MessageType.values
-    ]

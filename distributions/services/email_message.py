@@ -18,13 +18,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import sanitize_address
 
 from distributions.models import Distribution, Invitation
-from distributions.selectors import personal_link
+from distributions.personal_link import opt_out_url, personal_link_url
 from distributions.services.piping import RenderedMessage, render_message, single_line
-
-
-def opt_out_link(token: str) -> str:
-    """Return the invitation's opt-out URL (page distributions:public_opt_out)."""
-    return f"{settings.SITE_URL}/s/{token}/opt-out/"
 
 
 @functools.lru_cache(maxsize=4)
@@ -33,9 +28,13 @@ def _message_id_domain(site_url: str) -> str:
 
 
 def default_from() -> tuple[str, str]:
-    """Return (name, address) from DEFAULT_FROM_EMAIL, the compose form's default."""
+    """Return the (name, address) an email is from when the owner gives none.
+
+    DEFAULT_FROM_EMAIL's, named "Canvass" when it has no name; the compose forms
+    offer it as their initial From.
+    """
     name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return name, address
+    return name or "Canvass", address or settings.DEFAULT_FROM_EMAIL
 
 
 def invitation_values(invitation: Invitation) -> dict:
@@ -86,24 +85,30 @@ def email_build(
     return message
 
 
+def invitation_message(
+    *, distribution: Distribution, invitation: Invitation
+) -> RenderedMessage:
+    """Return a distribution's subject and message as this invitation gets them."""
+    return render_message(
+        subject=distribution.subject,
+        body=distribution.body,
+        invitation_values=invitation_values(invitation),
+        survey_url=personal_link_url(invitation.token),
+        opt_out_url=opt_out_url(invitation.token),
+    )
+
+
 def delivery_email(
     *, distribution: Distribution, invitation: Invitation, connection=None
 ) -> EmailMultiAlternatives:
     """Return the email of one invitation in a distribution (invite or follow-up)."""
-    rendered = render_message(
-        subject=distribution.subject,
-        body=distribution.body,
-        invitation_values=invitation_values(invitation),
-        survey_url=personal_link(invitation.token),
-        opt_out_url=opt_out_link(invitation.token),
-    )
     return email_build(
         from_name=distribution.from_name,
         from_email=distribution.from_email,
         reply_to=distribution.reply_to,
         to=invitation.email,
-        rendered=rendered,
-        opt_out_url=opt_out_link(invitation.token),
+        rendered=invitation_message(distribution=distribution, invitation=invitation),
+        opt_out_url=opt_out_url(invitation.token),
         connection=connection,
     )
 
@@ -111,7 +116,7 @@ def delivery_email(
 # --- The bytes on the wire, for the SMTP path of send_batch ----------------------
 #
 # Python's email package spends most of a message's CPU folding and re-encoding
-# headers (DESIGN.md: "Building a MIME message costs more CPU than sending it").
+# headers (docs/architecture.md: building a MIME message costs more CPU than sending it).
 # The pipeline sends the same EmailMultiAlternatives through this writer instead:
 # the same headers and parts, written directly. Other backends (file, locmem) get
 # the EmailMultiAlternatives itself.

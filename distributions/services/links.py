@@ -6,87 +6,30 @@ double click changes nothing twice and another owner's ids change nothing at all
 """
 
 import datetime
-import secrets
-import zoneinfo
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import pairwise
 
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from directories.models import Contact, ContactList
+from core.tokens import new_token
+from directories.selectors import contact_list_range_ends, contact_list_size
 from distributions.models import Distribution, Invitation
-from distributions.services.compose import distribution_create_for_token
+from distributions.services.compose import (
+    distribution_create_for_token,
+    survey_distributable_problem,
+)
 from distributions.services.invitations import (
     invitations_copy_rows,
     invitations_create_from_list,
 )
-from surveys.models import Survey
 
 # The first key of the advisory locks this module takes (the second: a batch id).
 ADVISORY_LOCK_LINKS = 7301
-
-
-class ExpiryChoice:
-    WEEK = "1w"
-    MONTH = "1m"
-    TWO_MONTHS = "2m"
-    SIX_MONTHS = "6m"
-    CUSTOM = "custom"
-
-    CHOICES = [
-        (WEEK, "1 week"),
-        (MONTH, "1 month"),
-        (TWO_MONTHS, "2 months (60 days)"),
-        (SIX_MONTHS, "6 months"),
-        (CUSTOM, "Custom date..."),
-    ]
-    DEFAULT = TWO_MONTHS
-    # The 2-month default is 60 days, the expiry every other Canvass link gets.
-    DELTAS = {
-        WEEK: relativedelta(weeks=1),
-        MONTH: relativedelta(months=1),
-        TWO_MONTHS: relativedelta(days=60),
-        SIX_MONTHS: relativedelta(months=6),
-    }
-
-
-def link_expiry_compute(
-    *,
-    choice: str,
-    zone: zoneinfo.ZoneInfo,
-    custom_date: datetime.date | None = None,
-    now: datetime.datetime | None = None,
-) -> datetime.datetime:
-    """Return when links expire for an expiry choice, in the owner's time zone.
-
-    Months are calendar months on the owner's wall clock (so a link made at 10:00
-    expires at 10:00 local time even across a DST change); a custom date means the
-    end of that day in the owner's zone.
-    """
-    now = now or timezone.now()
-    if choice == ExpiryChoice.CUSTOM:
-        if custom_date is None:
-            raise ValidationError("Choose the date the links expire.")
-        end_of_day = datetime.datetime.combine(
-            custom_date, datetime.time(23, 59, 59), tzinfo=zone
-        )
-        if end_of_day <= now:
-            raise ValidationError("The expiry date must be in the future.")
-        return end_of_day
-    try:
-        delta = ExpiryChoice.DELTAS[choice]
-    except KeyError:
-        raise ValidationError("Choose when the links expire.") from None
-    local_now = now.astimezone(zone).replace(tzinfo=None)
-    # Wall-clock arithmetic, then attach the zone: relativedelta on an aware
-    # datetime keeps the old UTC offset across a DST change.
-    return (local_now + delta).replace(tzinfo=zone)
 
 
 def _sync_limit() -> int:
@@ -96,8 +39,8 @@ def _sync_limit() -> int:
 def links_generate(
     *,
     user,
-    survey: Survey,
-    contact_list: ContactList,
+    survey,
+    contact_list,
     expires_at: datetime.datetime,
     sample_size: int | None = None,
     request_token: str | None = None,
@@ -113,13 +56,14 @@ def links_generate(
     """
     if survey.owner_id != user.pk or contact_list.owner_id != user.pk:
         raise ValidationError("Choose one of your own surveys and lists.")
-    if survey.state != Survey.State.PUBLISHED:
-        raise ValidationError("Only a published survey can be distributed.")
+    problem = survey_distributable_problem(survey=survey)
+    if problem:
+        raise ValidationError(problem)
     if expires_at <= timezone.now():
         raise ValidationError("The expiry must be in the future.")
     if sample_size is not None and sample_size < 1:
         raise ValidationError("A sample has at least one contact.")
-    size = Contact.objects.filter(contact_list=contact_list).count()
+    size = contact_list_size(contact_list=contact_list)
     if size == 0:
         raise ValidationError("This list has no contacts.")
     total = min(size, sample_size) if sample_size else size
@@ -195,7 +139,11 @@ def links_generate_run(
         if _generating(distribution_id) is None:
             return 0
         skip_existing = _has_links(distribution_id)
-        bounds = [0, *_range_ends(contact_list, size), None]
+        bounds = [
+            0,
+            *contact_list_range_ends(contact_list=contact_list, size=size),
+            None,
+        ]
 
         def fill(after, through):
             return lambda: _links_fill_range(
@@ -222,24 +170,6 @@ def _generating(distribution_id: int) -> Distribution | None:
         .filter(pk=distribution_id, status=Distribution.Status.GENERATING)
         .first()
     )
-
-
-def _range_ends(contact_list: ContactList, size: int) -> list[int]:
-    """Return the id of every size-th contact of the list: where each range ends."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT id FROM (
-                SELECT id, row_number() OVER (ORDER BY id) AS n
-                FROM {Contact._meta.db_table}
-                WHERE contact_list_id = %s
-            ) AS numbered
-            WHERE n %% %s = 0
-            ORDER BY id
-            """,
-            [contact_list.pk, size],
-        )
-        return [row[0] for row in cursor.fetchall()]
 
 
 def _links_fill_range(
@@ -332,12 +262,6 @@ def _links_ready(distribution_id: int) -> int:
     return count
 
 
-def links_progress(*, distribution: Distribution) -> tuple[int, int]:
-    """Return (links made, links to make) for a batch's progress bar."""
-    done = Invitation.objects.filter(distribution=distribution).count()
-    return done, max(distribution.recipients_total, done)
-
-
 # --- Control over each link ------------------------------------------------------
 
 
@@ -381,7 +305,7 @@ def invitation_regenerate(*, user, invitation_id: int) -> bool:
         _owned_invitations(user=user)
         .filter(pk=invitation_id)
         .exclude(response__finished_at__isnull=False)
-        .update(token=secrets.token_urlsafe(32), revoked_at=None)
+        .update(token=new_token(), revoked_at=None)
     )
 
 

@@ -2,16 +2,16 @@
 
 The audience is stored, not the recipients: the pipeline picks the invitations
 when the child is dispatched, so someone who finishes after a reminder was
-scheduled never receives it (distributions.services.sending).
+scheduled never receives it (distributions.services.dispatch).
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from distributions.models import Distribution, MessageType
-from distributions.services.compose import distribution_create_once
+from distributions.services.compose import PAST_GRACE, distribution_create_once
 from distributions.services.piping import message_errors
 
 Audience = Distribution.Audience
@@ -25,8 +25,6 @@ AUDIENCES = {
     ],
     MessageType.THANK_YOU: [(Audience.FINISHED, "Those who finished")],
 }
-# A "Now" or Custom... time may be this far behind the clock when it arrives here.
-PAST_GRACE = timedelta(minutes=2)
 
 
 def reminder_schedule(

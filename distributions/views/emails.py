@@ -1,82 +1,37 @@
 """Distributions tab → Emails: the rows, Compose Email, View, Download history, Cancel."""
 
-from functools import cache
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import owner_time_zone
-from core.csv_export import csv_download
 from directories.selectors import contact_list_list, contact_list_opted_out_count
 from distributions.forms import ComposeForm, MessageForm
 from distributions.models import Distribution
-from distributions.selectors import (
-    distribution_invitations_page,
+from distributions.selectors.invitations import distribution_invitations_page
+from distributions.selectors.messages import message_library
+from distributions.selectors.pages import (
     email_distribution_get,
     email_distribution_rows,
-    history_header,
-    history_rows,
-    invitation_status,
-    message_list,
-    personal_link,
 )
 from distributions.services.compose import (
-    default_library_messages,
     distribution_cancel_scheduled,
     distribution_schedule,
     message_create,
     preview_email_send,
-    survey_distributable_problem,
 )
-from distributions.services.email_message import invitation_values, opt_out_link
-from distributions.services.piping import render_message
+from distributions.services.email_message import invitation_message
+from distributions.status import invitation_status
+from distributions.views.shared import (
+    RECIPIENTS_PER_PAGE,
+    history_download,
+    tab_context,
+)
 from surveys.selectors import survey_get
-
-RECIPIENTS_PER_PAGE = 25
-
-
-@cache
-def survey_tabs_template() -> str | None:
-    """Return the survey tabs partial once the surveys app provides it."""
-    try:
-        get_template("surveys/_survey_tabs.html")
-    except TemplateDoesNotExist:
-        return None
-    return "surveys/_survey_tabs.html"
-
-
-def survey_url(survey) -> str:
-    """Return the survey's own page (its editor once it exists, else the list)."""
-    for name in ("surveys:detail", "surveys:edit", "surveys:builder"):
-        try:
-            return reverse(name, kwargs={"pk": survey.pk})
-        except NoReverseMatch:
-            try:
-                return reverse(name, kwargs={"survey_id": survey.pk})
-            except NoReverseMatch:
-                continue
-    return reverse("surveys:list")
-
-
-def tab_context(survey, active: str) -> dict:
-    """Return what every Distributions page needs: tabs, side nav, survey state."""
-    return {
-        "survey": survey,
-        "survey_tabs_template": survey_tabs_template(),
-        "active_tab": "distributions",
-        "active_side": active,
-        "survey_url": survey_url(survey),
-        "distributable_problem": survey_distributable_problem(survey=survey),
-    }
 
 
 @login_required
@@ -115,19 +70,6 @@ def email_rows(request, survey_id: int):
             ),
         },
     )
-
-
-def _library_entries(user) -> list[dict]:
-    saved = [
-        {
-            "name": m.name,
-            "message_type": m.message_type,
-            "subject": m.subject,
-            "body": m.body,
-        }
-        for m in message_list(user=user)
-    ]
-    return saved + default_library_messages()
 
 
 @login_required
@@ -210,7 +152,7 @@ def email_compose(request, survey_id: int):
                         survey=survey,
                         contact_list=data["contact_list"],
                         send_at=data["send_at"],
-                        link_expires_at=form.link_expires_at(data["send_at"], zone),
+                        link_expires_at=data["expires_at"],
                         compose_token=data.get("compose_token") or None,
                         **fields,
                     )
@@ -237,7 +179,7 @@ def email_compose(request, survey_id: int):
             **context,
             "form": form,
             "save_errors": save_errors,
-            "library": _library_entries(request.user),
+            "library": message_library(user=request.user),
             "list_fields": list_fields,
             "message_types": MessageForm.base_fields["message_type"].choices,
             "zone": zone,
@@ -245,16 +187,10 @@ def email_compose(request, survey_id: int):
     )
 
 
-def _render_sent(distribution, invitation) -> dict:
+def _render_sent(distribution, invitation):
     """Return the subject and text this invitation's email had, rendered as sent."""
     try:
-        return render_message(
-            subject=distribution.subject,
-            body=distribution.body,
-            invitation_values=invitation_values(invitation),
-            survey_url=personal_link(invitation.token),
-            opt_out_url=opt_out_link(invitation.token),
-        )
+        return invitation_message(distribution=distribution, invitation=invitation)
     except ValueError:
         return {"subject": distribution.subject, "text": distribution.body}
 
@@ -293,25 +229,10 @@ def email_detail(request, survey_id: int, pk: int):
 @login_required
 @require_GET
 def email_history(request, survey_id: int, pk: int):
-    """Download history: the DESIGN.md CSV, streamed, in the owner's time zone."""
+    """Download history: the history CSV, streamed, in the owner's time zone."""
     survey = survey_get(user=request.user, pk=survey_id)
     distribution = email_distribution_get(user=request.user, survey=survey, pk=pk)
     return history_download(distribution, owner_time_zone(request.user))
-
-
-def history_download(distribution, zone):
-    """Return the streamed history CSV of a distribution, dates in `zone`."""
-
-    def rows():
-        # The body is produced after the middleware has returned (and deactivated
-        # the owner's zone), so the generator activates the zone itself.
-        with timezone.override(zone):
-            yield from history_rows(distribution=distribution)
-
-    name = slugify(distribution.list_name) or "list"
-    created = timezone.localtime(distribution.created_at, zone)
-    filename = f"history-{name}-{created:%Y-%m-%d}-{distribution.pk}.csv"
-    return csv_download(filename, history_header(distribution=distribution), rows())
 
 
 @login_required

@@ -6,10 +6,10 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from distributions.default_messages import default_library_messages
 from distributions.forms import MessageForm
-from distributions.selectors import message_get, message_list
+from distributions.selectors.messages import message_get, message_list
 from distributions.services.compose import (
-    default_library_messages,
     message_create,
     message_delete,
     message_update,

@@ -10,13 +10,12 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from distributions.selectors import invitation_by_token
+from distributions.selectors.invitations import invitation_by_token
 from distributions.services.compose import preview_survey_id
 from distributions.services.public import (
     invitation_opt_out,
     invitation_response_get_or_create,
 )
-from surveys.models import Survey, SurveyVersion
 from surveys.respondent import (
     invalid_link,
     invalid_link_throttled,
@@ -26,6 +25,7 @@ from surveys.respondent import (
     survey_unavailable,
     throttled_page,
 )
+from surveys.selectors import survey_newest_definition
 
 
 def _refuse(request, *, gone=False) -> HttpResponse:
@@ -63,7 +63,7 @@ def public_link(request, token: str):
     unavailable = survey_unavailable(request, survey=survey, channel="invitation")
     if unavailable is not None:
         return unavailable
-    if survey.state != Survey.State.PUBLISHED:
+    if survey.state != survey.State.PUBLISHED:
         return _refuse(request)
     invitation_id = invitation.pk
     return run_engine(
@@ -106,18 +106,11 @@ def public_opt_out(request, token: str):
 def public_preview(request, key: str):
     """The preview email's link: the survey as published, recording nothing."""
     survey_id = preview_survey_id(key)
-    version = (
-        SurveyVersion.objects.filter(survey_id=survey_id).order_by("-number").first()
-        if survey_id
-        else None
-    )
-    if version is None:
+    definition = survey_newest_definition(survey_id=survey_id) if survey_id else None
+    if definition is None:
         return invalid_link(request)
     return render(
         request,
         "distributions/public_preview.html",
-        {
-            "definition": version.definition,
-            "pages": version.definition.get("pages") or [],
-        },
+        {"definition": definition, "pages": definition.get("pages") or []},
     )

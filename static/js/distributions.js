@@ -75,13 +75,13 @@
       toggle("custom-when", checked && checked.value === "custom");
     }
     function syncExpiry() {
-      var select = form.querySelector("[name=link_expiry]");
+      var select = form.querySelector("[name=expiry]");
       toggle("custom-expiry", select && select.value === "custom");
     }
     form.querySelectorAll("[name=when]").forEach(function (radio) {
       radio.addEventListener("change", syncWhen);
     });
-    var expiry = form.querySelector("[name=link_expiry]");
+    var expiry = form.querySelector("[name=expiry]");
     if (expiry) expiry.addEventListener("change", syncExpiry);
     syncWhen();
     syncExpiry();

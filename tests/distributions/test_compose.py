@@ -31,8 +31,8 @@ def form_data(the_list, **overrides):
         "send_at_custom": "",
         "subject": "Your survey, ${m://FirstName}",
         "body": GOOD_BODY,
-        "link_expiry": "60d",
-        "link_expires_on": "",
+        "expiry": "2m",
+        "expires_on": "",
         "compose_token": "token-1",
         "action": "send",
     }
@@ -82,8 +82,8 @@ def test_compose_shows_lists_with_size_and_opted_out(owner_client, owner, survey
         ({"subject": ""}, "This field is required"),
         ({"contact_list": ""}, "This field is required"),
         (
-            {"link_expiry": "custom", "link_expires_on": "2020-01-01"},
-            "Choose a day after today",
+            {"expiry": "custom", "expires_on": "2020-01-01"},
+            "The expiry date must be in the future.",
         ),
     ],
 )
@@ -152,7 +152,10 @@ def test_send_now_schedules_one_distribution(owner_client, owner, survey, studen
     assert distribution.list_name == "Students"
     assert distribution.reply_to == "replies@example.edu"
     assert before <= distribution.send_at <= timezone.now()
-    assert distribution.link_expires_at == distribution.send_at + timedelta(days=60)
+    # The default, "2 months", is two calendar months from the send time.
+    assert distribution.link_expires_at == distribution.send_at + relativedelta(
+        months=2
+    )
     assert "Your email to Students is being sent." in response.content.decode()
 
 
@@ -205,6 +208,7 @@ def test_custom_time_is_read_in_the_owners_time_zone(
     [
         ("1w", relativedelta(weeks=1)),
         ("1m", relativedelta(months=1)),
+        ("2m", relativedelta(months=2)),
         ("6m", relativedelta(months=6)),
     ],
 )
@@ -215,7 +219,7 @@ def test_link_expiry_choices(owner_client, survey, students, choice, delta):
             students,
             when="custom",
             send_at_custom="2031-01-31T10:00",
-            link_expiry=choice,
+            expiry=choice,
         ),
     )
 
@@ -229,7 +233,7 @@ def test_custom_link_expiry_ends_that_day_in_the_owners_zone(
     Profile.objects.update_or_create(user=owner, defaults={"time_zone": "Europe/Paris"})
     owner_client.post(
         compose_url(survey),
-        form_data(students, link_expiry="custom", link_expires_on="2031-03-01"),
+        form_data(students, expiry="custom", expires_on="2031-03-01"),
     )
 
     expires = Distribution.objects.get().link_expires_at

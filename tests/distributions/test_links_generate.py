@@ -4,17 +4,15 @@ import datetime
 import zoneinfo
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.core.management import call_command
 from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
+from distributions.expiry import ExpiryChoice, link_expiry_compute
 from distributions.models import Distribution, Invitation
-from distributions.services.links import (
-    ExpiryChoice,
-    link_expiry_compute,
-    links_generate,
-)
+from distributions.services.links import links_generate
 from tests.distributions.links_support import make_list, read_csv, streamed
 from tests.factories import build_survey
 
@@ -66,14 +64,14 @@ def test_expiry_choices_are_calendar_arithmetic_in_the_owners_zone():
     now = datetime.datetime(2026, 3, 1, 10, 0, tzinfo=CHICAGO)
 
     def local(choice):
-        return link_expiry_compute(choice=choice, zone=CHICAGO, now=now).astimezone(
+        return link_expiry_compute(choice=choice, zone=CHICAGO, start=now).astimezone(
             CHICAGO
         )
 
     assert local("1w") == datetime.datetime(2026, 3, 8, 10, 0, tzinfo=CHICAGO)
     assert local("1m") == datetime.datetime(2026, 4, 1, 10, 0, tzinfo=CHICAGO)
-    # The default, "2 months", is 60 days.
-    assert local("2m") == datetime.datetime(2026, 4, 30, 10, 0, tzinfo=CHICAGO)
+    # The default, "2 months", is two calendar months (not 60 days).
+    assert local("2m") == datetime.datetime(2026, 5, 1, 10, 0, tzinfo=CHICAGO)
     assert local("6m") == datetime.datetime(2026, 9, 1, 10, 0, tzinfo=CHICAGO)
     # Still 10:00 on the wall clock after the DST change: 15:00 UTC, not 16:00.
     assert local("1m").astimezone(datetime.UTC).hour == 15
@@ -83,7 +81,7 @@ def test_expiry_choices_are_calendar_arithmetic_in_the_owners_zone():
 def test_a_custom_date_is_the_end_of_that_day_in_the_owners_zone():
     now = datetime.datetime(2026, 3, 1, 10, 0, tzinfo=CHICAGO)
     expires = link_expiry_compute(
-        choice="custom", zone=CHICAGO, custom_date=datetime.date(2026, 5, 31), now=now
+        choice="custom", zone=CHICAGO, custom_date=datetime.date(2026, 5, 31), start=now
     )
     assert expires.astimezone(CHICAGO) == datetime.datetime(
         2026, 5, 31, 23, 59, 59, tzinfo=CHICAGO
@@ -148,13 +146,18 @@ def test_generate_links_for_a_whole_list_then_the_csv_downloads(
         assert row["Link Expiration"]
 
 
-def test_the_default_expiry_is_60_days(owner_client, owner, survey):
+def test_the_default_expiry_is_two_calendar_months(owner_client, owner, survey):
     the_list = make_list(owner, size=2)
     before = timezone.now()
     post_generate(owner_client, survey, the_list)
+    after = timezone.now()
     batch = Distribution.objects.get(kind="links")
-    days = (batch.link_expires_at - before).total_seconds() / 86400
-    assert 59.99 < days < 60.01
+    # The owner's zone is UTC: two calendar months on the UTC wall clock.
+    assert (
+        before + relativedelta(months=2)
+        <= batch.link_expires_at
+        <= after + relativedelta(months=2)
+    )
     assert all(i.expires_at == batch.link_expires_at for i in batch.invitations.all())
 
 

@@ -1,6 +1,6 @@
 """Piped text: every placeholder, escaping in HTML, refusals an owner can act on."""
 
-from distributions.services.default_messages import DEFAULT_MESSAGES
+from distributions.default_messages import DEFAULT_MESSAGES
 from distributions.services.piping import message_errors, render_message
 
 VALUES = {

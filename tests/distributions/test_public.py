@@ -10,8 +10,9 @@ from django.test import Client
 from django.utils import timezone
 
 from directories.models import Suppression
-from distributions.selectors import invitation_status, invitations_with_status
+from distributions.selectors.invitations import invitations_with_status
 from distributions.services.public import invitation_response_get_or_create
+from distributions.status import invitation_status
 from surveys.models import Response
 from tests.distributions.ui_support import (
     QUESTION_ID,

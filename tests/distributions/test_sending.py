@@ -13,7 +13,7 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from directories.models import Suppression
 from distributions.models import Delivery, Distribution, Invitation
-from distributions.selectors import invitation_status, invitations_with_status
+from distributions.selectors.invitations import invitations_with_status
 from distributions.services.invitations import invitations_create_from_list
 from distributions.services.sending import (
     INTERRUPTED,
@@ -22,6 +22,7 @@ from distributions.services.sending import (
     distribution_cancel,
     distributions_dispatch_due,
 )
+from distributions.status import invitation_status
 from surveys.models import Response, SurveyVersion
 from tests.distributions.pipeline_support import (
     contact_list_with,

@@ -6,7 +6,7 @@ from django.utils import timezone
 from accounts.selectors import owner_time_zone
 from core.csv_export import write_csv
 from distributions.models import Distribution
-from distributions.selectors import history_header, history_rows
+from distributions.selectors.history import history_header, history_rows
 
 
 class Command(BaseCommand):

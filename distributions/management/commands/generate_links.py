@@ -7,14 +7,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.selectors import owner_time_zone
-from directories.models import ContactList
-from distributions.selectors import links_csv_chunks
-from distributions.services.links import (
-    ExpiryChoice,
-    link_expiry_compute,
-    links_generate,
-)
-from surveys.models import Survey
+from core.csv_export import write_csv
+from directories.selectors import contact_list_by_name
+from distributions.expiry import ExpiryChoice, default_link_expiry, link_expiry_compute
+from distributions.selectors.history import history_header, links_csv_rows
+from distributions.services.links import links_generate
+from surveys.selectors import survey_for_command
 
 
 class Command(BaseCommand):
@@ -31,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--expires",
             help="last day the links work, YYYY-MM-DD in the owner's time zone "
-            "(default: 60 days from now)",
+            "(default: 2 months from now)",
         )
         parser.add_argument(
             "--sample", type=int, help="a random sample of this many contacts"
@@ -39,13 +37,11 @@ class Command(BaseCommand):
         parser.add_argument("--output", required=True, help="the CSV file to write")
 
     def handle(self, *args, survey, list_name, expires, sample, output, **options):
-        found = Survey.objects.select_related("owner").filter(pk=survey).first()
+        found = survey_for_command(pk=survey)
         if found is None:
             raise CommandError(f"No survey with id {survey}.")
         owner = found.owner
-        contact_list = ContactList.objects.filter(
-            owner=owner, name__iexact=list_name.strip()
-        ).first()
+        contact_list = contact_list_by_name(user=owner, name=list_name)
         if contact_list is None:
             raise CommandError(f"The survey's owner has no list named {list_name!r}.")
         zone = owner_time_zone(owner)
@@ -61,7 +57,7 @@ class Command(BaseCommand):
                     choice=ExpiryChoice.CUSTOM, zone=zone, custom_date=day
                 )
             else:
-                expires_at = link_expiry_compute(choice=ExpiryChoice.DEFAULT, zone=zone)
+                expires_at = default_link_expiry(zone=zone)
             batch = links_generate(
                 user=owner,
                 survey=found,
@@ -72,13 +68,12 @@ class Command(BaseCommand):
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
-        with (
-            timezone.override(zone),
-            open(output, "w", encoding="utf-8", newline="") as out,
-        ):
-            for chunk in links_csv_chunks(distribution=batch):
-                out.write(chunk)
-        count = batch.invitations.count()
+        with timezone.override(zone):
+            count = write_csv(
+                output,
+                history_header(distribution=batch),
+                links_csv_rows(distribution=batch),
+            )
         self.stdout.write(
             f"Generated {count} links for {contact_list.name} (batch {batch.pk}); "
             f"wrote {output} (times in {zone.key})."

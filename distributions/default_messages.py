@@ -63,3 +63,11 @@ DEFAULT_MESSAGES = {
 def default_message(message_type: str) -> dict:
     """Return the shipped {"name", "subject", "body"} for a message type."""
     return dict(DEFAULT_MESSAGES[MessageType(message_type)])
+
+
+def default_library_messages() -> list[dict]:
+    """Return Canvass' default message for each type, as library entries."""
+    return [
+        {"message_type": message_type, **default_message(message_type)}
+        for message_type in MessageType.values
+    ]

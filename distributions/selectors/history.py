@@ -1,0 +1,241 @@
+"""The history and links CSVs: one row per invitation, streamed.
+
+Columns are the Qualtrics family (docs/architecture.md, "History and links CSV");
+each row's Status comes from distributions.status, its Link from
+distributions.personal_link.
+"""
+
+import datetime
+from collections.abc import Iterator
+
+from django.db import connection, transaction
+from django.db.models import Max, Min, Q, TextField
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from distributions.models import Delivery, Distribution, Invitation
+from distributions.personal_link import personal_link_prefix
+from distributions.status import DELIVERY_RANK, status_from
+from surveys.selectors import response_progress_rows
+
+HISTORY_COLUMNS = [
+    "Response ID",
+    "Last Name",
+    "First Name",
+    "Email",
+    "External Data Reference",
+    "Status",
+    "Sent Date",
+    "Start Date",
+    "End Date",
+    "Link",
+    "Link Expiration",
+]
+
+# ISO 8601 with the session time zone's offset, e.g. 2026-01-10T10:00:00-05:00.
+_ISO_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'
+
+
+def history_header(*, distribution: Distribution) -> list[str]:
+    """Return the CSV's columns: the fixed ones, then the list's embedded fields."""
+    contact_list = distribution.root.contact_list
+    extra = list(contact_list.embedded_fields) if contact_list else []
+    return HISTORY_COLUMNS + extra
+
+
+def _history_sql(distribution: Distribution, *, now, extra=()) -> tuple[str, list]:
+    """Return one query for the whole history: invitations, responses, deliveries.
+
+    Deliveries are aggregated once per invitation in a hash join (not a subquery
+    per row), and dates come back as text already in the session's time zone: at
+    100,000 invitations, building model instances and datetimes in Python cost
+    most of the time (bench/bench_history.py).
+    """
+    root = distribution.root
+    deliveries = (
+        # The root's links get emails from the root and its reminders/thank-yous.
+        Delivery.objects.filter(
+            distribution_id__in=[
+                root.pk,
+                *Distribution.objects.filter(parent_id=root.pk).values_list(
+                    "pk", flat=True
+                ),
+            ]
+        )
+        .values("invitation_id")
+        .annotate(
+            rank=Max(DELIVERY_RANK),
+            first_sent=Min("sent_at", filter=Q(status=Delivery.Status.SENT)),
+        )
+        .values("invitation_id", "rank", "first_sent")
+    )
+    delivery_sql, delivery_params = deliveries.query.sql_with_params()
+    response_sql, response_params = response_progress_rows().query.sql_with_params()
+    sql = f"""
+        SELECT i.last_name, i.first_name, i.email, i.external_reference, i.token,
+               r.id,
+               r.finished_at IS NOT NULL, i.revoked_at IS NOT NULL,
+               i.expires_at <= %s, r.started_at IS NOT NULL, d.rank,
+               to_char(d.first_sent, '{_ISO_FORMAT}'),
+               to_char(r.started_at, '{_ISO_FORMAT}'),
+               to_char(r.finished_at, '{_ISO_FORMAT}'),
+               to_char(i.expires_at, '{_ISO_FORMAT}')
+               {"".join(", i.embedded_data ->> %s" for _ in extra)}
+        FROM {Invitation._meta.db_table} i
+        LEFT JOIN ({response_sql}) r ON r.id = i.response_id
+        LEFT JOIN ({delivery_sql}) d ON d.invitation_id = i.id
+        WHERE i.distribution_id = %s
+        ORDER BY i.id
+    """
+    return sql, [now, *extra, *response_params, *delivery_params, root.pk]
+
+
+def history_rows(
+    *, distribution: Distribution, chunk_size: int = 2000
+) -> Iterator[list]:
+    """Yield one history row per invitation, streamed from a server-side cursor.
+
+    Dates are rendered in the active time zone (the owner's, set by the caller).
+    """
+    zone = timezone.get_current_timezone()
+    header = history_header(distribution=distribution)
+    extra = header[len(HISTORY_COLUMNS) :]
+    sql, params = _history_sql(distribution, now=timezone.now(), extra=extra)
+    with transaction.atomic():
+        with connection.cursor() as setup:
+            # For this transaction only: PostgreSQL writes dates in the owner's zone;
+            # the per-invitation delivery aggregate stays in memory and is built once
+            # (parallel workers would each rebuild it), and a plan this simple gains
+            # nothing from JIT compilation (~0.4 s at 100k rows).
+            setup.execute(
+                "SELECT set_config('TimeZone', %s, true), "
+                "set_config('work_mem', '32MB', true), set_config('jit', 'off', true), "
+                "set_config('max_parallel_workers_per_gather', '0', true)",
+                [getattr(zone, "key", "UTC")],
+            )
+        yield from _history_fetch(sql, params, chunk_size)
+
+
+def _history_fetch(sql, params, chunk_size) -> Iterator[list]:
+    link_prefix = personal_link_prefix()
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        # A named (server-side) cursor: rows arrive chunk by chunk, memory stays flat.
+        while rows := cursor.fetchmany(chunk_size):
+            for (
+                last_name,
+                first_name,
+                email,
+                external_reference,
+                token,
+                response_id,
+                finished,
+                revoked,
+                expired,
+                started,
+                rank,
+                sent_on,
+                started_on,
+                finished_on,
+                expires_on,
+                *fields,
+            ) in rows:
+                yield [
+                    response_id or "",
+                    last_name,
+                    first_name,
+                    email,
+                    external_reference,
+                    status_from(
+                        finished=finished,
+                        revoked=revoked,
+                        expired=expired,
+                        started=started,
+                        delivery_rank=rank,
+                    ),
+                    sent_on or "",
+                    started_on or "",
+                    finished_on or "",
+                    f"{link_prefix}{token}/",
+                    expires_on or "",
+                    *[value or "" for value in fields],
+                ]
+
+
+def links_csv_rows(
+    *, distribution: Distribution, chunk_size: int = 5000
+) -> Iterator[list]:
+    """Yield one links-CSV row per invitation: the current link, ready to mail-merge.
+
+    The history's columns with the link's own state as Status (Link Created, Link
+    Revoked or Link Expired: distributions.status with no email or response facts),
+    so no join into deliveries or responses. Dates and embedded fields arrive as
+    text, and the few distinct expiry times are formatted once each: parsing
+    100,000 timestamps and JSON documents would cost more than the rest of the file.
+    """
+    now = timezone.now()
+    header = history_header(distribution=distribution)
+    extra = header[len(HISTORY_COLUMNS) :]
+    link_prefix = personal_link_prefix()
+    extra_names = [f"extra_{n}" for n in range(len(extra))]
+    rows = (
+        Invitation.objects.filter(distribution=distribution.root)
+        .order_by("id")
+        .annotate(
+            expires_text=Cast("expires_at", TextField()),
+            **{
+                alias: KeyTextTransform(name, "embedded_data")
+                for alias, name in zip(extra_names, extra, strict=True)
+            },
+        )
+        .values_list(
+            "last_name",
+            "first_name",
+            "email",
+            "external_reference",
+            "token",
+            "expires_text",
+            "revoked_at",
+            *extra_names,
+        )
+    )
+    # expires text -> (ISO in the active zone, already expired?)
+    expiry_cache: dict[str, tuple[str, bool]] = {}
+    for row in rows.iterator(chunk_size=chunk_size):
+        last, first, email, ref, token, expires_text, revoked_at = row[:7]
+        expiry = expiry_cache.get(expires_text)
+        if expiry is None:
+            value = _parse_pg_timestamp(expires_text)
+            expiry = expiry_cache[expires_text] = (
+                timezone.localtime(value).isoformat(timespec="seconds"),
+                value <= now,
+            )
+        status = status_from(
+            finished=False,
+            revoked=revoked_at is not None,
+            expired=expiry[1],
+            started=False,
+            delivery_rank=0,
+        )
+        yield [
+            "",
+            last,
+            first,
+            email,
+            ref,
+            status,
+            "",
+            "",
+            "",
+            f"{link_prefix}{token}/",
+            expiry[0],
+            *row[7:],
+        ]
+
+
+def _parse_pg_timestamp(text: str) -> datetime.datetime:
+    """Parse PostgreSQL's text form of a timestamptz ("2026-01-28 04:24:46.7+00")."""
+    if text[-3] in "+-":
+        text += ":00"
+    return datetime.datetime.fromisoformat(text)

@@ -1,0 +1,169 @@
+"""One personal link: found by its token, listed with its status, its timeline."""
+
+from dataclasses import dataclass
+
+from django.db.models import (
+    DateTimeField,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from distributions.models import Delivery, Distribution, Invitation
+from distributions.status import DELIVERY_RANK
+
+
+def invitations_with_status(*, distribution: Distribution) -> QuerySet[Invitation]:
+    """Return the root distribution's invitations annotated for the history.
+
+    Annotations: delivery_rank, first_sent_at, started_at, finished_at,
+    response_pk. The status text comes from invitation_status(invitation).
+    """
+    root = distribution.root
+    deliveries = Delivery.objects.filter(invitation=OuterRef("pk"))
+    return (
+        Invitation.objects.filter(distribution=root)
+        .annotate(
+            delivery_rank=Coalesce(
+                Subquery(
+                    deliveries.values("invitation")
+                    .annotate(rank=Max(DELIVERY_RANK))
+                    .values("rank")[:1],
+                    output_field=IntegerField(),
+                ),
+                Value(0),
+            ),
+            first_sent_at=Subquery(
+                deliveries.filter(status=Delivery.Status.SENT)
+                .values("invitation")
+                .annotate(first=Min("sent_at"))
+                .values("first")[:1],
+                output_field=DateTimeField(),
+            ),
+        )
+        .select_related("response")
+        .order_by("id")
+    )
+
+
+def distribution_invitations_page(*, distribution: Distribution) -> QuerySet:
+    """Return the invitations whose emails this distribution sent, with status.
+
+    A reminder or thank-you lists only the invitations it has a delivery for.
+    """
+    invitations = invitations_with_status(distribution=distribution)
+    if distribution.parent_id:
+        invitations = invitations.filter(deliveries__distribution=distribution)
+    return invitations.annotate(
+        this_delivery_status=Subquery(
+            Delivery.objects.filter(
+                invitation=OuterRef("pk"), distribution=distribution
+            ).values("status")[:1]
+        ),
+        this_delivery_error=Subquery(
+            Delivery.objects.filter(
+                invitation=OuterRef("pk"), distribution=distribution
+            ).values("error")[:1]
+        ),
+        this_delivery_sent_at=Subquery(
+            Delivery.objects.filter(
+                invitation=OuterRef("pk"), distribution=distribution
+            ).values("sent_at")[:1]
+        ),
+    )
+
+
+def invitation_by_token(*, token: str) -> Invitation | None:
+    """Return the invitation of a personal link, with its survey and response."""
+    if not token or len(token) > 64:
+        return None
+    return (
+        Invitation.objects.select_related(
+            "distribution__survey", "distribution__owner", "response"
+        )
+        .filter(token=token)
+        .first()
+    )
+
+
+def recipient_search(*, distribution: Distribution, query: str = "") -> QuerySet:
+    """Return a distribution's invitations with status, filtered by name or email."""
+    invitations = invitations_with_status(distribution=distribution)
+    for word in query.split()[:5]:
+        if "@" in word:
+            # An address: one column to scan instead of four.
+            invitations = invitations.filter(email__icontains=word)
+            continue
+        invitations = invitations.filter(
+            Q(email__icontains=word)
+            | Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(external_reference__icontains=word)
+        )
+    return invitations
+
+
+def invitation_get(*, user, distribution: Distribution, pk: int) -> Invitation:
+    """Return one invitation of the user's distribution with its status, or 404."""
+    return get_object_or_404(
+        invitations_with_status(distribution=distribution).filter(
+            distribution__owner=user
+        ),
+        pk=pk,
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    at: object
+    label: str
+    detail: str = ""
+
+
+def invitation_timeline(*, invitation: Invitation) -> list[TimelineEvent]:
+    """Return what happened to one link, oldest first: created, emails, progress."""
+    events = [TimelineEvent(invitation.created_at, "Link created")]
+    deliveries = Delivery.objects.filter(invitation=invitation).select_related(
+        "distribution"
+    )
+    kinds = {"invite": "Invitation", "reminder": "Reminder", "thank_you": "Thank-you"}
+    for delivery in deliveries.order_by("created_at", "pk"):
+        kind = kinds.get(delivery.distribution.message_type, "Email")
+        status = delivery.status
+        if status == Delivery.Status.SENT:
+            events.append(
+                TimelineEvent(
+                    delivery.sent_at, f"{kind} email sent", delivery.message_id
+                )
+            )
+        elif status == Delivery.Status.FAILED:
+            events.append(
+                TimelineEvent(
+                    delivery.claimed_at or delivery.created_at,
+                    f"{kind} email failed",
+                    delivery.error,
+                )
+            )
+        elif status == Delivery.Status.OPTED_OUT:
+            events.append(
+                TimelineEvent(delivery.created_at, f"{kind} email skipped: opted out")
+            )
+        else:
+            events.append(TimelineEvent(delivery.created_at, f"{kind} email queued"))
+    response = invitation.response
+    if response is not None and response.started_at:
+        events.append(TimelineEvent(response.started_at, "Survey started"))
+    if response is not None and response.finished_at:
+        events.append(TimelineEvent(response.finished_at, "Survey finished"))
+    if invitation.revoked_at:
+        events.append(TimelineEvent(invitation.revoked_at, "Link revoked"))
+    epoch = timezone.now().replace(year=1970)
+    return sorted(events, key=lambda event: event.at or epoch)

@@ -1,0 +1,75 @@
+"""The status of an invitation: the one place it is computed.
+
+One value per invitation, the furthest it has reached (docs/architecture.md,
+"Statuses"): survey progress outranks everything, a revoked or expired link that was
+not finished says so, and otherwise the furthest its emails got. Pages, the history
+and links CSVs (and later the API) all take it from here; nothing stores it.
+"""
+
+from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
+
+from distributions.models import Delivery
+
+
+class InvitationStatus:
+    LINK_CREATED = "Link Created"
+    EMAIL_QUEUED = "Email Queued"
+    EMAIL_SENT = "Email Sent"
+    EMAIL_FAILED = "Email Failed"
+    OPTED_OUT = "Opted Out"
+    SURVEY_STARTED = "Survey Started"
+    SURVEY_FINISHED = "Survey Finished"
+    LINK_EXPIRED = "Link Expired"
+    LINK_REVOKED = "Link Revoked"
+
+
+# How far an invitation's emails got, when the survey was not yet started: a sent
+# email outranks a failed retry, and an opt-out outranks both. Aggregated with Max()
+# over an invitation's deliveries.
+DELIVERY_RANK = Case(
+    When(status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING], then=Value(1)),
+    When(status=Delivery.Status.FAILED, then=Value(2)),
+    When(status=Delivery.Status.SENT, then=Value(3)),
+    When(status=Delivery.Status.OPTED_OUT, then=Value(4)),
+    default=Value(0),
+    output_field=IntegerField(),
+)
+_RANK_STATUS = {
+    0: InvitationStatus.LINK_CREATED,
+    1: InvitationStatus.EMAIL_QUEUED,
+    2: InvitationStatus.EMAIL_FAILED,
+    3: InvitationStatus.EMAIL_SENT,
+    4: InvitationStatus.OPTED_OUT,
+}
+
+
+def status_from(
+    *, finished: bool, revoked: bool, expired: bool, started: bool, delivery_rank
+) -> str:
+    """Return the status of an invitation from its facts (a history row's columns)."""
+    if finished:
+        return InvitationStatus.SURVEY_FINISHED
+    if revoked:
+        return InvitationStatus.LINK_REVOKED
+    if expired:
+        return InvitationStatus.LINK_EXPIRED
+    if started:
+        return InvitationStatus.SURVEY_STARTED
+    return _RANK_STATUS[delivery_rank or 0]
+
+
+def invitation_status(invitation, *, now=None) -> str:
+    """Return the status of an invitation loaded with its response.
+
+    `delivery_rank` is the annotation of selectors.invitations.invitations_with_status;
+    without it the emails count as not sent (a personal-links batch).
+    """
+    response = invitation.response
+    return status_from(
+        finished=response is not None and response.finished_at is not None,
+        revoked=invitation.revoked_at is not None,
+        expired=invitation.expires_at <= (now or timezone.now()),
+        started=response is not None and response.started_at is not None,
+        delivery_rank=getattr(invitation, "delivery_rank", 0),
+    )

@@ -1,0 +1,98 @@
+"""Schedule Reminder and Schedule Thank You: follow-ups that reuse a distribution's
+links (email distributions and personal-links batches alike)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from accounts.selectors import owner_time_zone
+from distributions.forms import ReminderForm
+from distributions.models import MessageType
+from distributions.selectors.messages import message_library
+from distributions.selectors.pages import root_distribution_get
+from distributions.services.reminders import reminder_schedule
+from distributions.views.shared import side_of, tab_context
+from surveys.selectors import survey_get
+
+
+def _schedule(request, survey_id: int, pk: int, message_type: str):
+    survey = survey_get(user=request.user, pk=survey_id)
+    parent = root_distribution_get(user=request.user, survey=survey, pk=pk)
+    side = side_of(parent)
+    back = reverse(f"distributions:{side}", kwargs={"survey_id": survey.pk})
+    zone = owner_time_zone(request.user)
+    embedded = list(parent.contact_list.embedded_fields) if parent.contact_list else []
+    form_kwargs = {"zone": zone, "embedded_fields": embedded}
+    if request.method == "POST":
+        form = ReminderForm(request.POST, message_type=message_type, **form_kwargs)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                child = reminder_schedule(
+                    user=request.user,
+                    parent=parent,
+                    message_type=message_type,
+                    audience=data["audience"],
+                    send_at=data["send_at"],
+                    from_name=data["from_name"],
+                    from_email=data["from_email"],
+                    reply_to=data["reply_to"],
+                    subject=data["subject"],
+                    body=data["body"],
+                    request_token=data.get("request_token") or None,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                what = (
+                    "reminder" if message_type == MessageType.REMINDER else "thank-you"
+                )
+                if child.send_at <= timezone.now():
+                    text = f"Your {what} to {parent.list_name} is being sent."
+                else:
+                    when = timezone.localtime(child.send_at, zone)
+                    text = (
+                        f"Your {what} to {parent.list_name} is scheduled for "
+                        f"{when:%Y-%m-%d %H:%M} ({zone.key})."
+                    )
+                messages.success(request, text)
+                return redirect(back)
+    else:
+        form = ReminderForm(message_type=message_type, **form_kwargs)
+    return render(
+        request,
+        "distributions/reminder_form.html",
+        {
+            **tab_context(survey, side),
+            "form": form,
+            "parent": parent,
+            "message_type": message_type,
+            "title": (
+                "Schedule Reminder"
+                if message_type == MessageType.REMINDER
+                else "Schedule Thank You"
+            ),
+            "library": message_library(user=request.user, message_type=message_type),
+            "list_fields": {},
+            "back": back,
+            "zone": zone,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reminder_new(request, survey_id: int, pk: int):
+    """Schedule Reminder: to those not finished / not started / started only."""
+    return _schedule(request, survey_id, pk, MessageType.REMINDER)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thank_you_new(request, survey_id: int, pk: int):
+    """Schedule Thank You: to those who finished."""
+    return _schedule(request, survey_id, pk, MessageType.THANK_YOU)
