@@ -1,12 +1,12 @@
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.tokens import new_token
+
 
 def new_public_key() -> str:
-    return secrets.token_urlsafe(12)
+    return new_token(12)
 
 
 class Survey(models.Model):
