@@ -1,0 +1,128 @@
+"""Response IDs: opaque R_ IDs, unique in the database, given to old rows too."""
+
+import importlib
+import re
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.test import Client
+
+from surveys.models import Response, new_response_id
+from tests.factories import build_survey
+from tests.surveys.conftest import page1_answers, page2_answers
+
+pytestmark = pytest.mark.django_db
+
+SHAPE = re.compile(r"^R_[A-Za-z0-9]{15}$")
+
+
+def _answered(survey, count=1) -> list[Response]:
+    """Return `count` responses made through the anonymous link, oldest first."""
+    for _ in range(count):
+        respondent = Client()
+        respondent.post(f"/r/{survey.public_key}/", page1_answers(survey))
+        respondent.post(f"/r/{survey.public_key}/", page2_answers(survey))
+    return list(survey.responses.order_by("id"))
+
+
+def test_a_response_made_by_a_respondent_gets_a_qualtrics_shaped_id(owner):
+    (response,) = _answered(build_survey(owner))
+
+    assert SHAPE.match(response.public_id)
+
+
+def test_ids_use_the_whole_alphabet_and_only_it():
+    ids = [new_response_id() for _ in range(2000)]
+
+    assert all(SHAPE.match(public_id) for public_id in ids)
+    assert len(set(ids)) == len(ids)
+    used = set("".join(public_id[2:] for public_id in ids))
+    assert len(used) == 62
+
+
+def test_ids_are_not_sequential(owner):
+    survey = build_survey(owner)
+    version = survey.versions.get()
+    made = [
+        Response.objects.create(survey=survey, version=version, channel="anonymous")
+        for _ in range(20)
+    ]
+    ids = [response.public_id for response in made]
+
+    # A counter in disguise (base-62 pk, timestamp) keeps its order and its prefix;
+    # 20 random IDs do either with a probability below 1e-18.
+    assert ids != sorted(ids)
+    assert len({public_id[2] for public_id in ids}) > 1
+
+
+def test_the_database_refuses_a_duplicate_id(owner):
+    survey = build_survey(owner)
+    version = survey.versions.get()
+    first = Response.objects.create(survey=survey, version=version, channel="anonymous")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Response.objects.bulk_create(
+            [
+                Response(
+                    survey=survey,
+                    version=version,
+                    channel="anonymous",
+                    public_id=first.public_id,
+                )
+            ]
+        )
+
+
+# --- the migration ------------------------------------------------------------------
+
+BEFORE = [("surveys", "0001_initial")]
+AFTER = [("surveys", "0002_response_public_id")]
+
+
+def test_the_migration_gives_every_existing_response_its_own_id(monkeypatch):
+    """Migrate back, make responses with the old schema, migrate forward."""
+    migration = importlib.import_module("surveys.migrations.0002_response_public_id")
+    # Seven rows in batches of three: the keyset loop must walk past a batch's end.
+    monkeypatch.setattr(migration, "BATCH_SIZE", 3)
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    try:
+        executor.migrate(BEFORE)
+        old = executor.loader.project_state(BEFORE).apps
+        user = old.get_model("auth", "User").objects.create(username="before")
+        survey = old.get_model("surveys", "Survey").objects.create(
+            owner=user, title="Old"
+        )
+        version = old.get_model("surveys", "SurveyVersion").objects.create(
+            survey=survey, number=1, definition={"pages": []}
+        )
+        OldResponse = old.get_model("surveys", "Response")
+        made = [
+            OldResponse.objects.create(
+                survey=survey, version=version, channel="anonymous"
+            ).pk
+            for _ in range(7)
+        ]
+        with connection.cursor() as cursor:
+            # Run the deferred foreign-key checks now, as a commit would: rows that
+            # exist before a deploy carry none, and ALTER TABLE refuses pending ones.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+        executor = MigrationExecutor(connection)
+        executor.migrate(AFTER)
+        new = executor.loader.project_state(AFTER).apps
+        ids = dict(
+            new.get_model("surveys", "Response")
+            .objects.filter(pk__in=made)
+            .values_list("pk", "public_id")
+        )
+    finally:
+        # Leave the schema as every other test expects it.
+        executor = MigrationExecutor(connection)
+        executor.migrate(leaves)
+
+    assert sorted(ids) == sorted(made)
+    assert all(SHAPE.match(public_id) for public_id in ids.values())
+    assert len(set(ids.values())) == 7
