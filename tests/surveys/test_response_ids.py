@@ -1,15 +1,18 @@
-"""Response IDs: opaque R_ IDs, unique in the database, given to old rows too."""
+"""Response IDs: opaque R_ IDs on the owner's pages, in exports and in the admin."""
 
+import csv
 import importlib
+import io
 import re
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
+from django.urls import reverse
 
 from surveys.models import Response, new_response_id
-from tests.factories import build_survey
+from tests.factories import UserFactory, build_survey
 from tests.surveys.conftest import page1_answers, page2_answers
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +27,12 @@ def _answered(survey, count=1) -> list[Response]:
         respondent.post(f"/r/{survey.public_key}/", page1_answers(survey))
         respondent.post(f"/r/{survey.public_key}/", page2_answers(survey))
     return list(survey.responses.order_by("id"))
+
+
+def _csv(http) -> list[list[str]]:
+    assert http.status_code == 200
+    raw = b"".join(http.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(raw)))
 
 
 def test_a_response_made_by_a_respondent_gets_a_qualtrics_shaped_id(owner):
@@ -72,6 +81,60 @@ def test_the_database_refuses_a_duplicate_id(owner):
                 )
             ]
         )
+
+
+def test_the_responses_csv_shows_the_id(owner_client, owner):
+    survey = build_survey(owner)
+    first, second = _answered(survey, 2)
+
+    rows = _csv(owner_client.get(f"/surveys/{survey.pk}/responses/export/"))
+
+    assert rows[0][0] == "Response ID"
+    assert sorted(row[0] for row in rows[1:]) == sorted(
+        [first.public_id, second.public_id]
+    )
+
+
+def test_the_response_pages_show_the_id_and_use_it_in_the_url(owner_client, owner):
+    survey = build_survey(owner)
+    (response,) = _answered(survey)
+    detail_url = f"/surveys/{survey.pk}/responses/{response.public_id}/"
+
+    listing = owner_client.get(f"/surveys/{survey.pk}/responses/").content.decode()
+    assert f'href="{detail_url}"' in listing
+    assert f">{response.public_id}</a>" in listing
+
+    detail = owner_client.get(detail_url)
+    assert detail.status_code == 200
+    assert f"Response {response.public_id}" in detail.content.decode()
+    # The sequential key is no longer an address.
+    gone = owner_client.get(f"/surveys/{survey.pk}/responses/{response.pk}/")
+    assert gone.status_code == 404
+
+
+def test_a_response_id_under_another_survey_is_not_found(owner_client, owner):
+    (response,) = _answered(build_survey(owner))
+    other = build_survey(owner, title="Other")
+
+    http = owner_client.get(f"/surveys/{other.pk}/responses/{response.public_id}/")
+
+    assert http.status_code == 404
+
+
+def test_the_admin_lists_and_finds_responses_by_id(client, owner):
+    first, second = _answered(build_survey(owner), 2)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    changelist = reverse("admin:surveys_response_changelist")
+
+    listing = client.get(changelist).content.decode()
+    assert first.public_id in listing
+    assert second.public_id in listing
+
+    found = client.get(changelist, {"q": first.public_id}).content.decode()
+    assert first.public_id in found
+    assert second.public_id not in found
+    page = client.get(reverse("admin:surveys_response_change", args=[first.pk]))
+    assert first.public_id in page.content.decode()
 
 
 # --- the migration ------------------------------------------------------------------
