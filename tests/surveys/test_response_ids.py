@@ -12,6 +12,12 @@ from django.test import Client
 from django.urls import reverse
 
 from surveys.models import Response, new_response_id
+from tests.distributions.ui_support import (
+    QUESTION_ID,
+    contact_list,
+    email_distribution,
+    published_survey,
+)
 from tests.factories import UserFactory, build_survey
 from tests.surveys.conftest import page1_answers, page2_answers
 
@@ -189,3 +195,37 @@ def test_the_migration_gives_every_existing_response_its_own_id(monkeypatch):
     assert sorted(ids) == sorted(made)
     assert all(SHAPE.match(public_id) for public_id in ids.values())
     assert len(set(ids.values())) == 7
+
+
+# --- the history CSV: distributions/selectors.py (the lead's file) ------------------
+# EXPECTED TO FAIL on branch h-ids: it passes once _history_sql selects r.public_id.
+# The same change makes tests/distributions/test_history.py compare column 0 with
+# the invitation's response.public_id instead of str(response_id).
+
+
+def test_the_history_csv_shows_the_response_id(owner_client, owner):
+    """FAILS until the lead's one-line change is merged.
+
+    distributions/selectors.py, _history_sql: select `r.public_id` instead of `r.id`.
+    """
+    survey = published_survey(owner)
+    distribution = email_distribution(survey, contact_list(owner, size=2))
+    answered, unanswered = distribution.invitations.order_by("id")
+    Client().post(f"/s/{answered.token}/", {"page": "1", f"q{QUESTION_ID}": "c1"})
+    answered.refresh_from_db()
+    assert answered.response is not None
+
+    rows = _csv(
+        owner_client.get(
+            reverse(
+                "distributions:email_history",
+                kwargs={"survey_id": survey.pk, "pk": distribution.pk},
+            )
+        )
+    )
+
+    assert rows[0][0] == "Response ID"
+    by_email = {row[3]: row for row in rows[1:]}
+    assert by_email[answered.email][0] == answered.response.public_id
+    assert SHAPE.match(by_email[answered.email][0])
+    assert by_email[unanswered.email][0] == ""
