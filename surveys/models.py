@@ -1,12 +1,31 @@
 import secrets
+import string
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.tokens import new_token
+
+RESPONSE_ID_PREFIX = "R_"
+RESPONSE_ID_ALPHABET = string.ascii_letters + string.digits
+RESPONSE_ID_LENGTH = 15
+
 
 def new_public_key() -> str:
-    return secrets.token_urlsafe(12)
+    return new_token(12)
+
+
+def new_response_id() -> str:
+    """Return a Qualtrics-style response ID: "R_" and 15 random letters and digits.
+
+    Not core.tokens.new_token: its URL-safe alphabet has "-" and "_", which the
+    Qualtrics shape does not. 62**15 (~89 bits) makes it unguessable, and it says
+    nothing about how many responses exist.
+    """
+    return RESPONSE_ID_PREFIX + "".join(
+        secrets.choice(RESPONSE_ID_ALPHABET) for _ in range(RESPONSE_ID_LENGTH)
+    )
 
 
 class Survey(models.Model):
@@ -137,6 +156,11 @@ class Response(models.Model):
     version = models.ForeignKey(
         SurveyVersion, on_delete=models.PROTECT, related_name="responses"
     )
+    # Shown and exported instead of the sequential pk (R_3kQ9zP2mLx7Vb1c); unique by
+    # response_public_id_unique. Collation "C" compares bytes, as for invitation tokens.
+    public_id = models.CharField(
+        max_length=17, default=new_response_id, db_collation="C"
+    )
     channel = models.CharField(max_length=16, choices=Channel)
     # Anonymous respondents resume by a cookie holding this key.
     resume_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
@@ -163,11 +187,17 @@ class Response(models.Model):
             models.CheckConstraint(
                 condition=Q(finished_at__isnull=True) | Q(started_at__isnull=False),
                 name="response_finished_after_started",
-            )
+            ),
+            # A constraint rather than unique=True, which would add a second,
+            # varchar_pattern_ops index that nothing queries. Serves the response
+            # page's lookup by public_id.
+            models.UniqueConstraint(
+                fields=["public_id"], name="response_public_id_unique"
+            ),
         ]
 
     def __str__(self):
-        return f"Response {self.pk} to {self.survey_id}"
+        return f"Response {self.public_id}"
 
     @property
     def is_finished(self) -> bool:

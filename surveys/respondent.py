@@ -44,7 +44,6 @@ Also here: throttled_page(request) (the 429 page), message_page(), render_page()
 """
 
 import functools
-import secrets
 import time
 from urllib.parse import urlencode
 
@@ -57,6 +56,7 @@ from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedire
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.tokens import new_token
 from surveys import engine
 from surveys.models import Answer, Response, Survey, SurveyVersion
 from surveys.widgets import render_question
@@ -224,7 +224,7 @@ def response_create(*, survey, channel, contact=None, resume_key=None) -> Respon
 
 
 def new_resume_key() -> str:
-    return secrets.token_urlsafe(32)
+    return new_token()
 
 
 # --- the engine -----------------------------------------------------------------

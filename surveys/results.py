@@ -311,7 +311,7 @@ def export_header_and_rows(*, survey: Survey, owner, batch_size: int = 1000):
                     else {}
                 )
                 yield [
-                    response.pk,
+                    response.public_id,
                     when(response.started_at),
                     when(response.finished_at),
                     "True" if response.finished_at else "False",

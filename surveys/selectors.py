@@ -80,12 +80,13 @@ def response_list(*, user, survey: Survey) -> QuerySet[Response]:
     )
 
 
-def response_get(*, user, survey_pk: int, pk: int) -> Response:
+def response_get(*, user, survey_pk: int, public_id: str) -> Response:
+    """Return a response to one of the user's surveys by its R_ ID, or raise Http404."""
     return get_object_or_404(
         Response.objects.select_related("survey", "version"),
         survey__owner=user,
         survey_id=survey_pk,
-        pk=pk,
+        public_id=public_id,
     )
 
 

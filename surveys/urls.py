@@ -57,7 +57,8 @@ urlpatterns = [
         name="response_export",
     ),
     path(
-        "surveys/<int:pk>/responses/<int:response_pk>/",
+        # The response's public R_ ID: a sequential pk would show how many exist.
+        "surveys/<int:pk>/responses/<str:response_id>/",
         responses.response_detail,
         name="response_detail",
     ),

@@ -29,8 +29,10 @@ def response_list(request, pk):
 
 
 @login_required
-def response_detail(request, pk, response_pk):
-    response = selectors.response_get(user=request.user, survey_pk=pk, pk=response_pk)
+def response_detail(request, pk, response_id):
+    response = selectors.response_get(
+        user=request.user, survey_pk=pk, public_id=response_id
+    )
     catalogue = results.question_catalogue(survey=response.survey)
     return render(
         request,

@@ -56,7 +56,7 @@ def test_another_owners_survey_is_not_found(owner_client, theirs, method):
             s=theirs.pk,
             p=theirs.pages.first().pk,
             q=theirs.questions.first().pk,
-            r=Response.objects.get(survey=theirs).pk,
+            r=Response.objects.get(survey=theirs).public_id,
         )
         http = (
             owner_client.post(url, data) if method == "post" else owner_client.get(url)

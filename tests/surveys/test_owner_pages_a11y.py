@@ -23,7 +23,7 @@ def test_builder_options_responses_and_summary(logged_in_page, owner):
         (f"/surveys/{survey.pk}/options/", "Invitation only"),
         (f"/surveys/{survey.pk}/questions/{survey.questions.first().pk}/", "Choices"),
         (f"/surveys/{survey.pk}/responses/", "1 finished"),
-        (f"/surveys/{survey.pk}/responses/{response.pk}/", "Trinity"),
+        (f"/surveys/{survey.pk}/responses/{response.public_id}/", "Trinity"),
         (f"/surveys/{survey.pk}/responses/summary/", "How much do you agree?"),
         (f"/surveys/{survey.pk}/preview/", "Preview."),
     ]:

@@ -61,7 +61,7 @@ def test_a_response_survives_an_edit_and_republish(owner_client, owner):
     fresh = Client().get(link).content.decode()
     assert "Which college?" not in fresh
 
-    detail = owner_client.get(f"/surveys/{survey.pk}/responses/{old.pk}/")
+    detail = owner_client.get(f"/surveys/{survey.pk}/responses/{old.public_id}/")
     text = detail.content.decode()
     assert "Which college?" in text
     assert "Trinity" in text
