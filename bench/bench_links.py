@@ -36,9 +36,9 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from scratch import copy_contacts  # noqa: E402
 
+from core.csv_export import csv_chunks  # noqa: E402
 from directories.models import ContactList  # noqa: E402
 from distributions.models import Distribution, Invitation  # noqa: E402
-from core.csv_export import csv_chunks  # noqa: E402
 from distributions.selectors.counts import distribution_counts  # noqa: E402
 from distributions.selectors.history import (  # noqa: E402
     history_header,

@@ -91,9 +91,11 @@ def response_get(*, user, survey_pk: int, public_id: str) -> Response:
 
 
 def response_progress_rows() -> QuerySet[Response]:
-    """Return every response's id and progress times, for other apps' bulk queries.
+    """Return every response's ids and progress times, for other apps' bulk queries.
 
     Distributions joins it into the history CSV's one statement (compiled with
     `.query.sql_with_params()`), so its SQL never names this app's table.
     """
-    return Response.objects.order_by().values("id", "started_at", "finished_at")
+    return Response.objects.order_by().values(
+        "id", "public_id", "started_at", "finished_at"
+    )

@@ -74,7 +74,7 @@ def _history_sql(distribution: Distribution, *, now, extra=()) -> tuple[str, lis
     response_sql, response_params = response_progress_rows().query.sql_with_params()
     sql = f"""
         SELECT i.last_name, i.first_name, i.email, i.external_reference, i.token,
-               r.id,
+               r.public_id,
                r.finished_at IS NOT NULL, i.revoked_at IS NOT NULL,
                i.expires_at <= %s, r.started_at IS NOT NULL, d.rank,
                to_char(d.first_sent, '{_ISO_FORMAT}'),

@@ -101,7 +101,7 @@ def test_history_csv_has_the_columns_statuses_and_owner_time_zone(
 
     finished = by_email["student0@example.edu"]
     assert finished[5] == "Survey Finished"
-    assert finished[0] == str(invitations["student0@example.edu"].response_id)
+    assert finished[0] == invitations["student0@example.edu"].response.public_id
     # New York is UTC-5 in January.
     assert finished[6] == "2026-01-10T10:00:00-05:00"
     assert finished[7] == "2026-01-11T09:00:00-05:00"

@@ -197,10 +197,7 @@ def test_the_migration_gives_every_existing_response_its_own_id(monkeypatch):
     assert len(set(ids.values())) == 7
 
 
-# --- the history CSV: distributions/selectors.py (the lead's file) ------------------
-# EXPECTED TO FAIL on branch h-ids: it passes once _history_sql selects r.public_id.
-# The same change makes tests/distributions/test_history.py compare column 0 with
-# the invitation's response.public_id instead of str(response_id).
+# --- the history CSV (distributions.selectors.history) ------------------------------
 
 
 def test_the_history_csv_shows_the_response_id(owner_client, owner):
