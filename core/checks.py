@@ -1,5 +1,7 @@
+from urllib.parse import urlparse
+
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -31,10 +33,6 @@ def canvass_settings_check(app_configs, **kwargs):
 @register(deploy=True)
 def canvass_site_url_check(app_configs, **kwargs):
     """Personal links are built from SITE_URL: it must be a host this instance serves."""
-    from urllib.parse import urlparse
-
-    from django.core.checks import Warning
-
     warnings = []
     if not settings.DEBUG and not settings.ALLOWED_HOSTS:
         warnings.append(

@@ -1,5 +1,6 @@
 """Serve Bootstrap from the installed xstatic-bootstrap package, never a CDN."""
 
+import xstatic.pkg.bootstrap as bootstrap
 from django.contrib.staticfiles.finders import BaseFinder
 from django.contrib.staticfiles.utils import matches_patterns
 from django.core.files.storage import FileSystemStorage
@@ -9,8 +10,6 @@ PREFIX = "vendor/bootstrap"
 
 class XStaticFinder(BaseFinder):
     def __init__(self, *args, **kwargs):
-        import xstatic.pkg.bootstrap as bootstrap
-
         self.storage = FileSystemStorage(location=bootstrap.BASE_DIR)
         self.storage.prefix = PREFIX
 

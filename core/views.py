@@ -7,6 +7,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from kombu import Connection
 
 from core.outbox import outbox_list, outbox_mail
 
@@ -24,8 +25,6 @@ def _database_ok() -> bool:
 
 
 def _broker_ok() -> bool:
-    from kombu import Connection
-
     # A fresh connection from the settings, not Celery's pool: the answer must be
     # about the broker now, not about a connection opened earlier.
     connection = Connection(

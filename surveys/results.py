@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.selectors import owner_time_zone
 from surveys import engine
 from surveys.models import Answer, Response, Survey
+from surveys.respondent import version_definition
 
 EXPORT_COLUMNS = [
     "Response ID",
@@ -80,8 +81,6 @@ def answer_text(question: dict, value) -> str:
 
 def response_answers(*, response: Response, catalogue: list[dict]) -> list[dict]:
     """Return [{"question", "text"}] for the questions the response's version asked."""
-    from surveys.respondent import version_definition
-
     asked = {
         q["id"]
         for q in engine.questions_of(
