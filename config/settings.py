@@ -92,7 +92,7 @@ if not DATABASE_URL:
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Persistent connections: a new PostgreSQL connection costs ~6 ms (DESIGN.md).
+# Persistent connections: a new PostgreSQL connection costs ~6 ms (docs/architecture.md).
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 # Each test run may name its own test database so parallel runs do not collide.
 DATABASES["default"]["TEST"] = {

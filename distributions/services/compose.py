@@ -80,7 +80,7 @@ def distribution_schedule(
     """Schedule an email distribution of the survey to one of the user's lists.
 
     One transaction writes the row; the dispatcher takes it from PostgreSQL when
-    send_at comes (DESIGN.md). A repeated `compose_token` (a double-clicked Send)
+    send_at comes (docs/architecture.md). A repeated `compose_token` (a double-clicked Send)
     returns the distribution the first submit created.
     """
     now = now or timezone.now()

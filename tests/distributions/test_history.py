@@ -1,4 +1,4 @@
-"""Download history: the DESIGN.md CSV, streamed, formula-safe, owner's time zone."""
+"""Download history: the history CSV, streamed, formula-safe, owner's time zone."""
 
 import csv
 import io
