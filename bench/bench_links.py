@@ -149,7 +149,10 @@ def main() -> int:
     owner = User.objects.create(username=f"bench-links-{uuid.uuid4().hex[:8]}")
     try:
         survey = Survey.objects.create(
-            owner=owner, title="Bench links", state=Survey.State.PUBLISHED
+            owner=owner,
+            title="Bench links",
+            state=Survey.State.PUBLISHED,
+            published_version=1,
         )
         contact_list = ContactList.objects.create(owner=owner, name="Bench 100k")
         make_contacts(contact_list)

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from directories.services import contact_import_run
+from directories.services.imports import contact_import_run
 
 
 @shared_task(name="directories.import_contacts")

@@ -9,13 +9,14 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django_htmx.http import HttpResponseClientRefresh
 
 from core.csv_export import csv_download
-from directories import selectors, services
+from directories import selectors
 from directories.forms import (
     ConfirmImportForm,
     UploadForm,
 )
 from directories.models import ContactImport
 from directories.reader import DELIMITER_NAMES, ENCODING_CHOICES, ImportRefused, sniff
+from directories.services import DirectoryError, imports
 
 SAMPLE_ROWS = [
     ["Ana", "García", "ana.garcia@example.edu", "U00000001", "ES", "Biology"],
@@ -77,10 +78,10 @@ def _upload(request, pk, cap):
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if cap.exceeded:
-            error = services.too_large_message()
+            error = imports.too_large_message()
         elif form.is_valid():
             try:
-                contact_import = services.contact_import_create(
+                contact_import = imports.contact_import_create(
                     owner=request.user,
                     contact_list=contact_list,
                     uploaded_file=form.cleaned_data["file"],
@@ -133,7 +134,7 @@ def _confirm_context(request, contact_import, form, outcome):
             sniffed.detected_encoding if sniffed else "", ""
         ),
         "delimiter_name": DELIMITER_NAMES.get(contact_import.delimiter, "comma"),
-        "large": services.is_large(contact_import),
+        "large": imports.is_large(contact_import),
         "preview_rejections": outcome.rejections[:50] if outcome else [],
     }
 
@@ -176,7 +177,7 @@ def import_confirm(request, pk, import_pk):
     if request.method == "POST" and form.is_valid():
         encoding_changed = form.cleaned_data["encoding"] != contact_import.encoding
         try:
-            services.contact_import_configure(
+            imports.contact_import_configure(
                 contact_import=contact_import,
                 encoding=form.cleaned_data["encoding"],
                 mapping=form.mapping(),
@@ -186,19 +187,19 @@ def import_confirm(request, pk, import_pk):
         except ImportRefused as exc:
             messages.error(request, exc.message)
             return redirect(request.path)
-        except services.DirectoryError:
+        except DirectoryError:
             # Started meanwhile from another tab: show its progress.
             return redirect("directories:import_detail", pk=pk, import_pk=import_pk)
         if encoding_changed or request.POST.get("action") != "upload":
             # Show the counts for the new choices before anything is imported.
             return redirect(request.path)
-        services.contact_import_start(contact_import=contact_import)
+        imports.contact_import_start(contact_import=contact_import)
         return redirect("directories:import_detail", pk=pk, import_pk=import_pk)
     # A big file takes seconds to count: the page comes first, the counts follow.
     outcome = (
         None
         if contact_import.size_bytes > settings.CONTACT_IMPORT_INLINE_COUNT_BYTES
-        else services.contact_import_analyse(contact_import=contact_import)
+        else imports.contact_import_analyse(contact_import=contact_import)
     )
     return render(
         request,
@@ -214,7 +215,7 @@ def import_counts(request, pk, import_pk):
     contact_import = selectors.contact_import_get(
         user=request.user, list_pk=pk, pk=import_pk
     )
-    outcome = services.contact_import_analyse(contact_import=contact_import)
+    outcome = imports.contact_import_analyse(contact_import=contact_import)
     return render(
         request,
         "directories/_import_counts.html",
@@ -234,7 +235,7 @@ def import_detail(request, pk, import_pk):
     )
     if contact_import.status == ContactImport.Status.UPLOADED:
         return redirect("directories:import_confirm", pk=pk, import_pk=import_pk)
-    contact_import = services.contact_import_recover(contact_import=contact_import)
+    contact_import = imports.contact_import_recover(contact_import=contact_import)
     running = contact_import.status in (
         ContactImport.Status.QUEUED,
         ContactImport.Status.IMPORTING,

@@ -8,12 +8,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.csv_export import csv_download
-from directories import selectors, services
+from directories import selectors
 from directories.forms import (
     ContactForm,
     ContactListForm,
     SuppressionForm,
 )
+from directories.services import DirectoryError, lists, suppressions
 
 CONTACTS_PER_PAGE = 50
 
@@ -54,10 +55,10 @@ def list_create(request):
     form = ContactListForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            contact_list = services.contact_list_create(
+            contact_list = lists.contact_list_create(
                 owner=request.user, name=form.cleaned_data["name"]
             )
-        except services.DirectoryError as exc:
+        except DirectoryError as exc:
             form.add_error("name", exc.message)
         else:
             return redirect("directories:list_detail", pk=contact_list.pk)
@@ -91,10 +92,10 @@ def list_rename(request, pk):
     form = ContactListForm(request.POST or None, initial={"name": contact_list.name})
     if request.method == "POST" and form.is_valid():
         try:
-            services.contact_list_rename(
+            lists.contact_list_rename(
                 contact_list=contact_list, name=form.cleaned_data["name"]
             )
-        except services.DirectoryError as exc:
+        except DirectoryError as exc:
             form.add_error("name", exc.message)
         else:
             messages.success(request, "List renamed.")
@@ -111,7 +112,7 @@ def list_delete(request, pk):
     contact_list = selectors.contact_list_get(user=request.user, pk=pk)
     if request.method == "POST":
         name = contact_list.name
-        services.contact_list_delete(contact_list=contact_list)
+        lists.contact_list_delete(contact_list=contact_list)
         messages.success(request, f"List “{name}” deleted.")
         return redirect("directories:lists")
     return render(
@@ -164,8 +165,8 @@ def contact_edit(request, pk, contact_pk):
     form = ContactForm(request.POST or None, initial=initial, embedded_fields=fields)
     if request.method == "POST" and form.is_valid():
         try:
-            services.contact_update(contact=contact, values=form.contact_values())
-        except services.DirectoryError as exc:
+            lists.contact_update(contact=contact, values=form.contact_values())
+        except DirectoryError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, f"{contact.email} saved.")
@@ -181,7 +182,7 @@ def contact_edit(request, pk, contact_pk):
 def contact_delete(request, pk, contact_pk):
     contact = selectors.contact_get(user=request.user, list_pk=pk, pk=contact_pk)
     if request.method == "POST":
-        services.contact_delete(contact=contact)
+        lists.contact_delete(contact=contact)
         messages.success(request, f"{contact.email} deleted from the list.")
         return redirect("directories:list_detail", pk=pk)
     return render(
@@ -218,7 +219,7 @@ def manual_input(request, pk):
                     },
                 }
             )
-        added, errors = services.contacts_add_manual(
+        added, errors = lists.contacts_add_manual(
             contact_list=contact_list,
             rows=rows,
             extra_fields=[name for name in extra_fields if name],
@@ -288,10 +289,10 @@ def suppression_index(request):
     form = SuppressionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            suppression = services.suppression_add_manual(
+            suppression = suppressions.suppression_add_manual(
                 owner=request.user, email=form.cleaned_data["email"]
             )
-        except services.DirectoryError as exc:
+        except DirectoryError as exc:
             form.add_error("email", exc.message)
         else:
             messages.success(request, f"{suppression.email} will not be emailed again.")
@@ -311,6 +312,6 @@ def suppression_index(request):
 @require_POST
 def suppression_remove(request, suppression_pk):
     suppression = selectors.suppression_get(user=request.user, pk=suppression_pk)
-    services.suppression_remove(suppression=suppression)
+    suppressions.suppression_remove(suppression=suppression)
     messages.success(request, f"{suppression.email} removed from the opt-out list.")
     return redirect(reverse("directories:suppressions"))

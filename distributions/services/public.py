@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from directories.models import Suppression
-from directories.services import suppression_add
+from directories.services.suppressions import suppression_add
 from distributions.models import Invitation
 from surveys.models import Response
 

@@ -86,12 +86,15 @@ def test_apps_use_each_others_front_doors_only():
             other = target.split(".")[0]
             if other == app or other in ("core", "config"):
                 continue
-            if app in ("surveys", "directories") and other == "distributions":
-                trespasses.append(f"{name} -> {target}")
-            elif other in ("surveys", "directories", "distributions") and not (
-                target.startswith(f"{other}.selectors")
-                or target.startswith(f"{other}.services")
-                or target in ("surveys.respondent", "surveys.navigation")
+            if (
+                app in ("surveys", "directories")
+                and other == "distributions"
+                or other in ("surveys", "directories", "distributions")
+                and not (
+                    target.startswith(f"{other}.selectors")
+                    or target.startswith(f"{other}.services")
+                    or target in ("surveys.respondent", "surveys.navigation")
+                )
             ):
                 trespasses.append(f"{name} -> {target}")
     assert trespasses == []

@@ -5,7 +5,7 @@ import threading
 from django.db import connection
 
 from directories.models import ContactImport
-from directories.services import contact_import_create, contact_import_run
+from directories.services.imports import contact_import_create, contact_import_run
 from tests.directories.conftest import make_contacts
 from tests.factories import ContactListFactory, UserFactory
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from directories.models import Contact, ContactImport
-from directories.services import contact_import_recover
+from directories.services.imports import contact_import_recover
 from tests.directories.conftest import (
     confirm_post_data,
     make_contacts,

@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from directories.models import Contact, ContactList, Suppression
-from directories.services import suppression_add
+from directories.services.suppressions import suppression_add
 from tests.directories.conftest import page_text
 from tests.factories import ContactFactory, ContactListFactory
 

@@ -7,13 +7,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from directories.models import ContactImport, ContactList
 from directories.reader import ImportRefused
-from directories.services import (
-    DirectoryError,
+from directories.services import DirectoryError
+from directories.services.imports import (
     contact_import_configure,
     contact_import_create,
     contact_import_run,
-    contact_list_create,
 )
+from directories.services.lists import contact_list_create
 
 
 class Command(BaseCommand):

@@ -1,0 +1,41 @@
+"""The owner's suppression list: addresses that must not be emailed again."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.db import transaction
+
+from directories.models import Suppression
+from directories.services import DirectoryError
+
+
+@transaction.atomic
+def suppression_add(
+    *, owner, email: str, reason: str = Suppression.Reason.MANUAL
+) -> bool:
+    """Suppress an address for this owner; return False if it already was.
+
+    Used by distributions for unsubscribes and hard bounces.
+    """
+    email = email.strip()
+    if Suppression.objects.filter(owner=owner, email__iexact=email).exists():
+        return False
+    # The unique constraint on (owner, lower(email)) settles a concurrent double add.
+    _, created = Suppression.objects.get_or_create(
+        owner=owner, email=email, defaults={"reason": reason}
+    )
+    return created
+
+
+def suppression_add_manual(*, owner, email: str) -> Suppression:
+    email = email.strip()
+    try:
+        EmailValidator()(email)
+    except ValidationError as exc:
+        raise DirectoryError(f"{email!r} is not a valid email address.") from exc
+    if not suppression_add(owner=owner, email=email, reason=Suppression.Reason.MANUAL):
+        raise DirectoryError(f"{email} is already on your opt-out list.")
+    return Suppression.objects.get(owner=owner, email__iexact=email)
+
+
+def suppression_remove(*, suppression: Suppression) -> None:
+    suppression.delete()
