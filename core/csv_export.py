@@ -27,6 +27,13 @@ def safe_cell(value) -> str:
     return text
 
 
+def _safe_row(row) -> list:
+    """Return the row with every cell formula-safe text (most rows pass untouched)."""
+    if all(cell.__class__ is str and cell[:1] not in _FORMULA_FIRST for cell in row):
+        return row
+    return [safe_cell(cell) for cell in row]
+
+
 def csv_chunks(
     header: list[str], rows: Iterable[Iterable], *, rows_per_chunk: int = 1000
 ) -> Iterator[str]:
@@ -34,10 +41,10 @@ def csv_chunks(
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write(BOM)
-    writer.writerow([safe_cell(cell) for cell in header])
+    writer.writerow(_safe_row(header))
     pending = 0
     for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
+        writer.writerow(_safe_row(row))
         pending += 1
         if pending == rows_per_chunk:
             yield buffer.getvalue()
