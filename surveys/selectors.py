@@ -70,3 +70,17 @@ def response_get(*, user, survey_pk: int, pk: int) -> Response:
         survey_id=survey_pk,
         pk=pk,
     )
+
+
+def response_progress_queryset(*, survey_id: int) -> QuerySet:
+    """Return the survey's responses as unordered (id, started_at, finished_at) rows.
+
+    For another app's bulk statement, which compiles it
+    (`qs.query.sql_with_params()`) and joins it on the response id: a plain
+    unordered SELECT, so PostgreSQL folds it into that join (primary key lookups).
+    """
+    return (
+        Response.objects.filter(survey_id=survey_id)
+        .order_by()
+        .values("id", "started_at", "finished_at")
+    )
