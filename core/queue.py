@@ -47,7 +47,7 @@ def _send(task_name: str, args: tuple, countdown: float) -> None:
 
 
 def queue_is_idle() -> bool:
-    """Return whether the broker holds no task for the workers' queue (or cannot say)."""
+    """Return whether the workers' queue is empty (True when the broker cannot say)."""
     try:
         with app.connection_for_write() as connection:
             declared = connection.default_channel.queue_declare(

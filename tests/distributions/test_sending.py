@@ -14,14 +14,14 @@ from config.celery import app as celery_app
 from directories.models import Suppression
 from distributions.models import Delivery, Distribution, Invitation
 from distributions.selectors import invitation_status, invitations_with_status
-from distributions.services.invitations import invitations_create_from_list
-from distributions.services.sending import (
-    INTERRUPTED,
-    deliveries_send,
-    deliveries_sweep,
+from distributions.services.dispatch import (
+    _dispatch_one,
     distribution_cancel,
     distributions_dispatch_due,
 )
+from distributions.services.invitations import invitations_create_from_list
+from distributions.services.send import deliveries_send
+from distributions.services.sweeper import INTERRUPTED, deliveries_sweep
 from surveys.models import Response, SurveyVersion
 from tests.distributions.pipeline_support import (
     contact_list_with,
@@ -45,11 +45,9 @@ def eager(settings):
 
 def dispatch_without_sending():
     """Create the due distribution's deliveries, as the dispatcher does, and stop."""
-    from distributions.services import sending
-
     celery_app.conf.task_always_eager = False
     try:
-        sending._dispatch_one()
+        _dispatch_one()
     finally:
         celery_app.conf.task_always_eager = True
 
@@ -383,11 +381,9 @@ def test_two_dispatchers_at_once_dispatch_once(smtp_server):
     barrier = threading.Barrier(2)
 
     def dispatch():
-        from distributions.services import sending
-
         barrier.wait()
         try:
-            results.append(sending._dispatch_one())
+            results.append(_dispatch_one())
         finally:
             connection.close()
 
