@@ -2,7 +2,7 @@
 
 The audience is stored, not the recipients: the pipeline picks the invitations
 when the child is dispatched, so someone who finishes after a reminder was
-scheduled never receives it (distributions.services.sending).
+scheduled never receives it (distributions.services.dispatch).
 """
 
 from datetime import datetime, timedelta
