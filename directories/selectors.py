@@ -145,6 +145,26 @@ def suppressed_email_set(*, owner) -> set[str]:
     }
 
 
+def suppression_queryset(*, owner_id: int) -> QuerySet:
+    """Return the owner's suppressions as unordered (email_lower, reason) rows.
+
+    For another app's bulk statement, which compiles it
+    (`qs.query.sql_with_params()`) and joins it on lower(email): a plain unordered
+    SELECT, so PostgreSQL folds it into that join and the unique (owner,
+    lower(email)) index serves it as it would the table.
+    """
+    return (
+        Suppression.objects.filter(owner_id=owner_id)
+        .order_by()
+        .values("reason", email_lower=Lower("email"))
+    )
+
+
+def suppression_reason_labels() -> dict[str, str]:
+    """Return each suppression reason's label, by its stored value."""
+    return dict(Suppression.Reason.choices)
+
+
 def suppression_exists(*, owner, email: str) -> bool:
     return Suppression.objects.filter(owner=owner, email__iexact=email.strip()).exists()
 

@@ -90,12 +90,17 @@ def response_get(*, user, survey_pk: int, public_id: str) -> Response:
     )
 
 
-def response_progress_rows() -> QuerySet[Response]:
-    """Return every response's ids and progress times, for other apps' bulk queries.
+def response_progress_rows(*, survey_id: int) -> QuerySet:
+    """Return the survey's responses as unordered (id, public_id, started_at,
+    finished_at) rows.
 
-    Distributions joins it into the history CSV's one statement (compiled with
-    `.query.sql_with_params()`), so its SQL never names this app's table.
+    For another app's bulk statement (the history CSV, a follow-up's audience),
+    which compiles it (`qs.query.sql_with_params()`) and joins it on the response
+    id, so its SQL never names this app's table: a plain unordered SELECT, which
+    PostgreSQL folds into that join.
     """
-    return Response.objects.order_by().values(
-        "id", "public_id", "started_at", "finished_at"
+    return (
+        Response.objects.filter(survey_id=survey_id)
+        .order_by()
+        .values("id", "public_id", "started_at", "finished_at")
     )

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.queue import enqueue
 from directories.importing import ImportOutcome, ProgressReporter, analyse, process_file
 from directories.models import ContactImport, ContactList
 from directories.reader import ImportRefused, guess_mapping, sniff
@@ -127,10 +128,8 @@ def contact_import_start(*, contact_import: ContactImport) -> bool:
         # Nothing got updated: a second click, or another tab got there first.
         return False
     if is_large(contact_import):
-        from directories.tasks import import_contacts
-
-        # on_commit: the worker must see the queued row.
-        import_contacts.delay_on_commit(contact_import.pk)
+        # on_commit (enqueue's): the worker must see the queued row.
+        enqueue("directories.import_contacts", contact_import.pk)
     else:
         contact_import_run(contact_import_id=contact_import.pk)
     return True

@@ -71,7 +71,9 @@ def _history_sql(distribution: Distribution, *, now, extra=()) -> tuple[str, lis
         .values("invitation_id", "rank", "first_sent")
     )
     delivery_sql, delivery_params = deliveries.query.sql_with_params()
-    response_sql, response_params = response_progress_rows().query.sql_with_params()
+    response_sql, response_params = response_progress_rows(
+        survey_id=root.survey_id
+    ).query.sql_with_params()
     sql = f"""
         SELECT i.last_name, i.first_name, i.email, i.external_reference, i.token,
                r.public_id,

@@ -14,6 +14,10 @@ from django.utils import timezone
 from directories.selectors import contact_snapshot_rows
 from distributions.models import Distribution, Message, MessageType
 from distributions.services import piping
+from distributions.services.dispatch import (
+    distribution_cancel,
+    distribution_dispatch_soon,
+)
 from distributions.services.email_message import email_build
 from distributions.services.piping import render_message
 
@@ -164,8 +168,6 @@ def distribution_create_for_token(
 
 
 def _dispatch_soon_on_commit(distribution: Distribution) -> None:
-    from distributions.services.sending import distribution_dispatch_soon
-
     if distribution.send_at <= timezone.now() + timedelta(seconds=5):
         # Kicks the dispatcher once this transaction commits; a later send_at is
         # found by the beat's poll of PostgreSQL.
@@ -174,8 +176,6 @@ def _dispatch_soon_on_commit(distribution: Distribution) -> None:
 
 def distribution_cancel_scheduled(*, user, distribution: Distribution) -> bool:
     """Cancel a distribution that has not started sending; return False if too late."""
-    from distributions.services.sending import distribution_cancel
-
     return distribution_cancel(user=user, distribution=distribution)
 
 

@@ -16,6 +16,7 @@ from django.db import connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.queue import enqueue
 from core.tokens import new_token
 from directories.selectors import contact_list_range_ends, contact_list_size
 from distributions.models import Distribution, Invitation
@@ -24,6 +25,7 @@ from distributions.services.compose import (
     survey_distributable_problem,
 )
 from distributions.services.invitations import (
+    invitation_statistics_refresh,
     invitations_copy_rows,
     invitations_create_from_list,
 )
@@ -87,10 +89,8 @@ def links_generate(
             links_generate_run(distribution_id=distribution.pk)
             distribution.refresh_from_db()
         else:
-            from distributions.tasks import generate_links
-
-            # After commit: the worker must see the batch row it is given.
-            transaction.on_commit(lambda: generate_links.delay(distribution.pk))
+            # After commit (enqueue's on_commit): the worker must see the batch row.
+            enqueue("distributions.generate_links", distribution.pk)
     return distribution
 
 
@@ -162,6 +162,21 @@ def links_generate_run(
             if not _lock_generating(distribution_id):
                 return 0
             return _links_ready(distribution_id)
+
+
+def links_generate_in_worker(*, distribution_id: int) -> int:
+    """Make a large batch's links as its task does; return how many were made.
+
+    LINKS_BATCH_SIZE contacts a step on LINKS_GENERATE_LANES connections, then the
+    invitation statistics learn of the new links.
+    """
+    made = links_generate_run(
+        distribution_id=distribution_id,
+        batch_size=settings.LINKS_BATCH_SIZE,
+        lanes=settings.LINKS_GENERATE_LANES,
+    )
+    invitation_statistics_refresh(added=made)
+    return made
 
 
 def _generating(distribution_id: int) -> Distribution | None:

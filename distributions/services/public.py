@@ -1,11 +1,14 @@
-"""Writes made from a personal link: the invitation's response, the opt-out."""
+"""Writes made from a personal link: the invitation's response, the opt-out.
+
+The response is made by surveys (response_create) and the suppression by
+directories (suppression_add): this module only ties them to the invitation.
+"""
 
 from django.db import transaction
 
-from directories.models import Suppression
 from directories.services.suppressions import suppression_add
 from distributions.models import Invitation
-from surveys.models import Response
+from surveys.respondent import response_create
 
 
 @transaction.atomic
@@ -14,10 +17,8 @@ def invitation_response_get_or_create(*, invitation_id: int):
 
     Exactly one response per invitation: the row lock makes two first submits (two
     devices, a double click) wait for each other, and the second finds the first's
-    response. The contact's data is copied onto the response (DESIGN.md).
+    response. The contact's data is copied onto the response (docs/architecture.md).
     """
-    from surveys.respondent import response_create
-
     # Held until the engine's transaction ends, so the second submit sees the link.
     # The response is read after the lock, not joined: a row re-read after waiting
     # on the lock comes back with the new response_id but the joined columns of the
@@ -28,7 +29,7 @@ def invitation_response_get_or_create(*, invitation_id: int):
         .get(pk=invitation_id)
     )
     if invitation.response_id is not None:
-        return Response.objects.get(pk=invitation.response_id)
+        return invitation.response
     response = response_create(
         survey=invitation.distribution.survey,
         channel="invitation",
@@ -50,5 +51,5 @@ def invitation_opt_out(*, invitation: Invitation) -> bool:
     return suppression_add(
         owner=invitation.distribution.owner,
         email=invitation.email,
-        reason=Suppression.Reason.OPTED_OUT,
+        reason="opted_out",
     )

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from distributions.models import Invitation
 from distributions.services.email_message import delivery_email
-from distributions.services.sending import _Permanent, _send, _Transient
+from distributions.services.smtp import PermanentError, TransientError, smtp_send
 from tests import harness
 from tests.distributions.pipeline_support import (
     contact_list_with,
@@ -42,7 +42,7 @@ def deliver(request):
         connection = get_connection()
         connection.open()
         try:
-            _send(connection, message)
+            smtp_send(connection, message)
         finally:
             connection.close()
 
@@ -190,12 +190,12 @@ def test_pipelined_sending_with_refusals_on_one_connection(db, pipelining_server
     try:
         for invitation in invitations:
             try:
-                _send(
+                smtp_send(
                     connection,
                     delivery_email(distribution=distribution, invitation=invitation),
                 )
                 outcomes.append("sent")
-            except (_Permanent, _Transient) as exc:
+            except (PermanentError, TransientError) as exc:
                 outcomes.append(f"{exc.__class__.__name__}: {exc}")
         pipelined = connection.connection.has_extn("pipelining")
     finally:
@@ -204,8 +204,8 @@ def test_pipelined_sending_with_refusals_on_one_connection(db, pipelining_server
     assert pipelined
     assert outcomes == [
         "sent",
-        "_Permanent: 550 5.1.1 No such user",
-        "_Transient: 451 4.3.0 Try again later",
+        "PermanentError: 550 5.1.1 No such user",
+        "TransientError: 451 4.3.0 Try again later",
         "sent",
     ]
     mails = pipelining_server.wait_for(2)

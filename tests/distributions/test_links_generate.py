@@ -10,6 +10,7 @@ from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from distributions.expiry import ExpiryChoice, link_expiry_compute
 from distributions.models import Distribution, Invitation
 from distributions.services.links import links_generate
@@ -245,7 +246,12 @@ def test_an_unpublished_survey_cannot_generate_links(owner_client, owner):
 
 
 def test_a_large_list_generates_in_a_task_with_progress(
-    owner_client, owner, survey, settings, django_capture_on_commit_callbacks
+    owner_client,
+    owner,
+    survey,
+    settings,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
 ):
     settings.LINKS_SYNC_MAX = 3
     settings.LINKS_BATCH_SIZE = 4
@@ -255,13 +261,15 @@ def test_a_large_list_generates_in_a_task_with_progress(
     from distributions import tasks
 
     calls = []
-    original = tasks.generate_links.delay
-    tasks.generate_links.delay = lambda *args: calls.append(args)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            response = post_generate(owner_client, survey, the_list)
-    finally:
-        tasks.generate_links.delay = original
+
+    def send_task(name, args, countdown=None):
+        assert name == tasks.generate_links.name
+        calls.append(args)
+
+    monkeypatch.setattr(celery_app, "send_task", send_task)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_generate(owner_client, survey, the_list)
+    monkeypatch.undo()
     batch = Distribution.objects.get(kind="links")
     assert batch.status == "generating"
     assert calls == [(batch.pk,)]

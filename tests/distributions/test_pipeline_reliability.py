@@ -15,12 +15,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from distributions.models import Delivery, Distribution
-from distributions.services.sending import (
-    INTERRUPTED,
-    _enqueue_batches,
-    deliveries_sweep,
+from distributions.services.dispatch import (
+    delivery_batches_enqueue,
     distribution_dispatch_soon,
 )
+from distributions.services.sweeper import INTERRUPTED, deliveries_sweep
 from tests.distributions.pipeline_support import (
     contact_list_with,
     delivery_statuses,
@@ -139,7 +138,7 @@ def test_two_workers_on_one_distribution(smtp_server, celery_worker_factory):
         message="dispatched",
     )
     # Enqueue every still-queued delivery a second time.
-    _enqueue_batches(
+    delivery_batches_enqueue(
         list(
             Delivery.objects.filter(
                 distribution=distribution, status="queued"

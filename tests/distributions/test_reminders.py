@@ -262,7 +262,7 @@ def test_the_audience_is_taken_when_the_reminder_is_sent_eagerly(
 ):
     """In-process pipeline: not-finished audience, opted-out skipped, own links."""
     from config.celery import app as celery_app
-    from distributions.services.sending import distributions_dispatch_due
+    from distributions.services.dispatch import distributions_dispatch_due
 
     batch = links_generate(
         user=owner,

@@ -7,9 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from distributions.models import Delivery, Distribution
+from distributions.services.dispatch import distribution_dispatch_soon
 from distributions.services.links import links_generate
 from distributions.services.reminders import reminder_schedule
-from distributions.services.sending import distribution_dispatch_soon
 from surveys.respondent import response_create
 from tests.distributions.links_support import make_list
 from tests.factories import build_survey

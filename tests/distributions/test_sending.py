@@ -14,14 +14,14 @@ from config.celery import app as celery_app
 from directories.models import Suppression
 from distributions.models import Delivery, Distribution, Invitation
 from distributions.selectors.invitations import invitations_with_status
-from distributions.services.invitations import invitations_create_from_list
-from distributions.services.sending import (
-    INTERRUPTED,
-    deliveries_send,
-    deliveries_sweep,
+from distributions.services.dispatch import (
+    _dispatch_one,
     distribution_cancel,
     distributions_dispatch_due,
 )
+from distributions.services.invitations import invitations_create_from_list
+from distributions.services.send import deliveries_send
+from distributions.services.sweeper import INTERRUPTED, deliveries_sweep
 from distributions.status import invitation_status
 from surveys.models import Response, SurveyVersion
 from tests.distributions.pipeline_support import (
@@ -46,11 +46,9 @@ def eager(settings):
 
 def dispatch_without_sending():
     """Create the due distribution's deliveries, as the dispatcher does, and stop."""
-    from distributions.services import sending
-
     celery_app.conf.task_always_eager = False
     try:
-        sending._dispatch_one()
+        _dispatch_one()
     finally:
         celery_app.conf.task_always_eager = True
 
@@ -334,22 +332,32 @@ def test_cancel_until_it_starts_sending(db, smtp_server, eager):
     assert len(smtp_server.received) == 1
 
 
+def postgresql_started_at():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_postmaster_start_time()")
+        return cursor.fetchone()[0]
+
+
 def test_sweeper_resolves_what_a_dead_worker_left(db, smtp_server, eager):
     survey = published_survey()
     distribution = email_distribution(survey, contact_list_with(survey.owner, 5))
     # Dispatched by a worker that died: deliveries exist, no task carries them.
     dispatch_without_sending()
     in_flight, never_started, *lost = distribution.deliveries.order_by("pk")
-    # Later than PostgreSQL's start: a claim from before a restart is all in doubt.
-    long_ago = timezone.now() - timedelta(minutes=1)
+    # Claimed since PostgreSQL's start (a claim from before a restart is all in
+    # doubt), however recently the server started, and stuck by the time asked.
+    claimed_at = postgresql_started_at()
+    stuck_after = (timezone.now() - claimed_at) / 2
     # One claim group: the lowest still "sending" may have reached the server.
     Delivery.objects.filter(pk__in=[in_flight.pk, never_started.pk]).update(
-        status="sending", claimed_at=long_ago
+        status="sending", claimed_at=claimed_at
     )
+    # Overdue even while the broker's queue holds other tasks (10× requeue_after).
+    long_ago = timezone.now() - timedelta(hours=1)
     Delivery.objects.filter(pk__in=[d.pk for d in lost]).update(enqueued_at=long_ago)
 
     result = deliveries_sweep(
-        stuck_after=timedelta(seconds=30), requeue_after=timedelta(seconds=30)
+        stuck_after=stuck_after, requeue_after=timedelta(seconds=30)
     )
 
     assert result["interrupted"] == 1 and result["released"] == 1
@@ -361,6 +369,25 @@ def test_sweeper_resolves_what_a_dead_worker_left(db, smtp_server, eager):
     distribution.refresh_from_db()
     assert distribution.status == "sent"
     assert delivery_statuses(distribution) == {"sent": 4, "failed": 1}
+
+
+def test_a_claim_from_before_a_postgresql_restart_is_all_in_doubt(
+    db, smtp_server, eager
+):
+    survey = published_survey()
+    distribution = email_distribution(survey, contact_list_with(survey.owner, 2))
+    dispatch_without_sending()
+    # Outcome marks committed without waiting for the WAL flush may be lost in a
+    # crash, so no delivery of a claim older than the server counts as unsent.
+    Delivery.objects.filter(distribution=distribution).update(
+        status="sending", claimed_at=postgresql_started_at() - timedelta(seconds=1)
+    )
+
+    result = deliveries_sweep(stuck_after=timedelta(microseconds=1))
+
+    assert result["interrupted"] == 2 and result["released"] == 0
+    assert delivery_statuses(distribution) == {"failed": 2}
+    assert smtp_server.received == []
 
 
 def test_a_live_send_is_not_swept(db, smtp_server, eager):
@@ -384,11 +411,9 @@ def test_two_dispatchers_at_once_dispatch_once(smtp_server):
     barrier = threading.Barrier(2)
 
     def dispatch():
-        from distributions.services import sending
-
         barrier.wait()
         try:
-            results.append(sending._dispatch_one())
+            results.append(_dispatch_one())
         finally:
             connection.close()
 

@@ -1,0 +1,58 @@
+"""The one seam between services and Celery: enqueue a task by its stable name.
+
+Services never import a tasks module (tasks import services, so that would be a
+circle); they name the task (`@shared_task(name="distributions.send_batch")`) and
+this module hands the name and the ids to the broker with `app.send_task`. The
+message goes to CELERY_TASK_DEFAULT_QUEUE, the queue the workers consume, like a
+`.delay()` would.
+
+It also answers the one question the sweeper asks the broker: is the queue empty?
+"""
+
+from django.db import transaction
+
+from config.celery import app
+
+
+def enqueue(task_name: str, *args, countdown: float = 0) -> None:
+    """Send the task once the current transaction commits (at once outside one).
+
+    on_commit: the task reads the rows this transaction wrote, and a worker cannot
+    see them before the commit; a rolled-back transaction sends nothing.
+    """
+    transaction.on_commit(lambda: _send(task_name, args, countdown))
+
+
+def enqueue_now(task_name: str, *args, countdown: float = 0) -> None:
+    """Send the task at once, for code that committed its rows itself.
+
+    The sending pipeline's own tasks fan out and retry batches after their
+    transactions ended. Sending at once (rather than on_commit) keeps an eager run
+    (task_always_eager, as the in-process pipeline tests use) inline even when
+    the caller holds an outer transaction.
+    """
+    _send(task_name, args, countdown)
+
+
+def _send(task_name: str, args: tuple, countdown: float) -> None:
+    if app.conf.task_always_eager:
+        # send_task knows only the name, so it ignores task_always_eager: run
+        # the registered task inline as .delay() would. The tasks modules are
+        # imported (autodiscovered) on first use, as a worker does at startup.
+        if task_name not in app.tasks:
+            app.loader.import_default_modules()
+        app.tasks[task_name].apply(args)
+        return
+    app.send_task(task_name, args=args, countdown=countdown or None)
+
+
+def queue_is_idle() -> bool:
+    """Return whether the workers' queue is empty (True when the broker cannot say)."""
+    try:
+        with app.connection_for_write() as connection:
+            declared = connection.default_channel.queue_declare(
+                queue=app.conf.task_default_queue, passive=True
+            )
+            return declared.message_count == 0
+    except Exception:  # noqa: BLE001  no such queue (Redis drops empty lists) or no answer
+        return True

@@ -1,0 +1,140 @@
+"""Sweeping: resolve what a dead worker left behind, re-enqueue lost tasks.
+
+Owns the periodic sweep_stuck task's work (docs/architecture.md, the sending
+pipeline): deliveries left "sending" by a worker that died between claiming and
+recording (see deliveries_sweep for the at-most-once policy), queued deliveries
+whose send_batch task was lost, and distributions that are done.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection as db
+from django.db import transaction
+from django.utils import timezone
+
+from core.queue import enqueue_now, queue_is_idle
+from distributions.models import Delivery, Distribution
+from distributions.services.dispatch import (
+    delivery_batches_enqueue,
+    distributions_finish,
+)
+
+logger = logging.getLogger(__name__)
+
+INTERRUPTED = (
+    "Interrupted while sending (the worker stopped between claiming this email and "
+    "recording the mail server's reply). Not retried, so it cannot arrive twice; "
+    "it may or may not have been delivered."
+)
+
+
+def deliveries_sweep(
+    *, stuck_after: timedelta | None = None, requeue_after: timedelta | None = None
+) -> dict[str, int]:
+    """Resolve deliveries a dead worker left behind; re-enqueue lost work.
+
+    Policy for deliveries still "sending" stuck_after past their claim
+    (DISTRIBUTIONS_STUCK_AFTER, default 10 minutes; a live worker stops using a
+    claim after half of that), taken group by group (a distribution and a
+    claimed_at: one claim):
+    - the lowest id of the group was perhaps handed to the mail server, which
+      may or may not have accepted it: failed with INTERRUPTED, never re-sent
+      (at most once).
+    - the others never started (each outcome is committed before the next email
+      starts): queued again and re-enqueued, so they go out once, later.
+    - if PostgreSQL restarted after the claim, the outcome marks of the last
+      moments may be lost (see send._fast_commits): the whole group is in doubt and
+      failed with INTERRUPTED.
+
+    Queued deliveries of sending distributions whose task was due more than
+    requeue_after ago (DISTRIBUTIONS_REQUEUE_AFTER) are enqueued again when the
+    broker's queue is empty (their task is lost: a killed worker had reserved
+    it, or Redis was flushed), or regardless after ten times that (a queue that
+    never empties). Released claims are enqueued at once. A duplicate task is
+    harmless, since each delivery is claimed before it is sent. Then finish what
+    is done, and kick dispatch if something is due.
+    """
+    now = timezone.now()
+    stuck_after = stuck_after or timedelta(seconds=settings.DISTRIBUTIONS_STUCK_AFTER)
+    requeue_after = requeue_after or timedelta(
+        seconds=settings.DISTRIBUTIONS_REQUEUE_AFTER
+    )
+    table = Delivery._meta.db_table
+    with transaction.atomic(), db.cursor() as cursor:
+        # Locked first, so a late outcome from a live worker waits for this
+        # transaction and then finds the claim resolved.
+        # Deliveries are only ever "sending" in distributions being sent; the
+        # (distribution, status) index finds them.
+        cursor.execute(
+            "SELECT d.id, d.distribution_id, d.claimed_at, "
+            "d.claimed_at < pg_postmaster_start_time() "
+            f"FROM {table} d JOIN {Distribution._meta.db_table} dist "
+            "ON dist.id = d.distribution_id "
+            "WHERE dist.status = 'sending' AND d.status = 'sending' "
+            "AND d.claimed_at < %s "
+            "ORDER BY d.distribution_id, d.claimed_at, d.id FOR UPDATE OF d",
+            [now - stuck_after],
+        )
+        in_doubt, never_started, seen_groups = [], [], set()
+        for pk, distribution_id, claimed_at, before_restart in cursor.fetchall():
+            group = (distribution_id, claimed_at)
+            if before_restart or group not in seen_groups:
+                in_doubt.append(pk)
+            else:
+                never_started.append(pk)
+            seen_groups.add(group)
+        cursor.execute(
+            f"UPDATE {table} SET status = 'failed', error = %s WHERE id = ANY(%s)",
+            [INTERRUPTED, in_doubt],
+        )
+        cursor.execute(
+            f"UPDATE {table} SET status = 'queued', enqueued_at = NULL "
+            "WHERE id = ANY(%s)",
+            [never_started],
+        )
+    interrupted, unclaimed = in_doubt, len(never_started)
+    # While batches wait in the queue, their deliveries wait too: do not copy a
+    # long campaign's backlog into the queue every sweep.
+    overdue = now - requeue_after * (1 if queue_is_idle() else 10)
+    with db.cursor() as cursor:
+        # Row locks serialize two sweepers: the second re-reads enqueued_at after
+        # the first commits and finds these rows no longer overdue.
+        cursor.execute(
+            f"UPDATE {table} d SET enqueued_at = %s "
+            f"FROM {Distribution._meta.db_table} dist "
+            "WHERE d.distribution_id = dist.id AND dist.status = 'sending' "
+            "AND d.status = 'queued' "
+            "AND (d.enqueued_at IS NULL OR d.enqueued_at < %s) "
+            "RETURNING d.id",
+            [now, overdue],
+        )
+        requeued = sorted(row[0] for row in cursor.fetchall())
+    delivery_batches_enqueue(requeued)
+    sending = Distribution.objects.filter(
+        status=Distribution.Status.SENDING
+    ).values_list("pk", flat=True)
+    finished = distributions_finish(distribution_ids=list(sending))
+    due = Distribution.objects.filter(
+        kind=Distribution.Kind.EMAIL,
+        status=Distribution.Status.SCHEDULED,
+        send_at__lte=now,
+    ).exists()
+    if due:
+        enqueue_now("distributions.dispatch_due")
+    if interrupted or unclaimed or requeued or finished:
+        logger.warning(
+            "sweeper: %s interrupted deliveries failed, %s never-started claims "
+            "released, %s requeued, %s distributions finished",
+            len(interrupted),
+            unclaimed,
+            len(requeued),
+            finished,
+        )
+    return {
+        "interrupted": len(interrupted),
+        "released": unclaimed,
+        "requeued": len(requeued),
+        "finished": finished,
+    }
