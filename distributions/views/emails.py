@@ -39,6 +39,7 @@ from distributions.services.compose import (
 )
 from distributions.services.email_message import invitation_values, opt_out_link
 from distributions.services.piping import render_message
+from distributions.views.polling import rows_poll
 from surveys.selectors import survey_get
 
 RECIPIENTS_PER_PAGE = 25
@@ -91,8 +92,12 @@ def email_list(request, survey_id: int):
         {
             **tab_context(survey, "emails"),
             "rows": rows,
-            "polling": any(
-                r.is_active or any(c.is_active for c in r.children) for r in rows
+            "poll": rows_poll(
+                survey,
+                rows,
+                busy=any(
+                    r.is_active or any(c.is_active for c in r.children) for r in rows
+                ),
             ),
         },
     )
@@ -110,8 +115,12 @@ def email_rows(request, survey_id: int):
         {
             "survey": survey,
             "rows": rows,
-            "polling": any(
-                r.is_active or any(c.is_active for c in r.children) for r in rows
+            "poll": rows_poll(
+                survey,
+                rows,
+                busy=any(
+                    r.is_active or any(c.is_active for c in r.children) for r in rows
+                ),
             ),
         },
     )

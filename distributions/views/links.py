@@ -46,13 +46,10 @@ from distributions.services.links import (
 )
 from distributions.services.reminders import AUDIENCES, reminder_schedule
 from distributions.views.emails import history_download, tab_context
+from distributions.views.polling import POLL_GENERATING, rows_poll
 from surveys.selectors import survey_get
 
 RECIPIENTS_PER_PAGE = 25
-# While a batch is generating the rows poll fast for the progress bar; afterwards
-# slower, so Surveys Started / Finished stay live without loading the server.
-POLL_GENERATING = "every 1s"
-POLL_LIVE = "every 5s"
 
 
 # --- Forms -----------------------------------------------------------------------
@@ -177,7 +174,7 @@ def _rows_context(request, survey) -> dict:
     return {
         "survey": survey,
         "rows": rows,
-        "poll": POLL_GENERATING if generating else POLL_LIVE,
+        "poll": rows_poll(survey, rows, busy=generating, busy_every=POLL_GENERATING),
         "generated": generated,
         "generated_id": generated.distribution.pk if generated else None,
     }
