@@ -6,16 +6,16 @@ full, above everything else, and be reachable with the keyboard, whatever the wi
 """
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from distributions.models import Distribution
-from distributions.services.invitations import invitations_create_from_list
 from tests.distributions.ui_support import (
     contact_list,
     deliver,
     email_distribution,
+    links_batch,
     published_survey,
+    sign_in,
 )
 
 pytestmark = pytest.mark.browser
@@ -35,21 +35,6 @@ LINKS_MENU = [
     "Schedule Reminder",
     "Schedule Thank You",
 ]
-
-
-def sign_in(page, live_server, client, owner):
-    client.force_login(owner)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": cookie.value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return page
 
 
 @pytest.fixture(params=["laptop", "phone"])
@@ -134,22 +119,7 @@ def test_emails_row_menu_shows_every_item(any_page, owner, transactional_db):
 
 def test_personal_links_row_menu_shows_every_item(any_page, owner, transactional_db):
     survey = published_survey(owner)
-    the_list = contact_list(owner, size=2)
-    now = timezone.now()
-    batch = Distribution.objects.create(
-        survey=survey,
-        owner=owner,
-        kind=Distribution.Kind.LINKS,
-        contact_list=the_list,
-        list_name=the_list.name,
-        send_at=now,
-        link_expires_at=now + timezone.timedelta(days=30),
-        status=Distribution.Status.READY,
-        recipients_total=2,
-    )
-    invitations_create_from_list(
-        distribution=batch, contact_list=the_list, expires_at=batch.link_expires_at
-    )
+    batch = links_batch(owner, survey)
     page = any_page
     page.goto(f"/surveys/{survey.pk}/distributions/links/")
     check_row_menu(

@@ -1,21 +1,13 @@
 """How often the Emails and Personal links rows poll: live while responses can arrive."""
 
 from datetime import timedelta
-from itertools import count
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from distributions.models import Distribution
-from tests.distributions.ui_support import (
-    contact_list,
-    deliver,
-    email_distribution,
-    published_survey,
-)
-
-LIST_NUMBER = count(1)
+from tests.distributions.ui_support import links_batch, published_survey, sent_email
 
 
 @pytest.fixture
@@ -31,31 +23,6 @@ def trigger_of(client, url_name, survey) -> str | None:
     if start == -1:
         return None
     return html[start + len('hx-trigger="') :].split(" [", 1)[0]
-
-
-def sent_email(owner, survey, **kwargs):
-    distribution = email_distribution(
-        survey, contact_list(owner, name=f"List {next(LIST_NUMBER)}", size=2), **kwargs
-    )
-    for invitation in distribution.invitations.all():
-        deliver(distribution, invitation)
-    return distribution
-
-
-def links_batch(owner, survey, *, expires_in=timedelta(days=30)):
-    now = timezone.now()
-    the_list = contact_list(owner, name=f"List {next(LIST_NUMBER)}", size=2)
-    return Distribution.objects.create(
-        survey=survey,
-        owner=owner,
-        kind=Distribution.Kind.LINKS,
-        contact_list=the_list,
-        list_name=the_list.name,
-        send_at=now - timedelta(days=60),
-        link_expires_at=now + expires_in,
-        status=Distribution.Status.READY,
-        recipients_total=2,
-    )
 
 
 @pytest.mark.parametrize("page", ["emails", "email_rows", "links", "links_rows"])
