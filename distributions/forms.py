@@ -13,6 +13,7 @@ from django import forms
 from django.conf import settings
 from django.core.mail.message import sanitize_address
 from django.core.validators import validate_email
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -233,7 +234,7 @@ class ComposeForm(LinkExpiryMixin, MessageFieldsForm):
 
     def _list_label(self, contact_list) -> str:
         size, opted_out = self.list_stats.get(contact_list.pk, (0, 0))
-        return f"{contact_list.name} ({size} contacts, {opted_out} opted out)"
+        return f"{contact_list.name} ({size} contact{pluralize(size)}, {opted_out} opted out)"
 
     def message_embedded_fields(self) -> list[str]:
         chosen = self.cleaned_data.get("contact_list")

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -126,7 +127,7 @@ class GenerateLinksForm(ExpiryForm):
         super().__init__(*args, **kwargs)
         self.fields["contact_list"].queryset = lists
         self.fields["contact_list"].label_from_instance = lambda cl: (
-            f"{cl.name} ({cl.contact_count} contacts)"
+            f"{cl.name} ({cl.contact_count} contact{pluralize(cl.contact_count)})"
         )
         if not self.is_bound:
             self.initial.setdefault("request_token", secrets.token_urlsafe(24))
