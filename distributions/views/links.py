@@ -227,14 +227,8 @@ def links_generate_view(request, survey_id: int):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                # A batch still generating has the page's own notice, which the
-                # polled rows turn into the download when it is ready.
-                if batch.status != Distribution.Status.GENERATING:
-                    messages.success(
-                        request,
-                        f"{batch.recipients_total} links generated for "
-                        f"{batch.list_name}.",
-                    )
+                # The page's notice says what was generated and holds the
+                # download (the polled rows fill it in when the worker is done).
                 url = reverse("distributions:links", kwargs={"survey_id": survey.pk})
                 return redirect(f"{url}?generated={batch.pk}")
     else:
