@@ -1,15 +1,10 @@
 """Distributions tab → Emails: the rows, Compose Email, View, Download history, Cancel."""
 
-from functools import cache
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
@@ -40,42 +35,19 @@ from distributions.services.compose import (
 from distributions.services.email_message import invitation_values, opt_out_link
 from distributions.services.piping import render_message
 from distributions.views.polling import rows_poll
+from surveys.navigation import survey_home_url
 from surveys.selectors import survey_get
 
 RECIPIENTS_PER_PAGE = 25
-
-
-@cache
-def survey_tabs_template() -> str | None:
-    """Return the survey tabs partial once the surveys app provides it."""
-    try:
-        get_template("surveys/_survey_tabs.html")
-    except TemplateDoesNotExist:
-        return None
-    return "surveys/_survey_tabs.html"
-
-
-def survey_url(survey) -> str:
-    """Return the survey's own page (its editor once it exists, else the list)."""
-    for name in ("surveys:detail", "surveys:edit", "surveys:builder"):
-        try:
-            return reverse(name, kwargs={"pk": survey.pk})
-        except NoReverseMatch:
-            try:
-                return reverse(name, kwargs={"survey_id": survey.pk})
-            except NoReverseMatch:
-                continue
-    return reverse("surveys:list")
 
 
 def tab_context(survey, active: str) -> dict:
     """Return what every Distributions page needs: tabs, side nav, survey state."""
     return {
         "survey": survey,
-        "survey_tabs_template": survey_tabs_template(),
         "active_tab": "distributions",
         "active_side": active,
-        "survey_url": survey_url(survey),
+        "survey_url": survey_home_url(survey),
         "distributable_problem": survey_distributable_problem(survey=survey),
     }
 
