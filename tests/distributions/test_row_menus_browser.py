@@ -125,3 +125,25 @@ def test_personal_links_row_menu_shows_every_item(any_page, owner, transactional
     check_row_menu(
         page, page.locator(f'tr[data-distribution="{batch.pk}"]'), LINKS_MENU
     )
+
+
+def test_the_live_counts_do_not_close_an_open_menu(
+    logged_in_page, owner, transactional_db
+):
+    survey = published_survey(owner)
+    sent = email_distribution(survey, contact_list(owner, size=2))
+    page = logged_in_page
+    page.goto(f"/surveys/{survey.pk}/distributions/")
+    row = page.locator(f'tr[data-distribution="{sent.pk}"]')
+    row.locator("[data-bs-toggle=dropdown]").click()
+    menu = row.locator(".dropdown-menu.show")
+    menu.wait_for()
+    for invitation in sent.invitations.all():
+        deliver(sent, invitation)
+
+    # Two slow polls' worth: the menu stays open and the rows wait.
+    page.wait_for_timeout(11_000)
+    assert menu.is_visible()
+    assert row.locator('[data-count="emails-sent"]').inner_text() == "0"
+    page.keyboard.press("Escape")
+    row.locator('[data-count="emails-sent"]').filter(has_text="2").wait_for()
