@@ -62,7 +62,11 @@ from surveys.models import Answer, Response, Survey, SurveyVersion
 from surveys.widgets import render_question
 
 ALREADY_COMPLETED = "You have already completed this survey."
-INVITATION_ONLY = "This survey can only be taken by invitation."
+INVITATION_ONLY = (
+    "This survey can only be taken by invitation.\n"
+    "Open it with the personal link in the email that invited you: each person's "
+    "link is their own. Can't find it? Ask whoever sent you the survey."
+)
 
 # Published versions never change, so each process keeps the definitions it has read:
 # a respondent page then costs one indexed lookup. Keys start with the survey's random

@@ -26,6 +26,7 @@ from distributions.services.compose import (
 )
 from distributions.services.email_message import invitation_message
 from distributions.status import invitation_status
+from distributions.views.polling import rows_poll
 from distributions.views.shared import (
     RECIPIENTS_PER_PAGE,
     history_download,
@@ -46,8 +47,12 @@ def email_list(request, survey_id: int):
         {
             **tab_context(survey, "emails"),
             "rows": rows,
-            "polling": any(
-                r.is_active or any(c.is_active for c in r.children) for r in rows
+            "poll": rows_poll(
+                survey,
+                rows,
+                busy=any(
+                    r.is_active or any(c.is_active for c in r.children) for r in rows
+                ),
             ),
         },
     )
@@ -65,8 +70,12 @@ def email_rows(request, survey_id: int):
         {
             "survey": survey,
             "rows": rows,
-            "polling": any(
-                r.is_active or any(c.is_active for c in r.children) for r in rows
+            "poll": rows_poll(
+                survey,
+                rows,
+                busy=any(
+                    r.is_active or any(c.is_active for c in r.children) for r in rows
+                ),
             ),
         },
     )

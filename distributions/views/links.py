@@ -15,13 +15,9 @@ from distributions.models import Distribution
 from distributions.selectors.history import history_header, links_csv_rows
 from distributions.selectors.pages import link_batch_get, link_batch_rows
 from distributions.services.links import links_generate
+from distributions.views.polling import POLL_GENERATING, rows_poll
 from distributions.views.shared import csv_filename, history_download, tab_context
 from surveys.selectors import survey_get
-
-# While a batch is generating the rows poll fast for the progress bar; afterwards
-# slower, so Surveys Started / Finished stay live without loading the server.
-POLL_GENERATING = "every 1s"
-POLL_LIVE = "every 5s"
 
 
 def _rows_context(request, survey) -> dict:
@@ -34,7 +30,7 @@ def _rows_context(request, survey) -> dict:
     return {
         "survey": survey,
         "rows": rows,
-        "poll": POLL_GENERATING if generating else POLL_LIVE,
+        "poll": rows_poll(survey, rows, busy=generating, busy_every=POLL_GENERATING),
         "generated": generated,
         "generated_id": generated.distribution.pk if generated else None,
     }
@@ -86,14 +82,8 @@ def links_generate_view(request, survey_id: int):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                # A batch still generating has the page's own notice, which the
-                # polled rows turn into the download when it is ready.
-                if batch.status != Distribution.Status.GENERATING:
-                    messages.success(
-                        request,
-                        f"{batch.recipients_total} links generated for "
-                        f"{batch.list_name}.",
-                    )
+                # The page's notice says what was generated and holds the
+                # download (the polled rows fill it in when the worker is done).
                 url = reverse("distributions:links", kwargs={"survey_id": survey.pk})
                 return redirect(f"{url}?generated={batch.pk}")
     else:

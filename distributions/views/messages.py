@@ -4,8 +4,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.next_url import safe_next, with_query
 from distributions.default_messages import default_library_messages
 from distributions.forms import MessageForm
 from distributions.selectors.messages import message_get, message_list
@@ -30,6 +32,11 @@ def message_library(request):
     )
 
 
+def _library(request) -> str:
+    """Return the library's URL, keeping the way back to Compose (?next=)."""
+    return with_query(reverse("distributions:messages"), next=safe_next(request))
+
+
 def _save(request, form, *, message=None):
     try:
         if message is None:
@@ -48,7 +55,7 @@ def message_new(request):
         form = MessageForm(request.POST)
         if form.is_valid() and _save(request, form):
             messages.success(request, f"Saved “{form.cleaned_data['name']}”.")
-            return redirect("distributions:messages")
+            return redirect(_library(request))
     else:
         initial = {}
         wanted = request.GET.get("from_default")
@@ -69,7 +76,7 @@ def message_edit(request, pk: int):
         form = MessageForm(request.POST)
         if form.is_valid() and _save(request, form, message=message):
             messages.success(request, f"Saved “{form.cleaned_data['name']}”.")
-            return redirect("distributions:messages")
+            return redirect(_library(request))
     else:
         form = MessageForm(
             initial={
@@ -93,5 +100,5 @@ def message_remove(request, pk: int):
         name = message.name
         message_delete(message=message)
         messages.success(request, f"Deleted “{name}”.")
-        return redirect("distributions:messages")
+        return redirect(_library(request))
     return render(request, "distributions/message_delete.html", {"message": message})

@@ -1,4 +1,5 @@
-// Compose Email: Load Message, insert piped text, When/expiry toggles, submit once.
+// Distributions pages: Compose Email (Load Message, piped text, When/expiry toggles,
+// submit once) and the polled rows of Emails and Personal links.
 (function () {
   "use strict";
 
@@ -106,6 +107,16 @@
       }, 0);
     });
   }
+
+  // Polled rows (Emails, Personal links): a poll that was already on its way when
+  // a row's menu opened must not close it.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.tagName === "TBODY" &&
+        target.querySelector(".dropdown-menu.show")) {
+      event.detail.shouldSwap = false;
+    }
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form.compose-form").forEach(setup);

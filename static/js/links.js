@@ -71,14 +71,6 @@
     if (button) { event.preventDefault(); copyLink(button); }
   });
   document.addEventListener("htmx:afterSettle", function () { autoDownload(document); });
-  // A poll that was already on its way when a row's menu opened must not close it.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var target = event.detail.target;
-    if (target && target.id === "link-rows" &&
-        target.querySelector(".dropdown-menu.show")) {
-      event.detail.shouldSwap = false;
-    }
-  });
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("generate-links-form");
     if (form) toggles(form);

@@ -166,6 +166,14 @@ def survey_publish(request, pk):
     if request.method != "POST":
         # After the selector: someone else's survey is a 404 whatever the method.
         return HttpResponseNotAllowed(["POST"])
+    if survey.published_version and not survey.has_unpublished_changes:
+        # A second tab's Publish: the draft is already what respondents see.
+        messages.info(
+            request,
+            f"Nothing to publish: respondents already see version "
+            f"{survey.published_version}.",
+        )
+        return redirect("surveys:detail", pk)
     version = services.survey_publish(survey=survey)
     messages.success(request, f"Published version {version.number}.")
     return redirect("surveys:detail", pk)

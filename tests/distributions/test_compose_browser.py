@@ -38,7 +38,7 @@ def test_insert_buttons_fields_and_when(logged_in_page, owner, survey):
         "Hello ${m://FirstName}${e://Field/Cohort}${l://SurveyLink?d=Take the survey}"
     )
     # Another list has other fields.
-    to.select_option(label="Plain (1 contacts, 0 opted out)")
+    to.select_option(label="Plain (1 contact, 0 opted out)")
     assert page.get_by_role("button", name="Cohort", exact=True).count() == 0
 
     custom = page.get_by_label("Date and time")

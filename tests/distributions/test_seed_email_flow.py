@@ -70,7 +70,7 @@ def test_the_seed_flow(
     page.get_by_role("link", name="Emails", exact=True).wait_for()
     page.get_by_role("link", name="Compose Email").click()
     page.get_by_role("combobox", name=re.compile(r"^To")).select_option(
-        label="Seed list (1 contacts, 0 opted out)"
+        label="Seed list (1 contact, 0 opted out)"
     )
     assert page.get_by_role("radio", name="Now").is_checked()
     page.get_by_role("combobox", name="Load Message").select_option(

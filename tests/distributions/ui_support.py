@@ -1,7 +1,9 @@
 """Builders for the email UI tests: a published survey, a list, a sent distribution."""
 
 from datetime import timedelta
+from itertools import count
 
+from django.conf import settings
 from django.utils import timezone
 
 from directories.models import Contact, ContactList
@@ -121,3 +123,52 @@ def deliver(distribution, invitation, status="sent", *, sent_at=None, error=""):
         sent_at=(sent_at or timezone.now()) if status == "sent" else None,
         error=error,
     )
+
+
+LIST_NUMBER = count(1)
+
+
+def sent_email(owner, survey, **fields):
+    """Return an email distribution to a new two-contact list, every email sent."""
+    the_list = contact_list(owner, name=f"List {next(LIST_NUMBER)}", size=2)
+    distribution = email_distribution(survey, the_list, **fields)
+    for invitation in distribution.invitations.all():
+        deliver(distribution, invitation)
+    return distribution
+
+
+def links_batch(owner, survey, *, expires_in=timedelta(days=30)):
+    """Return a ready personal-links batch of a new two-contact list."""
+    now = timezone.now()
+    the_list = contact_list(owner, name=f"List {next(LIST_NUMBER)}", size=2)
+    batch = Distribution.objects.create(
+        survey=survey,
+        owner=owner,
+        kind=Distribution.Kind.LINKS,
+        contact_list=the_list,
+        list_name=the_list.name,
+        send_at=now - timedelta(days=60),
+        link_expires_at=now + expires_in,
+        status=Distribution.Status.READY,
+        recipients_total=2,
+    )
+    invitations_create_from_list(
+        distribution=batch, contact_list=the_list, expires_at=batch.link_expires_at
+    )
+    return batch
+
+
+def sign_in(page, live_server, client, owner):
+    """Return the Playwright page signed in as owner (any viewport)."""
+    client.force_login(owner)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": cookie.value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return page
