@@ -250,8 +250,9 @@ LOGGING = {
 }
 
 # --- surveys ---
-# Invalid respondent links (unknown, revoked, expired) one client may look up per
-# window before the respondent pages answer 429: tokens cannot be brute-forced.
+# Invalid respondent links (unknown, revoked, expired) one client address may look up
+# per window before its further failures get 429. Only failures count: a valid link
+# always opens, so one typist behind a campus NAT locks nobody out.
 RESPONDENT_INVALID_LINK_LIMIT = env_int("RESPONDENT_INVALID_LINK_LIMIT", 20, minimum=1)
 RESPONDENT_INVALID_LINK_WINDOW = env_int(
     "RESPONDENT_INVALID_LINK_WINDOW", 600, minimum=1
