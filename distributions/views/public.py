@@ -1,7 +1,7 @@
 """Respondent-facing pages: the personal link /s/<token>/, its opt-out, the preview.
 
-No login, no session needed. Tokens never reach a log line: the only logging is
-Django's request log, whose paths core.logging redacts.
+No login, no session needed. Tokens never reach a log line: core.logging redacts
+every record of the process (request paths, SQL, tracebacks).
 """
 
 from django.shortcuts import render
