@@ -15,18 +15,14 @@ CONTRACT (distributions relies on these names and signatures):
                                      the one neutral page for unknown/revoked (404)
                                      and expired (410) links; same body for all.
     refuse_invalid_link(request, *, gone=False) -> HttpResponse
-                                     what a view answers once its lookup FAILED
-                                     (unknown, revoked or expired link, unknown
-                                     survey key): counts the failure for the
-                                     client's address and returns invalid_link(),
-                                     or the 429 page once that address is past
-                                     RESPONDENT_INVALID_LINK_LIMIT failures in
-                                     RESPONDENT_INVALID_LINK_WINDOW seconds.
-        Look up first, refuse after: a valid, usable link is never throttled,
-        whatever its address did before (a campus NAT shares one address between
-        a typist and everyone else). Only failures count. The limit slows a
-        scanner; the 256-bit token is what makes guessing hopeless. A cache that
-        cannot answer counts nothing and throttles nothing (logged once).
+                                     the answer once a lookup FAILED (unknown,
+                                     revoked, expired link; unknown survey key):
+                                     counts it for the client's address, returns
+                                     invalid_link(), or 429 past the limit.
+        Look up first, refuse after: only failures count, so a valid link opens
+        whatever its address (a campus NAT) mistyped before. The limit slows a
+        scanner; the 256-bit token makes guessing hopeless. A cache that cannot
+        answer counts and throttles nothing (logged once).
     run_engine(request, *, survey, response, create_response, action_url)
                                      -> HttpResponse
         survey:          the Survey (published; closed / invitation-only checks are
@@ -129,8 +125,7 @@ _cache_failing = False
 def _count_invalid_link(request) -> int:
     """Count one failed lookup for this client; return its failures in the window.
 
-    Return 0 when the cache cannot answer: a Redis outage must not turn the neutral
-    page into a 500 (or a 429 for everyone).
+    0 when the cache cannot answer: an outage must not turn the neutral page into a 500.
     """
     global _cache_failing
     key = _client_key(request)
