@@ -235,13 +235,13 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", [])
 
+# core.logging.configure applies LOGGING, then redacts tokens from every record the
+# process makes (any logger, any handler, SQL logs included), whatever LOG_LEVEL is.
+LOGGING_CONFIG = "core.logging.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_tokens": {"()": "core.logging.RedactTokensFilter"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -250,8 +250,9 @@ LOGGING = {
 }
 
 # --- surveys ---
-# Invalid respondent links (unknown, revoked, expired) one client may look up per
-# window before the respondent pages answer 429: tokens cannot be brute-forced.
+# Invalid respondent links (unknown, revoked, expired) one client address may look up
+# per window before its further failures get 429. Only failures count: a valid link
+# always opens, so one typist behind a campus NAT locks nobody out.
 RESPONDENT_INVALID_LINK_LIMIT = env_int("RESPONDENT_INVALID_LINK_LIMIT", 20, minimum=1)
 RESPONDENT_INVALID_LINK_WINDOW = env_int(
     "RESPONDENT_INVALID_LINK_WINDOW", 600, minimum=1

@@ -14,11 +14,15 @@ CONTRACT (distributions relies on these names and signatures):
     invalid_link(request, *, gone=False) -> HttpResponse
                                      the one neutral page for unknown/revoked (404)
                                      and expired (410) links; same body for all.
-    invalid_link_throttled(request) -> bool
-                                     True when this client has looked up too many
-                                     invalid links recently (the caller answers 429);
-                                     record_invalid_link(request) counts one.
-    record_invalid_link(request) -> None
+    refuse_invalid_link(request, *, gone=False) -> HttpResponse
+                                     the answer once a lookup FAILED (unknown,
+                                     revoked, expired link; unknown survey key):
+                                     counts it for the client's address, returns
+                                     invalid_link(), or 429 past the limit.
+        Look up first, refuse after: only failures count, so a valid link opens
+        whatever its address (a campus NAT) mistyped before. The limit slows a
+        scanner; the 256-bit token makes guessing hopeless. A cache that cannot
+        answer counts and throttles nothing (logged once).
     run_engine(request, *, survey, response, create_response, action_url)
                                      -> HttpResponse
         survey:          the Survey (published; closed / invitation-only checks are
@@ -44,7 +48,7 @@ Also here: throttled_page(request) (the 429 page), message_page(), render_page()
 """
 
 import functools
-import time
+import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -60,6 +64,8 @@ from core.tokens import new_token
 from surveys import engine
 from surveys.models import Answer, Response, Survey, SurveyVersion
 from surveys.widgets import render_question
+
+logger = logging.getLogger(__name__)
 
 ALREADY_COMPLETED = "You have already completed this survey."
 INVITATION_ONLY = (
@@ -116,39 +122,48 @@ def _client_key(request) -> str:
     return "surveys:invalid-link:" + request.META.get("REMOTE_ADDR", "unknown")
 
 
-# Clients found under the limit, per process: {client key: monotonic time checked}.
-# A respondent loading page after page then costs one cache round trip a second at
-# most; a guesser is still stopped within a second of crossing the limit, because
-# every miss is counted in the shared cache (record_invalid_link).
-_UNDER_LIMIT: dict[str, float] = {}
-_UNDER_LIMIT_SECONDS = 1.0
+# Set while the cache fails, so an outage is logged once, not on every bad link.
+_cache_failing = False
 
 
-def invalid_link_throttled(request) -> bool:
-    """True when this client has looked up too many invalid links in the window."""
+def _count_invalid_link(request) -> int:
+    """Count one failed lookup for this client; return its failures in the window.
+
+    0 when the cache cannot answer: an outage must not turn the neutral page into a 500.
+    """
+    global _cache_failing
     key = _client_key(request)
-    now = time.monotonic()
-    if now - _UNDER_LIMIT.get(key, -_UNDER_LIMIT_SECONDS) < _UNDER_LIMIT_SECONDS:
-        return False
-    throttled = cache.get(key, 0) >= _setting("RESPONDENT_INVALID_LINK_LIMIT", 20)
-    if throttled:
-        _UNDER_LIMIT.pop(key, None)
-    else:
-        if len(_UNDER_LIMIT) > 10_000:
-            _UNDER_LIMIT.clear()
-        _UNDER_LIMIT[key] = now
-    return throttled
-
-
-def record_invalid_link(request) -> None:
-    key = _client_key(request)
-    _UNDER_LIMIT.pop(key, None)
-    # add() starts the window only once; incr() keeps its expiry.
-    cache.add(key, 0, timeout=_setting("RESPONDENT_INVALID_LINK_WINDOW", 600))
+    window = _setting("RESPONDENT_INVALID_LINK_WINDOW", 600)
     try:
-        cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=_setting("RESPONDENT_INVALID_LINK_WINDOW", 600))
+        # add() starts the window only once; incr() keeps its expiry.
+        cache.add(key, 0, timeout=window)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(key, 1, timeout=window)
+            count = 1
+    except Exception:  # noqa: BLE001  any cache backend's connection error
+        if not _cache_failing:
+            _cache_failing = True
+            logger.warning(
+                "The cache is not answering: invalid respondent links are not "
+                "counted until it does.",
+                exc_info=True,
+            )
+        return 0
+    _cache_failing = False
+    return count
+
+
+def refuse_invalid_link(request, *, gone=False) -> HttpResponse:
+    """Count a failed link lookup; return the neutral page, or 429 past the limit.
+
+    Unknown, revoked and expired links take this same path (one lookup, one count,
+    one page), so neither the body nor the time tells them apart.
+    """
+    if _count_invalid_link(request) > _setting("RESPONDENT_INVALID_LINK_LIMIT", 20):
+        return throttled_page(request)
+    return invalid_link(request, gone=gone)
 
 
 def throttled_page(request) -> HttpResponse:

@@ -1,10 +1,9 @@
 """Respondent-facing pages: the personal link /s/<token>/, its opt-out, the preview.
 
-No login, no session needed. Tokens never reach a log line: the only logging is
-Django's request log, whose paths core.logging redacts.
+No login, no session needed. Tokens never reach a log line: core.logging redacts
+every record of the process (request paths, SQL, tracebacks).
 """
 
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -18,28 +17,24 @@ from distributions.services.public import (
 )
 from surveys.respondent import (
     invalid_link,
-    invalid_link_throttled,
-    record_invalid_link,
+    refuse_invalid_link,
     respondent_page,
     run_engine,
     survey_unavailable,
-    throttled_page,
 )
 from surveys.selectors import survey_newest_definition
 
 
-def _refuse(request, *, gone=False) -> HttpResponse:
-    record_invalid_link(request)
-    return invalid_link(request, gone=gone)
-
-
 def _usable_invitation(request, token):
-    """Return (invitation, None) or (None, the refusal to answer)."""
-    if invalid_link_throttled(request):
-        return None, throttled_page(request)
+    """Return (invitation, None) or (None, the refusal to answer).
+
+    The lookup comes first and only a failed one counts toward the client's
+    invalid-link limit (surveys.respondent.refuse_invalid_link): a valid link opens
+    even from an address that mistyped many.
+    """
     invitation = invitation_by_token(token=token)
     if invitation is None or invitation.revoked_at is not None:
-        return None, _refuse(request)
+        return None, refuse_invalid_link(request)
     return invitation, None
 
 
@@ -58,13 +53,13 @@ def public_link(request, token: str):
     response = invitation.response
     finished = response is not None and response.finished_at is not None
     if invitation.expires_at <= timezone.now() and not finished:
-        return _refuse(request, gone=True)
+        return refuse_invalid_link(request, gone=True)
     survey = invitation.distribution.survey
     unavailable = survey_unavailable(request, survey=survey, channel="invitation")
     if unavailable is not None:
         return unavailable
     if survey.state != survey.State.PUBLISHED:
-        return _refuse(request)
+        return refuse_invalid_link(request)
     invitation_id = invitation.pk
     return run_engine(
         request,
@@ -86,11 +81,9 @@ def public_opt_out(request, token: str):
     Expired and revoked links still opt out: the List-Unsubscribe header of every
     email ever sent must keep working.
     """
-    if invalid_link_throttled(request):
-        return throttled_page(request)
     invitation = invitation_by_token(token=token)
     if invitation is None:
-        return _refuse(request)
+        return refuse_invalid_link(request)
     if request.method == "POST":
         invitation_opt_out(invitation=invitation)
         return render(request, "distributions/public_unsubscribed.html", {})

@@ -10,15 +10,12 @@ from django.views.decorators.csrf import csrf_exempt
 from surveys.lookups import anonymous_response_by_resume_key, survey_by_public_key
 from surveys.models import Response
 from surveys.respondent import (
-    invalid_link,
-    invalid_link_throttled,
     new_resume_key,
-    record_invalid_link,
+    refuse_invalid_link,
     respondent_page,
     response_create,
     run_engine,
     survey_unavailable,
-    throttled_page,
 )
 
 RESUME_COOKIE = "canvass_resume"
@@ -34,8 +31,8 @@ RESUME_KEY_FORMAT = re.compile(r"[A-Za-z0-9_-]{43}")
 @csrf_exempt
 @respondent_page
 def public_respond(request, public_key):
-    if invalid_link_throttled(request):
-        return throttled_page(request)
+    # Look up first: only an unknown key counts toward the client's invalid-link
+    # limit, so a valid survey link opens whatever its address mistyped before.
     resume_key = request.COOKIES.get(RESUME_COOKIE, "")
     response = None
     posted_key = ""
@@ -44,8 +41,7 @@ def public_respond(request, public_key):
         response = anonymous_response_by_resume_key(public_key, resume_key)
     survey = response.survey if response else survey_by_public_key(public_key)
     if survey is None:
-        record_invalid_link(request)
-        return invalid_link(request)
+        return refuse_invalid_link(request)
     unavailable = survey_unavailable(
         request, survey=survey, channel=Response.Channel.ANONYMOUS
     )

@@ -15,7 +15,6 @@ def _fresh_invalid_link_counters():
         cache.delete_many(
             [f"surveys:invalid-link:{address}" for address in TEST_CLIENT_ADDRESSES]
         )
-        respondent._UNDER_LIMIT.clear()
 
     reset()
     yield
