@@ -44,7 +44,8 @@ Optional hooks for an entry view (both used by the anonymous link, neither neede
     response.saved_answers = {"<question id>": value} answers read with the response,
                                      which saves run_engine a query on a GET.
 Also here: throttled_page(request) (the 429 page), message_page(), render_page()
-(used by the builder's Preview) and published_definition(survey).
+(used by the builder's Preview); the definitions it shows come from
+surveys.definitions.
 """
 
 import functools
@@ -62,7 +63,8 @@ from django.utils import timezone
 
 from core.tokens import new_token
 from surveys import engine
-from surveys.models import Answer, Response, Survey, SurveyVersion
+from surveys.definitions import published_definition, version_definition
+from surveys.models import Answer, Response, Survey
 from surveys.widgets import render_question
 
 logger = logging.getLogger(__name__)
@@ -73,13 +75,6 @@ INVITATION_ONLY = (
     "Open it with the personal link in the email that invited you: each person's "
     "link is their own. Can't find it? Ask whoever sent you the survey."
 )
-
-# Published versions never change, so each process keeps the definitions it has read:
-# a respondent page then costs one indexed lookup. Keys start with the survey's random
-# public_key, never ids alone: ids can come back after a database restore or a test
-# run's sequence reset, a public_key does not.
-_DEFINITIONS: dict[tuple[str, str, int], tuple[int, dict]] = {}
-_DEFINITIONS_MAX = 512
 
 
 def respondent_page(view):
@@ -191,38 +186,6 @@ def survey_unavailable(request, *, survey, channel) -> HttpResponse | None:
             status=403,
         )
     return None
-
-
-def published_definition(survey) -> tuple[int, dict]:
-    """Return (SurveyVersion id, definition) of what respondents see now."""
-    key = (survey.public_key, "number", survey.published_version)
-    found = _DEFINITIONS.get(key)
-    if found is None:
-        version = SurveyVersion.objects.only("id", "number", "definition").get(
-            survey=survey, number=survey.published_version
-        )
-        found = _remember(survey, version)
-    return found
-
-
-def version_definition(version_id: int, *, survey) -> dict:
-    """Return the definition of one of the survey's versions (a response's own)."""
-    found = _DEFINITIONS.get((survey.public_key, "id", version_id))
-    if found is None:
-        version = SurveyVersion.objects.only("id", "number", "definition").get(
-            survey=survey, pk=version_id
-        )
-        found = _remember(survey, version)
-    return found[1]
-
-
-def _remember(survey, version) -> tuple[int, dict]:
-    if len(_DEFINITIONS) >= _DEFINITIONS_MAX:
-        _DEFINITIONS.clear()
-    found = (version.pk, version.definition)
-    _DEFINITIONS[(survey.public_key, "number", version.number)] = found
-    _DEFINITIONS[(survey.public_key, "id", version.pk)] = found
-    return found
 
 
 def response_create(*, survey, channel, contact=None, resume_key=None) -> Response:

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from accounts.selectors import owner_time_zone
 from surveys import engine
+from surveys.definitions import version_definition
 from surveys.models import Answer, Response, Survey
-from surveys.respondent import version_definition
 
 EXPORT_COLUMNS = [
     "Response ID",

@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from surveys import respondent
+from surveys import definitions
 from tests.factories import build_survey
 
 TEST_CLIENT_ADDRESSES = ["127.0.0.1", "10.0.0.9"]
@@ -33,7 +33,7 @@ def link(survey):
 
 def question(survey, text):
     """Return a published question (definition dict) by its text."""
-    _, definition = respondent.published_definition(survey)
+    _, definition = definitions.published_definition(survey)
     for page in definition["pages"]:
         for item in page["questions"]:
             if item["text"] == text:
