@@ -174,6 +174,10 @@ class Invitation(models.Model):
     token = models.CharField(max_length=64, default=new_token, db_collation="C")
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Set when the survey's responses are anonymous and this link's person
+    # finished: the tie to the response is dropped in the same transaction, and the
+    # invitation keeps only this (counts, reminders, history, "already completed").
+    finished_anonymously_at = models.DateTimeField(null=True, blank=True)
     # One response per invitation (a single column) and one invitation per
     # response (invitation_one_per_response). A foreign key rather than a
     # one-to-one so that uniqueness can be a partial index: a new batch's links

@@ -49,6 +49,16 @@ class Survey(models.Model):
     closed_message = models.TextField(
         default="This survey is closed and no longer accepts responses."
     )
+    # Shown when a person who finished opens any of their personal links again.
+    already_completed_message = models.TextField(
+        default="You have already completed this survey."
+    )
+    # Off (the default): a person (surveys.Response.person_key) has at most one
+    # response to the survey, whichever of their personal links they use.
+    allow_multiple_responses = models.BooleanField(default=False)
+    # Qualtrics' "Anonymize responses": a finished response keeps no tie to the
+    # person, their invitation or their contact data.
+    anonymous_responses = models.BooleanField(default=False)
     state = models.CharField(max_length=16, choices=State, default=State.DRAFT)
     access = models.CharField(max_length=16, choices=Access, default=Access.ANYONE)
     # The anonymous link is /r/<public_key>/: random, so surveys cannot be enumerated.
@@ -164,6 +174,14 @@ class Response(models.Model):
     channel = models.CharField(max_length=16, choices=Channel)
     # Anonymous respondents resume by a cookie holding this key.
     resume_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # Who answers, as the personal link's caller names them (an opaque key, e.g. the
+    # address in lower case), when the survey allows one response per person: unique
+    # per survey (response_one_per_person), so two links of one person opened at the
+    # same instant make one response. NULL for anonymous links, surveys allowing
+    # several responses, and anonymous responses once finished.
+    person_key = models.CharField(
+        max_length=300, null=True, blank=True, db_collation="C"
+    )
     # The contact's data, copied when a personal link's response is created.
     first_name = models.CharField(max_length=255, blank=True)
     last_name = models.CharField(max_length=255, blank=True)
@@ -193,6 +211,12 @@ class Response(models.Model):
             # page's lookup by public_id.
             models.UniqueConstraint(
                 fields=["public_id"], name="response_public_id_unique"
+            ),
+            # Also the index of the lookup of a person's response to a survey.
+            models.UniqueConstraint(
+                fields=["survey", "person_key"],
+                condition=Q(person_key__isnull=False),
+                name="response_one_per_person",
             ),
         ]
 
