@@ -94,6 +94,13 @@ def invitation_detail(request, survey_id: int, pk: int, invitation_id: int):
     )
 
 
+def _errors_as_messages(request, form) -> None:
+    """Show a refused expiry form's errors above the page it redirects to."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
 def _invitation_action(request, survey_id: int, pk: int, invitation_id: int):
     survey = survey_get(user=request.user, pk=survey_id)
     distribution = root_distribution_get(user=request.user, survey=survey, pk=pk)
@@ -128,9 +135,7 @@ def invitation_extend_view(request, survey_id: int, pk: int, invitation_id: int)
     invitation, url = _invitation_action(request, survey_id, pk, invitation_id)
     form = ExpiryForm(request.POST, zone=owner_time_zone(request.user))
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        _errors_as_messages(request, form)
         return redirect(url)
     if invitation_extend(
         user=request.user,
@@ -181,7 +186,5 @@ def links_extend_all(request, survey_id: int, pk: int):
             f"{when:%Y-%m-%d %H:%M}.",
         )
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        _errors_as_messages(request, form)
     return redirect("distributions:recipients", survey_id=survey.pk, pk=distribution.pk)
