@@ -8,6 +8,8 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +19,7 @@ from distributions.expiry import ExpiryChoice
 from distributions.models import Distribution
 from distributions.services.links import links_generate, links_generate_run
 from tests.distributions.links_support import make_list, read_csv, streamed
+from tests.distributions.ui_support import deliver, email_distribution
 from tests.factories import build_survey
 
 pytestmark = pytest.mark.django_db
@@ -275,3 +278,94 @@ def test_the_command_leaves_them_out_unless_asked(
     header, rows = read_csv(included.read_bytes())
     assert header[-1] == "Unsubscribed" and len(rows) == 8
     assert {r["Email"] for r in rows if r["Unsubscribed"] == "1"} == OPTED_OUT
+
+
+# --- the Opted Out count ------------------------------------------------------------
+
+
+def row_count(html, distribution, name="opted-out") -> int:
+    row = re.search(
+        rf'<tr data-distribution="{distribution.pk}".*?</tr>', html, re.S
+    ).group(0)
+    return int(re.search(rf'data-count="{name}">(\d+)<', row).group(1))
+
+
+def test_opted_out_counts_people_who_unsubscribed_after_the_send(
+    owner_client, owner, other_owner, survey
+):
+    the_list = make_list(owner, size=4)
+    sent = email_distribution(survey, the_list)
+    a, b, c, d = sent.invitations.order_by("id")
+    deliver(sent, a)
+    deliver(sent, b)
+    deliver(sent, c, "failed", error="550 No such user")
+    deliver(sent, d, "opted_out")
+    other = email_distribution(survey, make_list(owner, name="Staff", size=1))
+    deliver(other, other.invitations.get())
+    url = reverse("distributions:emails", kwargs={"survey_id": survey.pk})
+    assert row_count(owner_client.get(url).content.decode(), sent) == 1
+
+    suppression_add(
+        owner=owner, email=b.email.upper(), reason=Suppression.Reason.OPTED_OUT
+    )
+    # Skipped at send and still suppressed: counted once.
+    suppression_add(owner=owner, email=d.email, reason=Suppression.Reason.OPTED_OUT)
+    # A hard bounce of this send is Emails Failed, not an opt-out.
+    suppression_add(owner=owner, email=c.email, reason=Suppression.Reason.BOUNCED)
+    # Another owner's opt-out of the same address changes nothing here.
+    suppression_add(owner=other_owner, email=a.email)
+    page = owner_client.get(url).content.decode()
+    assert row_count(page, sent) == 2
+    assert row_count(page, other) == 0
+    assert "including people who unsubscribed after it was sent" in page
+
+
+def test_a_link_batch_counts_its_people_on_the_opt_out_list(
+    owner_client, owner, other_owner, survey, students
+):
+    included = links_generate(
+        user=owner,
+        survey=survey,
+        contact_list=students,
+        expires_at=timezone.now() + datetime.timedelta(days=3),
+        include_opted_out=True,
+    )
+    left_out = links_generate(
+        user=owner,
+        survey=survey,
+        contact_list=students,
+        expires_at=timezone.now() + datetime.timedelta(days=3),
+    )
+    suppression_add(owner=other_owner, email="student0@example.edu")
+    url = reverse("distributions:links", kwargs={"survey_id": survey.pk})
+    page = owner_client.get(url).content.decode()
+    assert row_count(page, included) == 2
+    assert row_count(page, left_out) == 0
+    # Someone who unsubscribes later (from an email of the same list) counts.
+    suppression_add(owner=owner, email="student0@example.edu")
+    page = owner_client.get(url).content.decode()
+    assert row_count(page, included) == 3
+    assert row_count(page, left_out) == 1
+    assert "unsubscribed after the links were made" in page
+
+
+def test_the_opted_out_counts_take_the_same_queries_for_one_row_or_many(
+    owner_client, owner, survey
+):
+    url = reverse("distributions:emails", kwargs={"survey_id": survey.pk})
+
+    def send():
+        the_list = make_list(owner, name=f"List {Distribution.objects.count()}")
+        sent = email_distribution(survey, the_list)
+        for invitation in sent.invitations.all():
+            deliver(sent, invitation)
+        suppression_add(owner=owner, email=f"x{sent.pk}@example.edu")
+
+    send()
+    with CaptureQueriesContext(connection) as one:
+        owner_client.get(url)
+    for _ in range(3):
+        send()
+    with CaptureQueriesContext(connection) as four:
+        owner_client.get(url)
+    assert len(four.captured_queries) == len(one.captured_queries)
