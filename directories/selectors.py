@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import Lower, RowNumber
 from django.shortcuts import get_object_or_404
 
@@ -29,8 +29,63 @@ def contact_list_by_name(*, user, name: str) -> ContactList | None:
     return ContactList.objects.filter(owner=user, name__iexact=name.strip()).first()
 
 
-def contact_list_size(*, contact_list: ContactList) -> int:
-    return contact_list.contacts.count()
+# The suppressions that mean "do not contact this person": they opted out, or the
+# owner added them by hand. Personal-link batches leave these out; a hard bounce
+# only says the email address fails, and a personal link may still reach them.
+OPT_OUT_REASONS = (Suppression.Reason.OPTED_OUT, Suppression.Reason.MANUAL)
+
+
+def opted_out_queryset(*, owner_id: int) -> QuerySet:
+    """Return the owner's opted-out addresses as unordered `email_lower` rows.
+
+    For another app's statement, which compiles it or filters on it
+    (`lower(email) IN (...)`); OPT_OUT_REASONS says which suppressions count.
+    """
+    return (
+        Suppression.objects.filter(owner_id=owner_id, reason__in=OPT_OUT_REASONS)
+        .order_by()
+        .values(email_lower=Lower("email"))
+    )
+
+
+def _without_opted_out(contacts: QuerySet, *, owner_id: int) -> QuerySet:
+    # NOT EXISTS: an anti-join on the unique (owner, lower(email)) index.
+    return contacts.filter(~Exists(_opted_out_match(owner_id=owner_id)))
+
+
+def _opted_out_match(**owner) -> QuerySet:
+    """The owner's opt-out of the outer query's contact (for Exists)."""
+    return Suppression.objects.annotate(email_lower=Lower("email")).filter(
+        **owner, reason__in=OPT_OUT_REASONS, email_lower=Lower(OuterRef("email"))
+    )
+
+
+def _list_contacts(contact_list: ContactList, *, without_opted_out: bool) -> QuerySet:
+    contacts = Contact.objects.filter(contact_list=contact_list)
+    if without_opted_out:
+        contacts = _without_opted_out(contacts, owner_id=contact_list.owner_id)
+    return contacts
+
+
+def contact_list_size(
+    *, contact_list: ContactList, without_opted_out: bool = False
+) -> int:
+    """Return how many contacts the list has (without the opted-out ones, if asked)."""
+    return _list_contacts(contact_list, without_opted_out=without_opted_out).count()
+
+
+def contact_list_opt_out_counts(*, user) -> dict[int, int]:
+    """Return {list id: contacts who opted out} for the user's lists, one query.
+
+    Only lists with at least one such contact appear; OPT_OUT_REASONS says who.
+    """
+    return dict(
+        Contact.objects.filter(contact_list__owner=user)
+        .filter(Exists(_opted_out_match(owner=user)))
+        .values("contact_list_id")
+        .annotate(n=Count("id"))
+        .values_list("contact_list_id", "n")
+    )
 
 
 def contact_list_opted_out_count(*, contact_list: ContactList) -> int:
@@ -77,6 +132,7 @@ def contact_snapshot_rows(
     exclude_ids: QuerySet | None = None,
     limit: int | None = None,
     sample_size: int | None = None,
+    without_opted_out: bool = False,
 ) -> QuerySet:
     """Return the list's contacts as SNAPSHOT_FIELDS rows, in id order.
 
@@ -84,9 +140,10 @@ def contact_snapshot_rows(
     `.query.sql_with_params()`), so no contact makes the round trip through Python:
     the contacts in (after_id, through_id], without `exclude_ids` (a query of
     contact ids, none NULL), at most `limit`; or a random sample of `sample_size`.
-    Served by the (contact_list, id) index.
+    `without_opted_out` leaves out those who opted out (OPT_OUT_REASONS) before
+    the limit or the sample is taken. Served by the (contact_list, id) index.
     """
-    contacts = Contact.objects.filter(contact_list=contact_list)
+    contacts = _list_contacts(contact_list, without_opted_out=without_opted_out)
     if sample_size is not None:
         return contacts.order_by("?").values(*SNAPSHOT_FIELDS)[:sample_size]
     contacts = contacts.filter(id__gt=after_id)
@@ -98,14 +155,17 @@ def contact_snapshot_rows(
     return contacts[:limit] if limit is not None else contacts
 
 
-def contact_list_range_ends(*, contact_list: ContactList, size: int) -> list[int]:
+def contact_list_range_ends(
+    *, contact_list: ContactList, size: int, without_opted_out: bool = False
+) -> list[int]:
     """Return the id of every size-th contact of the list, in id order.
 
     Where each range of a large personal-links batch ends, so lanes can work on
     disjoint ranges; numbered inside PostgreSQL, no id list comes to Python.
+    `without_opted_out` numbers only the contacts the batch will give links to.
     """
     numbered = (
-        Contact.objects.filter(contact_list=contact_list)
+        _list_contacts(contact_list, without_opted_out=without_opted_out)
         .annotate(n=Window(RowNumber(), order_by=F("id").asc()))
         .values("id", "n")
     )

@@ -290,25 +290,42 @@ class GenerateLinksForm(ExpiryForm):
     sample_size = forms.IntegerField(
         label="Sample size", required=False, min_value=1, max_value=10_000_000
     )
+    include_opted_out = forms.BooleanField(
+        label="Include contacts who opted out",
+        required=False,
+        help_text=(
+            "Contacts who opted out (the number beside each list) get no link "
+            "unless you check this; a sample is drawn among the others. When they "
+            "are included, the links CSV marks them in an Unsubscribed column."
+        ),
+    )
     request_token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     field_order = [
         "contact_list",
         "scope",
         "sample_size",
+        "include_opted_out",
         "expiry",
         "expires_on",
         "request_token",
     ]
 
-    def __init__(self, *args, lists, **kwargs):
+    def __init__(self, *args, lists, opt_out_counts=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.opt_out_counts = opt_out_counts or {}
         self.fields["contact_list"].queryset = lists
-        self.fields["contact_list"].label_from_instance = lambda cl: (
-            f"{cl.name} ({cl.contact_count} contact{pluralize(cl.contact_count)})"
-        )
+        self.fields["contact_list"].label_from_instance = self._list_label
         if not self.is_bound:
             self.initial.setdefault("request_token", new_token())
+
+    def _list_label(self, contact_list) -> str:
+        size = contact_list.contact_count
+        label = f"{contact_list.name} ({size} contact{pluralize(size)}"
+        opted_out = self.opt_out_counts.get(contact_list.pk, 0)
+        if opted_out:
+            label += f", {opted_out} opted out: left out unless included"
+        return label + ")"
 
     def clean(self):
         cleaned = super().clean()
