@@ -5,11 +5,11 @@ import time
 import pytest
 from django.urls import reverse
 
+from core.contact_samples import write_contacts
 from directories.models import Contact, ContactImport
 from directories.services import contact_import_recover
 from tests.directories.conftest import (
     confirm_post_data,
-    make_contacts,
     page_text,
     upload,
 )
@@ -50,7 +50,7 @@ def test_a_large_file_imports_in_the_worker_with_a_progress_page(
     large_setup, celery_worker_factory, tmp_path
 ):
     client, contact_list = large_setup
-    path = make_contacts(tmp_path, 3000, "--extra", "3")
+    path = write_contacts(tmp_path / "contacts.csv", 3000, extra=3)
     contact_import, status_url = start_import(client, contact_list, path)
 
     # Queued, no worker yet: the page shows a progress bar that polls itself.
@@ -90,7 +90,7 @@ def test_a_killed_worker_leaves_the_list_as_it_was(
     large_setup, celery_worker_factory, tmp_path
 ):
     client, contact_list = large_setup
-    path = make_contacts(tmp_path, 300_000, "--extra", "3")
+    path = write_contacts(tmp_path / "contacts.csv", 300_000, extra=3)
     contact_import, status_url = start_import(client, contact_list, path)
     worker = celery_worker_factory(concurrency=1)
     # Progress shows while the import's own transaction is still open...
