@@ -11,6 +11,7 @@ from django.conf import settings
 from config.celery import app as celery_app
 from tests import harness
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import reset_rate_limits
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by
 # the test itself are still synchronous, so let them through.
@@ -27,6 +28,18 @@ def pytest_configure(config):
         os.environ["SECRET_KEY"] = "test-only-" + uuid.uuid4().hex
         settings.SECRET_KEY = os.environ["SECRET_KEY"]
     settings.CELERY_TASK_DEFAULT_QUEUE = TEST_QUEUE
+    # This process's own cache: rate-limit counts never reach the cache of a
+    # `make run` on this machine (var/cache or Redis), and clearing it is safe.
+    # Only web requests use the cache, and live_server serves from this process.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": TEST_QUEUE,
+        }
+    }
+    # Hashing a password the production way costs ~0.3 s on this machine's cores;
+    # tests sign in many owners and check no hash strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     celery_app.conf.task_default_queue = TEST_QUEUE
     # Tests render {% static %} without a collectstatic manifest.
     settings.STORAGES = {
@@ -43,6 +56,12 @@ def pytest_sessionfinish(session, exitstatus):
     # Leave no server behind that this run started (`make run` keeps its own).
     if embedded.started_by_this_process:
         embedded.stop_embedded_database(settings.VAR_DIR)
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limit_counts():
+    """Each test starts with no invalid-link or failed sign-in count."""
+    reset_rate_limits()
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
 """Large files import in a real Celery worker, with progress, atomically."""
 
-import time
-
 import pytest
 from django.urls import reverse
 
@@ -14,17 +12,9 @@ from tests.directories.conftest import (
     upload,
 )
 from tests.factories import ContactListFactory
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.worker
-
-
-def wait_until(predicate, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
 
 
 def start_import(client, contact_list, path):
@@ -94,7 +84,10 @@ def test_a_killed_worker_leaves_the_list_as_it_was(
     contact_import, status_url = start_import(client, contact_list, path)
     worker = celery_worker_factory(concurrency=1)
     # Progress shows while the import's own transaction is still open...
-    wait_until(lambda: ContactImport.objects.get(pk=contact_import.pk).rows_done > 0)
+    wait_until(
+        lambda: ContactImport.objects.get(pk=contact_import.pk).rows_done > 0,
+        timeout=120,
+    )
     assert ContactImport.objects.get(pk=contact_import.pk).status == "importing"
     page = client.get(status_url, headers={"HX-Request": "true"})
     assert "rows read" in page_text(page)
@@ -108,7 +101,7 @@ def test_a_killed_worker_leaves_the_list_as_it_was(
         contact_import_recover(contact_import=contact_import, grace_seconds=0)
         return contact_import.status == ContactImport.Status.FAILED
 
-    wait_until(recovered)
+    wait_until(recovered, timeout=120)
     assert Contact.objects.filter(contact_list=contact_list).count() == 0
     text = page_text(client.get(status_url))
     assert (

@@ -22,13 +22,12 @@ from distributions.services.sending import (
     distribution_dispatch_soon,
 )
 from tests.distributions.pipeline_support import (
-    contact_list_with,
     delivery_statuses,
     email_distribution,
     open_deliveries,
     published_survey,
-    wait_until,
 )
+from tests.helpers import make_list, wait_until
 
 pytestmark = pytest.mark.worker
 
@@ -40,7 +39,7 @@ def received_per_address(smtp_server) -> Counter:
 def start_campaign(count: int, **fields) -> Distribution:
     survey = published_survey()
     distribution = email_distribution(
-        survey, contact_list_with(survey.owner, count), **fields
+        survey, make_list(survey.owner, n=count), **fields
     )
     distribution_dispatch_soon()
     return distribution
@@ -179,7 +178,7 @@ def test_scheduled_send_fires_once_on_time_with_short_visibility_timeout(
     survey = published_survey()
     send_at = timezone.now() + timedelta(seconds=4)
     distribution = email_distribution(
-        survey, contact_list_with(survey.owner, 20), send_at=send_at
+        survey, make_list(survey.owner, n=20), send_at=send_at
     )
 
     smtp_server.wait_for(20, timeout=60)

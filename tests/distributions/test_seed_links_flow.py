@@ -18,8 +18,8 @@ import pytest
 from distributions.models import Delivery, Distribution
 from surveys.models import Survey
 from tests.conftest import assert_no_axe_violations
-from tests.distributions.links_support import make_list
 from tests.factories import build_survey
+from tests.helpers import make_list
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
@@ -52,7 +52,7 @@ def test_the_seed_personal_links_flow(
     celery_worker_factory(concurrency=2, extra_env={"SITE_URL": live_server.url})
     page = logged_in_page
     survey = build_survey(owner, title="Campus life", access=Survey.Access.INVITATION)
-    make_list(owner, name="Students", size=4)
+    make_list(owner, name="Students", n=4)
 
     # Distributions tab → left side: Personal links → Generate Links.
     page.goto(f"/surveys/{survey.pk}/distributions/")

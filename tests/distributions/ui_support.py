@@ -1,10 +1,9 @@
-"""Builders for the email UI tests: a published survey, a list, a sent distribution."""
+"""Builders for the email UI tests: a published survey, a sent distribution."""
 
 from datetime import timedelta
 
 from django.utils import timezone
 
-from directories.models import Contact, ContactList
 from distributions.models import Delivery, Distribution
 from distributions.services.invitations import invitations_create_from_list
 from surveys.models import Survey, SurveyVersion
@@ -53,26 +52,6 @@ def published_survey(owner, *, title="Campus life", access="anyone", state="publ
         },
     )
     return survey
-
-
-def contact_list(owner, *, name="Students", size=3, embedded_fields=(), **data):
-    the_list = ContactList.objects.create(
-        owner=owner, name=name, embedded_fields=list(embedded_fields)
-    )
-    Contact.objects.bulk_create(
-        [
-            Contact(
-                contact_list=the_list,
-                first_name=f"First{i}",
-                last_name=f"Last{i}",
-                email=f"student{i}@example.edu",
-                external_reference=f"REF{i}",
-                embedded_data={name: f"{name}-{i}" for name in embedded_fields},
-            )
-            for i in range(size)
-        ]
-    )
-    return the_list
 
 
 def email_distribution(
