@@ -18,6 +18,9 @@ from tests.harness import ROOT, free_port
 
 RUNNING = "Canvass is running at "
 
+# Starts an embedded PostgreSQL and the whole stack twice: `make test` only.
+pytestmark = pytest.mark.slow
+
 
 def start(var_dir, port, log_path):
     env = {

@@ -76,6 +76,8 @@ def test_a_large_file_imports_in_the_worker_with_a_progress_page(
     assert "Import finished: 3000 added" in page_text(client.get(status_url))
 
 
+# 300,000 rows, so the kill lands mid-import: `make test` only.
+@pytest.mark.slow
 def test_a_killed_worker_leaves_the_list_as_it_was(
     large_setup, celery_worker_factory, tmp_path
 ):

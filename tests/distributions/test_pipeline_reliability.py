@@ -29,7 +29,9 @@ from tests.distributions.pipeline_support import (
 )
 from tests.helpers import make_list, wait_until
 
-pytestmark = pytest.mark.worker
+# Slow by nature (worker kills and restarts, waits past visibility timeouts): `make
+# test` runs them, `make test-fast` leaves them to test_sending.py's in-process twins.
+pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
 
 def received_per_address(smtp_server) -> Counter:
