@@ -113,28 +113,40 @@ def answer_survey(link, *, client: Client | None = None, pages=None, answers=Non
         assert shown.status_code == 200, shown.content.decode()[:2000]
 
 
+def _typed_answer(box) -> str:
+    if box.get_attribute("inputmode") == "decimal":
+        return "1"
+    if box.get_attribute("type") == "email":
+        return "respondent@example.edu"
+    return "An answer"
+
+
 def answer_survey_in_browser(browser, base_url: str, link: str, *, pages=None):
     """Answer the survey at `link` in a fresh Chromium context, as answer_survey does.
 
-    Every radio group gets its first option and every empty text box some text; the
-    browser keeps nothing afterwards. Return the text of the last page shown.
+    Every radio group gets its first option and every empty required box some text;
+    the browser keeps nothing afterwards. Return the text of the last page shown.
     """
     context = browser.new_context(base_url=base_url)
     context.set_default_timeout(15_000)
     tab = context.new_page()
     try:
-        tab.goto(link)
+        opened = tab.goto(link)
+        assert opened.status == 200, tab.content()[:2000]
         answered = 0
         while True:
             form = tab.locator("main form").first
-            names = form.locator("input[type=radio]").evaluate_all(
-                "radios => [...new Set(radios.map(r => r.name))]"
+            # The first option of each radio group, by its label (a rating's radios
+            # are drawn as buttons: the label is what a person clicks).
+            first_ids = form.locator("input[type=radio]").evaluate_all(
+                "radios => radios.filter((r, i) => radios.findIndex("
+                "o => o.name === r.name) === i).map(r => r.id)"
             )
-            for name in names:
-                form.locator(f'input[type=radio][name="{name}"]').first.check()
-            for box in form.locator("input[type=text], textarea").all():
+            for radio_id in first_ids:
+                form.locator(f'label[for="{radio_id}"]').click()
+            for box in form.locator("[aria-required=true]").all():
                 if not box.input_value():
-                    box.fill("An answer")
+                    box.fill(_typed_answer(box))
             last = form.get_by_role("button", name="Submit").count() > 0
             form.get_by_role("button", name="Submit" if last else "Next").click()
             answered += 1

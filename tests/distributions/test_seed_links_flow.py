@@ -19,7 +19,7 @@ from distributions.models import Delivery, Distribution
 from surveys.models import Survey
 from tests.conftest import assert_no_axe_violations
 from tests.factories import build_survey
-from tests.helpers import make_list
+from tests.helpers import answer_survey_in_browser, make_list
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
@@ -87,19 +87,8 @@ def test_the_seed_personal_links_flow(
     assert row_counts(page) == ("0", "0")
 
     # Two respondents, each on their own device: one finishes, one starts.
-    device = browser.new_context(base_url=live_server.url)
-    tab = device.new_page()
-    tab.goto(link_of[finisher])
-    tab.get_by_label("Yes").check()
-    tab.get_by_role("button", name="Next").click()
-    tab.get_by_text("Page 2 of 2").wait_for()
-    for statement in ("Rooms are clean", "Staff are kind"):
-        tab.get_by_role("group", name=statement).get_by_label(
-            "Agree", exact=True
-        ).check()
-    tab.get_by_role("button", name="Submit").click()
-    tab.get_by_text("Thank you for completing this survey.").wait_for()
-    device.close()
+    finished = answer_survey_in_browser(browser, live_server.url, link_of[finisher])
+    assert "Thank you for completing this survey." in finished
 
     device = browser.new_context(base_url=live_server.url)
     tab = device.new_page()
