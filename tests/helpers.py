@@ -20,11 +20,12 @@ def wait_until(
     *,
     timeout: float = 60,
     interval: float = 0.05,
-    message: str = "",
+    message: str | Callable[[], str] = "",
 ) -> T:
     """Call `condition` until it returns something truthy; return that value.
 
-    Raise TimeoutError after `timeout` seconds, naming `message` (or the function).
+    Raise TimeoutError after `timeout` seconds, naming `message` (or the function's
+    name); a callable message is called then, to say how far things got.
     Use it instead of sleeping: a test then waits as long as the work takes, no more.
     """
     deadline = time.monotonic() + timeout
@@ -33,7 +34,8 @@ def wait_until(
         if value:
             return value
         if time.monotonic() >= deadline:
-            what = message or getattr(condition, "__name__", "condition")
+            what = message() if callable(message) else message
+            what = what or getattr(condition, "__name__", "condition")
             raise TimeoutError(f"{what}: not reached in {timeout} s")
         time.sleep(interval)
 

@@ -16,7 +16,7 @@ import pytest
 from distributions.models import Distribution
 from surveys.models import Survey
 from tests.distributions.ui_support import published_survey
-from tests.helpers import answer_survey_in_browser
+from tests.helpers import answer_survey_in_browser, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
@@ -107,18 +107,19 @@ def test_the_seed_flow(
 
     # The Emails row: 1 Surveys Finished.
     page.goto(f"/surveys/{survey.pk}/distributions/")
-    row = page.locator("tr[data-distribution]").first
-    for _ in range(40):
-        if (
-            row.locator('[data-count="emails-sent"]').inner_text() == "1"
-            and row.locator('[data-count="surveys-finished"]').inner_text() == "1"
-        ):
-            break
-        page.wait_for_timeout(250)
-        page.reload()
+
+    def counted_row():
         row = page.locator("tr[data-distribution]").first
-    assert row.locator('[data-count="emails-sent"]').inner_text() == "1"
-    assert row.locator('[data-count="surveys-finished"]').inner_text() == "1"
+        sent = row.locator('[data-count="emails-sent"]').inner_text()
+        finished = row.locator('[data-count="surveys-finished"]').inner_text()
+        if (sent, finished) == ("1", "1"):
+            return row
+        page.reload()
+        return None
+
+    row = wait_until(
+        counted_row, timeout=20, interval=0.25, message="1 sent, 1 finished"
+    )
     assert "Seed list" in row.inner_text()
 
     # The down arrow → Download history.

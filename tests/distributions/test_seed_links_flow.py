@@ -19,7 +19,7 @@ from distributions.models import Delivery, Distribution
 from surveys.models import Survey
 from tests.conftest import assert_no_axe_violations
 from tests.factories import build_survey
-from tests.helpers import answer_survey_in_browser, make_list
+from tests.helpers import answer_survey_in_browser, make_list, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
@@ -101,11 +101,9 @@ def test_the_seed_personal_links_flow(
 
     # The row: 1 Surveys Started, 1 Surveys Finished, updated live by the page's
     # own polling (no reload).
-    for _ in range(80):
-        if row_counts(page) == ("1", "1"):
-            break
-        page.wait_for_timeout(250)
-    assert row_counts(page) == ("1", "1")
+    wait_until(
+        lambda: row_counts(page) == ("1", "1"), timeout=20, message="1 started, 1 done"
+    )
     row = page.locator("tr[data-distribution]").first
     assert "Students" in row.inner_text()
 
@@ -135,12 +133,11 @@ def test_the_seed_personal_links_flow(
     # Only the three unfinished receive it, each with their own original link.
     smtp_server.wait_for(3, timeout=60)
     reminder = Distribution.objects.get(parent=batch)
-    for _ in range(120):
-        reminder.refresh_from_db()
-        if reminder.status == "sent":
-            break
-        page.wait_for_timeout(250)
-    assert reminder.status == "sent"
+    wait_until(
+        lambda: Distribution.objects.filter(pk=reminder.pk, status="sent").exists(),
+        timeout=30,
+        message="reminder sent",
+    )
     assert Delivery.objects.filter(distribution=reminder).count() == 3
     received = {r for mail in smtp_server.received for r in mail.recipients}
     assert received == set(link_of) - {finisher}
