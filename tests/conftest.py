@@ -20,6 +20,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # One Celery queue per test run, so runs sharing a broker never take each other's tasks.
 TEST_QUEUE = f"canvass-test-{uuid.uuid4().hex[:8]}"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
+# The cache settings a `make run` with this environment uses (tests use their own).
+APP_CACHES: dict = {}
 
 
 def pytest_configure(config):
@@ -31,6 +33,7 @@ def pytest_configure(config):
     # This process's own cache: rate-limit counts never reach the cache of a
     # `make run` on this machine (var/cache or Redis), and clearing it is safe.
     # Only web requests use the cache, and live_server serves from this process.
+    APP_CACHES.update(settings.CACHES)
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
