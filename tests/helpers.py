@@ -47,7 +47,10 @@ def _option(options: list[dict], label) -> str:
     """Return the posted value of the option labelled `label` (or the first one)."""
     if label is None:
         return options[0]["value"]
-    return next(o["value"] for o in options if label in (o["label"], o["value"]))
+    for option in options:
+        if label in (option["label"], option["value"]):
+            return option["value"]
+    raise LookupError(f"no option {label!r} among {[o['label'] for o in options]}")
 
 
 def _page_data(questions: list[dict], page_number: int, given: dict) -> dict:
