@@ -18,13 +18,14 @@ from directories.services.suppressions import suppression_add
 from distributions.expiry import ExpiryChoice
 from distributions.models import Distribution
 from distributions.services.links import links_generate, links_generate_run
-from tests.distributions.links_support import make_list, read_csv, streamed
+from tests.distributions.links_support import read_csv, streamed
 from tests.distributions.ui_support import deliver, email_distribution
 from tests.factories import build_survey
+from tests.helpers import make_list
 
 pytestmark = pytest.mark.django_db
 
-OPTED_OUT = {"student1@example.edu", "student4@example.edu"}
+OPTED_OUT = {"person1@example.edu", "person4@example.edu"}
 
 
 @pytest.fixture
@@ -35,15 +36,15 @@ def survey(owner):
 @pytest.fixture
 def students(owner):
     """Eight contacts: 1 opted out, 4 added by hand (as an opt-out), 6 bounced."""
-    the_list = make_list(owner, size=8)
+    the_list = make_list(owner, n=8)
     suppression_add(
-        owner=owner, email="Student1@Example.edu", reason=Suppression.Reason.OPTED_OUT
+        owner=owner, email="Person1@Example.edu", reason=Suppression.Reason.OPTED_OUT
     )
-    suppression_add(owner=owner, email="student4@example.edu")
+    suppression_add(owner=owner, email="person4@example.edu")
     # A hard bounce says the address fails, not that the person refused: a
     # personal link is how such a person can still be reached.
     suppression_add(
-        owner=owner, email="student6@example.edu", reason=Suppression.Reason.BOUNCED
+        owner=owner, email="person6@example.edu", reason=Suppression.Reason.BOUNCED
     )
     return the_list
 
@@ -100,7 +101,7 @@ def test_generate_links_leaves_out_contacts_who_opted_out(
     assert batch.status == "ready"
     assert batch.recipients_total == 6
     assert emails_of(batch) == {
-        f"student{i}@example.edu" for i in range(8) if i not in (1, 4)
+        f"person{i}@example.edu" for i in range(8) if i not in (1, 4)
     }
     header, rows = download(owner_client, batch)
     assert "Unsubscribed" not in header
@@ -119,24 +120,24 @@ def test_included_contacts_are_flagged_unsubscribed_in_both_csvs(
         assert header[-1] == "Unsubscribed", name
         flags = {row["Email"]: row["Unsubscribed"] for row in rows}
         assert flags == {
-            f"student{i}@example.edu": "1" if i in (1, 4) else "0" for i in range(8)
+            f"person{i}@example.edu": "1" if i in (1, 4) else "0" for i in range(8)
         }, name
         assert rows[0]["Link"].endswith("/") and rows[0]["Last Name"] == "Last0"
 
     # The flag is the opt-out list at download time.
-    suppression_add(owner=owner, email="student2@example.edu")
-    Suppression.objects.filter(email="student4@example.edu").delete()
+    suppression_add(owner=owner, email="person2@example.edu")
+    Suppression.objects.filter(email="person4@example.edu").delete()
     for name in ("links_download", "links_history"):
         _, rows = download(owner_client, batch, name)
         flagged = {row["Email"] for row in rows if row["Unsubscribed"] == "1"}
-        assert flagged == {"student1@example.edu", "student2@example.edu"}, name
+        assert flagged == {"person1@example.edu", "person2@example.edu"}, name
 
 
 def test_embedded_fields_stay_before_the_unsubscribed_column(
     owner_client, owner, survey
 ):
-    the_list = make_list(owner, size=2, embedded_fields=["Dorm"])
-    suppression_add(owner=owner, email="student0@example.edu")
+    the_list = make_list(owner, n=2, embedded_fields=["Dorm"])
+    suppression_add(owner=owner, email="person0@example.edu")
     post_generate(owner_client, survey, the_list, include_opted_out="on")
     batch = Distribution.objects.get(kind="links")
     for name in ("links_download", "links_history"):
@@ -149,8 +150,8 @@ def test_embedded_fields_stay_before_the_unsubscribed_column(
 
 
 def test_a_list_of_only_opted_out_contacts_says_so(owner, survey):
-    the_list = make_list(owner, size=1)
-    suppression_add(owner=owner, email="student0@example.edu")
+    the_list = make_list(owner, n=1)
+    suppression_add(owner=owner, email="person0@example.edu")
     with pytest.raises(ValidationError, match="Every contact of this list opted out"):
         links_generate(
             user=owner,
@@ -229,12 +230,12 @@ def test_the_worker_steps_leave_them_out_unless_included(
 
 
 def test_two_lanes_leave_them_out_too(transactional_db, owner, survey):
-    the_list = make_list(owner, size=23)
+    the_list = make_list(owner, n=23)
     for i in (0, 5, 6, 22):
-        suppression_add(owner=owner, email=f"student{i}@example.edu")
+        suppression_add(owner=owner, email=f"person{i}@example.edu")
     batch = generating_batch(survey, the_list)
     assert links_generate_run(distribution_id=batch.pk, batch_size=5, lanes=2) == 19
-    assert not emails_of(batch) & {"student0@example.edu", "student22@example.edu"}
+    assert not emails_of(batch) & {"person0@example.edu", "person22@example.edu"}
 
 
 def test_the_sample_path_of_the_worker_leaves_them_out(owner, survey, students):
@@ -293,14 +294,14 @@ def row_count(html, distribution, name="opted-out") -> int:
 def test_opted_out_counts_people_who_unsubscribed_after_the_send(
     owner_client, owner, other_owner, survey
 ):
-    the_list = make_list(owner, size=4)
+    the_list = make_list(owner, n=4)
     sent = email_distribution(survey, the_list)
     a, b, c, d = sent.invitations.order_by("id")
     deliver(sent, a)
     deliver(sent, b)
     deliver(sent, c, "failed", error="550 No such user")
     deliver(sent, d, "opted_out")
-    other = email_distribution(survey, make_list(owner, name="Staff", size=1))
+    other = email_distribution(survey, make_list(owner, name="Staff", n=1))
     deliver(other, other.invitations.get())
     url = reverse("distributions:emails", kwargs={"survey_id": survey.pk})
     assert row_count(owner_client.get(url).content.decode(), sent) == 1
@@ -336,13 +337,13 @@ def test_a_link_batch_counts_its_people_on_the_opt_out_list(
         contact_list=students,
         expires_at=timezone.now() + datetime.timedelta(days=3),
     )
-    suppression_add(owner=other_owner, email="student0@example.edu")
+    suppression_add(owner=other_owner, email="person0@example.edu")
     url = reverse("distributions:links", kwargs={"survey_id": survey.pk})
     page = owner_client.get(url).content.decode()
     assert row_count(page, included) == 2
     assert row_count(page, left_out) == 0
     # Someone who unsubscribes later (from an email of the same list) counts.
-    suppression_add(owner=owner, email="student0@example.edu")
+    suppression_add(owner=owner, email="person0@example.edu")
     page = owner_client.get(url).content.decode()
     assert row_count(page, included) == 3
     assert row_count(page, left_out) == 1
@@ -355,7 +356,7 @@ def test_the_opted_out_counts_take_the_same_queries_for_one_row_or_many(
     url = reverse("distributions:emails", kwargs={"survey_id": survey.pk})
 
     def send():
-        the_list = make_list(owner, name=f"List {Distribution.objects.count()}")
+        the_list = make_list(owner, name=f"List {Distribution.objects.count()}", n=5)
         sent = email_distribution(survey, the_list)
         for invitation in sent.invitations.all():
             deliver(sent, invitation)
