@@ -14,6 +14,7 @@ from directories.forms import (
     ContactListForm,
     SuppressionForm,
 )
+from directories.navigation import contact_actions
 from directories.services import DirectoryError, lists, suppressions
 
 CONTACTS_PER_PAGE = 50
@@ -174,7 +175,12 @@ def contact_edit(request, pk, contact_pk):
     return render(
         request,
         "directories/contact_edit.html",
-        {"form": form, "contact": contact, "contact_list": contact_list},
+        {
+            "form": form,
+            "contact": contact,
+            "contact_list": contact_list,
+            "contact_actions": contact_actions(contact),
+        },
     )
 
 
