@@ -319,5 +319,5 @@ def suppression_index(request):
 def suppression_remove(request, suppression_pk):
     suppression = selectors.suppression_get(user=request.user, pk=suppression_pk)
     suppressions.suppression_remove(suppression=suppression)
-    messages.success(request, f"{suppression.email} removed from the opt-out list.")
+    messages.success(request, f"{suppression} removed from the opt-out list.")
     return redirect(reverse("directories:suppressions"))

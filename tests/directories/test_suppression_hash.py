@@ -84,3 +84,13 @@ def test_a_re_imported_contact_counts_as_opted_out(owner, hashed):
 def test_an_address_not_suppressed_is_not_hashed(owner):
     assert not suppression_hash_person(owner=owner, email="ana@example.edu")
     assert not Suppression.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_opt_out_page_shows_a_hashed_row_without_an_address(client, owner, hashed):
+    client.force_login(owner)
+
+    page = client.get("/directories/opt-outs/?q=ana@example.edu").content.decode()
+
+    assert "Erased person" in page and "one-way hash" in page
+    assert "ana@example.edu" not in page.replace('value="ana@example.edu"', "")
