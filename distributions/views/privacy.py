@@ -101,9 +101,11 @@ def survey_strip_view(request, survey_id: int):
         counts = survey_close_and_strip(
             actor=request.user, survey=survey, via="survey options"
         )
+        survey.refresh_from_db(fields=["state"])
+        closed = "Survey closed. " if survey.state == survey.State.CLOSED else ""
         messages.success(
             request,
-            f"Survey closed. Identifiers removed from {counts['invitations']} "
+            f"{closed}Identifiers removed from {counts['invitations']} "
             f"invitation(s) and {counts['responses']} response(s); statuses and "
             "counts are unchanged.",
         )
