@@ -4,10 +4,12 @@ from collections.abc import Iterator
 
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower, RowNumber
 from django.shortcuts import get_object_or_404
 
 from directories.models import Contact, ContactImport, ContactList, Suppression
+from directories.suppression_hash import email_hash, email_hash_sql, normalized
 
 
 def contact_list_list(*, user) -> QuerySet[ContactList]:
@@ -50,7 +52,18 @@ def opted_out_queryset(*, owner_id: int) -> QuerySet:
 
 def _without_opted_out(contacts: QuerySet, *, owner_id: int) -> QuerySet:
     # NOT EXISTS: an anti-join on the unique (owner, lower(email)) index.
-    return contacts.filter(~Exists(_opted_out_match(owner_id=owner_id)))
+    contacts = contacts.filter(~Exists(_opted_out_match(owner_id=owner_id)))
+    hashed = suppression_hashed_queryset(owner_id=owner_id).filter(
+        reason__in=OPT_OUT_REASONS
+    )
+    if hashed.exists():
+        # An erased person who had opted out, imported again: only then, since
+        # hashing every contact's address costs two sha256 calls each.
+        sql, params = email_hash_sql(f"{Contact._meta.db_table}.email")
+        contacts = contacts.annotate(email_hashed=RawSQL(sql, params)).exclude(
+            email_hashed__in=hashed.values("email_hash")
+        )
+    return contacts
 
 
 def _opted_out_match(**owner) -> QuerySet:
@@ -90,14 +103,18 @@ def contact_list_opt_out_counts(*, user) -> dict[int, int]:
 
 def contact_list_opted_out_count(*, contact_list: ContactList) -> int:
     """Return how many of the list's contacts are on the owner's suppression list."""
-    suppressed = Suppression.objects.filter(owner_id=contact_list.owner_id).values(
-        email_lower=Lower("email")
+    owner_id = contact_list.owner_id
+    suppressed = Q(
+        email_lower__in=suppression_queryset(owner_id=owner_id).values("email_lower")
     )
-    return (
-        contact_list.contacts.annotate(email_lower=Lower("email"))
-        .filter(email_lower__in=suppressed)
-        .count()
-    )
+    contacts = contact_list.contacts.annotate(email_lower=Lower("email"))
+    hashed = suppression_hashed_queryset(owner_id=owner_id).values("email_hash")
+    if hashed.exists():
+        # Only then: hashing every contact's address costs two sha256 calls each.
+        sql, params = email_hash_sql(f"{Contact._meta.db_table}.email")
+        contacts = contacts.annotate(email_hashed=RawSQL(sql, params))
+        suppressed |= Q(email_hashed__in=hashed)
+    return contacts.filter(suppressed).count()
 
 
 def contact_list_sizes(*, list_ids) -> dict[int, int]:
@@ -195,18 +212,37 @@ def contact_iter(
         last_id = batch[-1].id
 
 
-def suppressed_email_set(*, owner) -> set[str]:
-    """Return the owner's suppressed addresses, lower-cased."""
-    return {
-        email.lower()
-        for email in Suppression.objects.filter(owner=owner).values_list(
-            "email", flat=True
+class SuppressedAddresses(set):
+    """The owner's suppressed addresses, lower-cased; `in` also matches the hashed
+    opt-outs of erased people (directories.suppression_hash)."""
+
+    def __init__(self, addresses, hashes):
+        super().__init__(addresses)
+        self.hashes = frozenset(hashes)
+
+    def __contains__(self, email) -> bool:
+        email = normalized(email)
+        return super().__contains__(email) or (
+            bool(self.hashes) and email_hash(email) in self.hashes
         )
-    }
+
+
+def suppressed_email_set(*, owner) -> SuppressedAddresses:
+    """Return the owner's suppressed addresses (see SuppressedAddresses)."""
+    addresses, hashes = set(), set()
+    for email, hashed in Suppression.objects.filter(owner=owner).values_list(
+        "email", "email_hash"
+    ):
+        if email:
+            addresses.add(email.lower())
+        else:
+            hashes.add(hashed)
+    return SuppressedAddresses(addresses, hashes)
 
 
 def suppression_queryset(*, owner_id: int) -> QuerySet:
-    """Return the owner's suppressions as unordered (email_lower, reason) rows.
+    """Return the owner's suppressions by address as unordered (email_lower,
+    reason) rows; the erased ones are suppression_hashed_queryset's.
 
     For another app's bulk statement, which compiles it
     (`qs.query.sql_with_params()`) and joins it on lower(email): a plain unordered
@@ -215,9 +251,27 @@ def suppression_queryset(*, owner_id: int) -> QuerySet:
     """
     return (
         Suppression.objects.filter(owner_id=owner_id)
+        .exclude(email="")
         .order_by()
         .values("reason", email_lower=Lower("email"))
     )
+
+
+def suppression_hashed_queryset(*, owner_id: int) -> QuerySet:
+    """Return the owner's hashed suppressions (erased people) as unordered
+    (email_hash, reason) rows, for a bulk statement that joins them on
+    suppression_email_hash_sql(its address column)."""
+    return (
+        Suppression.objects.filter(owner_id=owner_id)
+        .exclude(email_hash="")
+        .order_by()
+        .values("email_hash", "reason")
+    )
+
+
+def suppression_email_hash_sql(column: str) -> tuple[str, list]:
+    """Return (sql, params) hashing an address column as hashed suppressions are."""
+    return email_hash_sql(column)
 
 
 def suppression_reason_labels() -> dict[str, str]:
@@ -226,7 +280,27 @@ def suppression_reason_labels() -> dict[str, str]:
 
 
 def suppression_exists(*, owner, email: str) -> bool:
-    return Suppression.objects.filter(owner=owner, email__iexact=email.strip()).exists()
+    """Return whether the owner suppresses the address (by itself or its hash)."""
+    email = email.strip()
+    if not email:
+        return False
+    return (
+        Suppression.objects.filter(owner=owner)
+        .filter(Q(email__iexact=email) | Q(email_hash=email_hash(email)))
+        .exists()
+    )
+
+
+def suppression_for_email(*, owner, email: str) -> Suppression | None:
+    """Return the owner's suppression of the address (by itself or its hash)."""
+    email = email.strip()
+    if not email:
+        return None
+    return (
+        Suppression.objects.filter(owner=owner)
+        .filter(Q(email__iexact=email) | Q(email_hash=email_hash(email)))
+        .first()
+    )
 
 
 TEMPLATE_COLUMNS = [
@@ -290,8 +364,12 @@ def contact_export_rows(*, contact_list: ContactList) -> Iterator[list[str]]:
 
 def suppression_list(*, user, query: str = "") -> QuerySet[Suppression]:
     suppressions = Suppression.objects.filter(owner=user).order_by("-created_at", "-id")
-    if query.strip():
-        suppressions = suppressions.filter(email__icontains=query.strip())
+    query = query.strip()
+    if query:
+        # The whole address also finds an erased person's hashed opt-out.
+        suppressions = suppressions.filter(
+            Q(email__icontains=query) | Q(email_hash=email_hash(query))
+        )
     return suppressions
 
 
@@ -309,3 +387,42 @@ def directory_summary(*, user) -> dict:
 
 def contact_import_recent(*, contact_list: ContactList, limit: int = 5):
     return contact_list.imports.order_by("-created_at")[:limit]
+
+
+# --- a person (an address across the owner's lists) --------------------------------
+
+
+def person_contacts(*, user, email: str) -> QuerySet[Contact]:
+    """Return every contact of the user's lists with this address (ignoring case)."""
+    return (
+        Contact.objects.filter(contact_list__owner=user, email__iexact=email.strip())
+        .select_related("contact_list")
+        .order_by("id")
+    )
+
+
+def person_directory_data(*, user, email: str) -> dict:
+    """Return what the user's directory holds about an address, for its export."""
+    contacts = [
+        {
+            "list": contact.contact_list.name,
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "email": contact.email,
+            "external_reference": contact.external_reference,
+            "language": contact.language,
+            "embedded_data": contact.embedded_data,
+            "added_at": contact.created_at.isoformat(),
+            "updated_at": contact.updated_at.isoformat(),
+        }
+        for contact in person_contacts(user=user, email=email)
+    ]
+    suppression = suppression_for_email(owner=user, email=email)
+    return {
+        "contacts": contacts,
+        "opt_out": {
+            "suppressed": suppression is not None,
+            "reason": suppression.get_reason_display() if suppression else None,
+            "since": suppression.created_at.isoformat() if suppression else None,
+        },
+    }

@@ -18,6 +18,7 @@ from directories.services.suppressions import suppression_add
 from distributions.expiry import ExpiryChoice
 from distributions.models import Distribution
 from distributions.services.links import links_generate, links_generate_run
+from distributions.services.privacy import person_erase
 from tests.distributions.links_support import read_csv, streamed
 from tests.distributions.ui_support import deliver, email_distribution
 from tests.factories import build_survey
@@ -370,3 +371,30 @@ def test_the_opted_out_counts_take_the_same_queries_for_one_row_or_many(
     with CaptureQueriesContext(connection) as four:
         owner_client.get(url)
     assert len(four.captured_queries) == len(one.captured_queries)
+
+
+def test_an_erased_person_who_opted_out_stays_out_when_imported_again(
+    owner, survey, students
+):
+    person_erase(
+        actor=owner, owner=owner, email="person1@example.edu", keep_responses=False
+    )
+    # The same address comes back in a later import: only the hash remembers it.
+    again = make_list(owner, name="Next term", rows=[{"email": "PERSON1@example.edu"}])
+    assert not Suppression.objects.filter(email__iexact="person1@example.edu").exists()
+
+    batch = links_generate(
+        user=owner,
+        survey=survey,
+        contact_list=again,
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+        include_opted_out=True,
+    )
+    assert batch.invitations.count() == 1
+    with pytest.raises(ValidationError):
+        links_generate(
+            user=owner,
+            survey=survey,
+            contact_list=again,
+            expires_at=timezone.now() + datetime.timedelta(days=7),
+        )
