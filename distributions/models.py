@@ -181,6 +181,10 @@ class Invitation(models.Model):
     # finished: the tie to the response is dropped in the same transaction, and the
     # invitation keeps only this (counts, reminders, history, "already completed").
     finished_anonymously_at = models.DateTimeField(null=True, blank=True)
+    # The address was opted out when its identifiers were removed (a person's
+    # erasure, a survey's close and strip): the Opted Out count, which matches
+    # addresses, keeps counting it without the address.
+    opted_out_at_removal = models.BooleanField(default=False, db_default=False)
     # One response per invitation (a single column) and one invitation per
     # response (invitation_one_per_response). A foreign key rather than a
     # one-to-one so that uniqueness can be a partial index: a new batch's links

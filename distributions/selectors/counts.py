@@ -116,27 +116,31 @@ def _opted_out_now(
             _by_distribution(
                 Delivery.objects.exclude(status=Delivery.Status.OPTED_OUT)
                 .alias(email_key=Collate(Lower("invitation__email"), "C"))
-                .filter(_opted_out_q(emails))
+                .filter(
+                    _opted_out_q(emails, removed="invitation__opted_out_at_removal")
+                )
             )
         )
     if links:
         found.update(
             _by_distribution(
                 Invitation.objects.alias(email_key=Collate(Lower("email"), "C")).filter(
-                    _opted_out_q(links)
+                    _opted_out_q(links, removed="opted_out_at_removal")
                 )
             )
         )
     return found
 
 
-def _opted_out_q(ids_by_owner: dict[int, list[int]]) -> Q:
+def _opted_out_q(ids_by_owner: dict[int, list[int]], *, removed: str) -> Q:
     # One owner on a survey's page; the OR keeps each owner to their own list.
+    # `removed`: the invitation's opted_out_at_removal, for addresses erased or
+    # stripped since (they match no opt-out any more).
     match = Q()
     for owner_id, ids in ids_by_owner.items():
-        match |= Q(
-            distribution_id__in=ids,
-            email_key__in=opted_out_queryset(owner_id=owner_id),
+        match |= Q(distribution_id__in=ids) & (
+            Q(email_key__in=opted_out_queryset(owner_id=owner_id))
+            | Q(**{removed: True})
         )
     return match
 

@@ -11,10 +11,12 @@ no address. docs/architecture.md, "Privacy: export, erasure, close and strip".
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.functions import Collate, Lower
 
 from core.audit import audit_record
 from core.models import AuditEntry
 from core.tokens import new_token
+from directories.selectors import opted_out_queryset
 from directories.services.privacy import person_directory_erase
 from distributions.models import Delivery, Invitation
 from distributions.person import ERASED_DELIVERY_ERROR, ERASED_EMAIL_PREFIX
@@ -130,6 +132,15 @@ def _invitations_blank(invitations, *, rotate_tokens: bool) -> int:
     ids = list(pending.values_list("id", flat=True))
     if not ids:
         return 0
+    # Whoever had opted out stays in the Opted Out counts without an address.
+    for owner_id in invitations.values_list(
+        "distribution__owner_id", flat=True
+    ).distinct():
+        pending.filter(distribution__owner_id=owner_id).alias(
+            email_key=Collate(Lower("email"), "C")
+        ).filter(email_key__in=opted_out_queryset(owner_id=owner_id)).update(
+            opted_out_at_removal=True
+        )
     table = Invitation._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(

@@ -13,13 +13,13 @@ from distributions.services.invitations import invitations_create_from_list
 from surveys.models import SurveyVersion
 from tests.distributions.ui_support import (
     QUESTION_ID,
-    contact_list,
     deliver,
     email_distribution,
     published_survey,
 )
+from tests.helpers import make_list
 
-PERSON = "student1@example.edu"
+PERSON = "person1@example.edu"
 EMAIL_QUESTION_ID = 902
 
 
@@ -64,17 +64,17 @@ def answer(invitation, *, email_answer=""):
 def person_everywhere(owner) -> dict:
     """Reach PERSON through two lists, an email with a failed reminder, a links
     batch, a finished response quoting the address, an opt-out and an import
-    report; with student0 and student2 beside them, untouched."""
+    report; with person0 and person2 beside them, untouched."""
     survey = survey_with_email_question(owner)
-    students = contact_list(owner, name="Students", size=3, embedded_fields=["Cohort"])
-    alumni = contact_list(owner, name="Alumni", size=0)
+    students = make_list(owner, name="Students", n=3, embedded_fields=["Cohort"])
+    alumni = make_list(owner, name="Alumni", n=0)
     Contact.objects.create(
         contact_list=alumni,
         first_name="Stu",
         last_name="Dent",
-        email="Student1@EXAMPLE.edu",
+        email="Person1@EXAMPLE.edu",
         external_reference="ALUM-1",
-        embedded_data={"Note": "wrote from student1@example.edu"},
+        embedded_data={"Note": "wrote from person1@example.edu"},
     )
     invite = email_distribution(survey, students)
     for invitation in invite.invitations.all():
@@ -94,7 +94,7 @@ def person_everywhere(owner) -> dict:
         reminder,
         person_invitation,
         status="failed",
-        error="550 5.1.1 <student1@example.edu>: mailbox full",
+        error="550 5.1.1 <person1@example.edu>: mailbox full",
     )
     batch = Distribution.objects.create(
         survey=survey,
@@ -108,8 +108,8 @@ def person_everywhere(owner) -> dict:
     invitations_create_from_list(
         distribution=batch, contact_list=alumni, expires_at=batch.link_expires_at
     )
-    response = answer(person_invitation, email_answer="Student1@example.edu")
-    answer(invite.invitations.get(email="student0@example.edu"))
+    response = answer(person_invitation, email_answer="Person1@example.edu")
+    answer(invite.invitations.get(email="person0@example.edu"))
     suppression_add(owner=owner, email=PERSON, reason="opted_out")
     ContactImport.objects.create(
         owner=owner,

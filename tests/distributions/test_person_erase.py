@@ -37,7 +37,7 @@ def test_after_erasure_the_address_is_in_no_column_of_any_table(owner):
     assert len(columns_containing(PERSON)) > 5  # the search finds what is there
 
     person_erase(
-        actor=owner, owner=owner, email="STUDENT1@example.edu", keep_responses=False
+        actor=owner, owner=owner, email="PERSON1@example.edu", keep_responses=False
     )
 
     assert columns_containing(PERSON) == []
@@ -85,15 +85,15 @@ def test_rows_statuses_and_counts_stay(owner):
     assert erased.embedded_data == {} and erased.contact_id is None
     # The person's old link stops working; their row does not change status.
     assert erased.token != world["person_invitation"].token
-    assert "student1@example.edu" not in str(
+    assert "person1@example.edu" not in str(
         Delivery.objects.get(distribution=world["reminder"]).error
     )
     # Everybody else is untouched.
     assert set(Contact.objects.values_list("email", flat=True)) == {
-        "student0@example.edu",
-        "student2@example.edu",
+        "person0@example.edu",
+        "person2@example.edu",
     }
-    assert Response.objects.exclude(email="").get().email == "student0@example.edu"
+    assert Response.objects.exclude(email="").get().email == "person0@example.edu"
 
 
 @pytest.mark.django_db
@@ -119,13 +119,13 @@ def test_the_opt_out_stays_as_a_hash_and_a_new_send_skips_them(owner):
 
     suppression = Suppression.objects.get(owner=owner)
     assert suppression.email == "" and suppression.reason == "opted_out"
-    assert suppression_exists(owner=owner, email="Student1@example.edu")
+    assert suppression_exists(owner=owner, email="Person1@example.edu")
     # Imported again later, and sent to: an opted-out delivery, no email.
-    Contact.objects.create(contact_list=world["students"], email="student1@Example.edu")
+    Contact.objects.create(contact_list=world["students"], email="person1@Example.edu")
     again = email_distribution(world["survey"], world["students"])
     _dispatch_one()
     delivery = Delivery.objects.get(
-        distribution=again, invitation__email="student1@Example.edu"
+        distribution=again, invitation__email="person1@Example.edu"
     )
     assert delivery.status == "opted_out"
     assert delivery.error == "Not sent: suppressed (Opted out)."
@@ -227,12 +227,12 @@ def test_erasing_from_the_contact_page_asks_for_the_address(client, owner):
 
     page = client.get(erase_url(contact)).content.decode()
     assert "This cannot be undone" in page and "one-way hash" in page
-    wrong = client.post(erase_url(contact), {"confirm": "student2@example.edu"})
+    wrong = client.post(erase_url(contact), {"confirm": "person2@example.edu"})
     assert "Type the address exactly as shown above." in wrong.content.decode()
     assert Contact.objects.filter(email__iexact=PERSON).count() == 2
 
     done = client.post(
-        erase_url(contact), {"confirm": "Student1@example.edu", "keep_responses": "on"}
+        erase_url(contact), {"confirm": "Person1@example.edu", "keep_responses": "on"}
     )
 
     assert done.status_code == 302

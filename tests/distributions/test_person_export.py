@@ -20,12 +20,12 @@ def check_export(data: dict, world: dict):
     assert data["email"].lower() == PERSON
     # Every contact row with the address, in every list, ignoring case.
     assert sorted((c["list"], c["email"]) for c in data["contacts"]) == [
-        ("Alumni", "Student1@EXAMPLE.edu"),
+        ("Alumni", "Person1@EXAMPLE.edu"),
         ("Students", PERSON),
     ]
     [alumnus] = [c for c in data["contacts"] if c["list"] == "Alumni"]
     assert alumnus["external_reference"] == "ALUM-1"
-    assert alumnus["embedded_data"] == {"Note": "wrote from student1@example.edu"}
+    assert alumnus["embedded_data"] == {"Note": "wrote from person1@example.edu"}
     assert data["opt_out"]["suppressed"] is True
     assert data["opt_out"]["reason"] == "Opted out"
     # Invitations with their statuses and every email sent for them.
@@ -46,7 +46,7 @@ def check_export(data: dict, world: dict):
     assert response["finished_at"] is not None
     assert response["answers"] == [
         {"question": "Do you live on campus?", "answer": "Yes"},
-        {"question": "Your email (optional)", "answer": "Student1@example.edu"},
+        {"question": "Your email (optional)", "answer": "Person1@example.edu"},
     ]
     # No link token in the file: it would let its reader answer as the person.
     assert world["person_invitation"].token not in json.dumps(data)
@@ -86,7 +86,7 @@ def test_the_command_writes_the_same_file(owner, tmp_path, capsys):
         "--owner",
         owner.email,
         "--email",
-        "STUDENT1@example.edu",
+        "PERSON1@example.edu",
         "--output",
         str(output),
     )
