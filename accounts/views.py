@@ -12,13 +12,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
-from accounts.forms import LoginForm, ProfileForm, SignUpForm
+from accounts.forms import LoginForm, ProfileForm, SignUpForm, wait_text
 from accounts.selectors import owner_time_zone
-
-
-def client_ip(request) -> str:
-    # REMOTE_ADDR only: a client can forge X-Forwarded-For to dodge the throttle.
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _next_url(request) -> str:
@@ -38,28 +33,29 @@ def login_view(request):
     if request.user.is_authenticated:
         return redirect(_next_url(request))
     form = LoginForm(request, data=request.POST or None)
-    throttled = False
+    wait = 0
     if request.method == "POST":
-        ip, username = client_ip(request), request.POST.get("username", "")
-        if services.login_is_throttled(ip=ip, username=username):
-            # Refused before checking the password, so guessing gains nothing.
-            throttled = True
-            form = LoginForm(request, initial={"username": username})
-        elif form.is_valid():
-            services.login_failures_clear(ip=ip, username=username)
+        if form.is_valid():
             auth_login(request, form.get_user())
             return redirect(_next_url(request))
-        else:
-            services.login_failure_record(ip=ip, username=username)
+        wait = form.throttled_wait
+        if wait:
+            # The pause is said once, above a fresh form.
+            form = LoginForm(
+                request, initial={"username": request.POST.get("username")}
+            )
     context = {
         "form": form,
-        "throttled": throttled,
-        "throttle_minutes": settings.LOGIN_FAILURE_WINDOW_MINUTES,
+        "throttled": bool(wait),
+        "throttle_wait": wait_text(wait),
         "next": request.POST.get("next") or request.GET.get("next") or "",
     }
-    return render(
-        request, "registration/login.html", context, status=429 if throttled else 200
+    response = render(
+        request, "registration/login.html", context, status=429 if wait else 200
     )
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
 
 
 @sensitive_post_parameters("password1", "password2")

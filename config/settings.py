@@ -8,6 +8,7 @@ from config.env import (
     env_bool,
     env_int,
     env_list,
+    env_networks,
     env_str,
     env_time_zone,
     env_url,
@@ -172,10 +173,18 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "surveys:list"
 LOGOUT_REDIRECT_URL = "accounts:login"
-# Failed-login throttle: this many failures per client address and username lock that
-# pair out for the window (counted in the shared cache).
+# Sign-in limits (accounts.throttle, counted in the shared cache): failures per
+# client address and account pause that pair for the window; failures per address
+# over all accounts pause the address; failures per account over all addresses
+# only slow its next attempts (1, 2, 4 ... s, at most LOGIN_BACKOFF_MAX_SECONDS).
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 50, minimum=1)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 20, minimum=1)
+LOGIN_BACKOFF_MAX_SECONDS = env_int("LOGIN_BACKOFF_MAX_SECONDS", 60, minimum=1)
+# Password-reset requests per client address and per email address, per hour.
+PASSWORD_RESET_ADDRESS_LIMIT = env_int("PASSWORD_RESET_ADDRESS_LIMIT", 10, minimum=1)
+PASSWORD_RESET_EMAIL_LIMIT = env_int("PASSWORD_RESET_EMAIL_LIMIT", 3, minimum=1)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
 LANGUAGE_CODE = "en-us"
@@ -229,6 +238,10 @@ SECURE_PROXY_SSL_HEADER = (
     if env_bool("BEHIND_HTTPS_PROXY", False)
     else None
 )
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks):
+# every per-client limit counts the client address they forwarded
+# (core.client_address). Empty: REMOTE_ADDR, the header ignored.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
