@@ -91,11 +91,9 @@ class SignUpForm(forms.Form):
     )
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        User = get_user_model()
-        if User.objects.filter(username__iexact=email).exists():
-            raise forms.ValidationError("An account with this email already exists.")
-        return email
+        # Whether the address has an account is not said here: the email says it
+        # (accounts.services.signup_request).
+        return self.cleaned_data["email"].strip()
 
     def clean(self):
         cleaned = super().clean()

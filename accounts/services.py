@@ -1,20 +1,38 @@
-"""Writes for owner accounts: sign-up, profile changes."""
+"""Writes for owner accounts: sign-up (confirmed by email), profile changes.
+
+Sign-up and password reset answer the same whether or not an address has an
+account, and their emails are sent by a worker (accounts.tasks), so neither the
+page nor its time tells a stranger who has an account (docs/architecture.md,
+Security).
+"""
+
+import hashlib
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
 from django.db import transaction
 
 from accounts.models import Profile
+from core.queue import enqueue
+from core.tokens import new_token
 
 
 @transaction.atomic
-def owner_sign_up(*, email: str, password: str, time_zone: str = ""):
-    """Create an owner whose username is their email address."""
+def owner_sign_up(*, email: str, password: str = "", time_zone: str = "", **extra):
+    """Create an owner whose username is their email address.
+
+    `password_hash` (in extra) sets an already hashed password instead.
+    """
     User = get_user_model()
     email = User.objects.normalize_email(email).strip()
     user = User.objects.create_user(
-        username=email.lower(), email=email, password=password
+        username=email.lower(), email=email, password=password or None
     )
+    if extra.get("password_hash"):
+        user.password = extra["password_hash"]
+        user.save(update_fields=["password"])
     Profile.objects.create(user=user, time_zone=time_zone or settings.TIME_ZONE)
     return user
 
@@ -28,3 +46,61 @@ def profile_update(*, user, time_zone: str) -> Profile:
     profile.full_clean()
     profile.save(update_fields=["time_zone"])
     return profile
+
+
+# --- Sign-up, confirmed by email ---------------------------------------------------
+#
+# A sign-up is kept in the shared cache (hashed password, time zone) until the link
+# mailed to the address is used; no account exists before that, so nobody can
+# claim an address they cannot read. The same request for an address that has an
+# account stores the same and mails its owner instead (accounts.emails).
+
+
+def _pending_key(token: str) -> str:
+    return "accounts:signup:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+def _pending_email_key(email: str) -> str:
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    return "accounts:signup-email:" + digest
+
+
+def signup_request(*, email: str, password: str, time_zone: str) -> None:
+    """Keep a sign-up until its email link is used, and have a worker mail it."""
+    token = new_token()
+    email = get_user_model().objects.normalize_email(email).strip()
+    pending = {
+        "email": email,
+        "password_hash": make_password(password),
+        "time_zone": time_zone,
+    }
+    timeout = settings.PASSWORD_RESET_TIMEOUT
+    cache.set(_pending_key(token), pending, timeout=timeout)
+    cache.set(_pending_email_key(email), token, timeout=timeout)
+    enqueue("accounts.signup_email_send", email)
+
+
+def signup_pending_token(*, email: str) -> str | None:
+    """Return the newest sign-up link token for this address (for its email)."""
+    return cache.get(_pending_email_key(email))
+
+
+def signup_pending(*, token: str) -> dict | None:
+    return cache.get(_pending_key(token))
+
+
+def signup_confirm(*, token: str):
+    """Create the account a sign-up link stands for; return (user, created).
+
+    (None, False) when the link is unknown, used or expired; (the existing user,
+    False) when the address got an account meanwhile.
+    """
+    pending = cache.get(_pending_key(token))
+    if not pending:
+        return None, False
+    cache.delete(_pending_key(token))
+    User = get_user_model()
+    existing = User.objects.filter(username__iexact=pending["email"]).first()
+    if existing:
+        return existing, False
+    return owner_sign_up(**pending), True

@@ -11,9 +11,11 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from accounts import services
+from accounts import services, throttle
 from accounts.forms import LoginForm, ProfileForm, SignUpForm, wait_text
 from accounts.selectors import owner_time_zone
+from core.client_address import client_address
+from core.queue import enqueue
 
 
 def _next_url(request) -> str:
@@ -69,15 +71,47 @@ def signup(request):
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.owner_sign_up(
+        # The same answer whether or not the address has an account: a worker
+        # mails a confirmation link, or tells the existing owner instead.
+        services.signup_request(
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
             time_zone=form.cleaned_data["time_zone"],
         )
-        auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome to Canvass: your account is ready.")
-        return redirect(settings.LOGIN_REDIRECT_URL)
+        return redirect("accounts:signup_sent")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+def signup_sent(request):
+    return render(request, "accounts/signup_sent.html")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request, token: str):
+    """The link of a sign-up email: GET shows Confirm (mail scanners open links)."""
+    if not settings.REGISTRATION_OPEN:
+        return render(request, "accounts/signup_closed.html", status=403)
+    if request.method == "POST":
+        user, created = services.signup_confirm(token=token)
+        if created:
+            auth_login(
+                request, user, backend="django.contrib.auth.backends.ModelBackend"
+            )
+            messages.success(request, "Welcome to Canvass: your account is ready.")
+            return redirect(settings.LOGIN_REDIRECT_URL)
+        if user is not None:
+            messages.info(request, "This address has an account already: sign in.")
+            return redirect("accounts:login")
+        pending = None
+    else:
+        pending = services.signup_pending(token=token)
+    return render(
+        request,
+        "accounts/signup_confirm.html",
+        {"pending": pending},
+        status=200 if pending or request.method == "GET" else 410,
+    )
 
 
 @login_required
@@ -104,14 +138,26 @@ password_change_done = auth_views.PasswordChangeDoneView.as_view()
 
 class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password_reset_done")
-    email_template_name = "registration/password_reset_email.txt"
-    html_email_template_name = "registration/password_reset_email.html"
-    subject_template_name = "registration/password_reset_subject.txt"
 
     def form_valid(self, form):
-        # The link is built from SITE_URL, never from the request's Host header.
-        self.extra_email_context = {"site_url": settings.SITE_URL}
-        return super().form_valid(form)
+        """Limit the requests, and have a worker mail the link (accounts.emails).
+
+        The answer is the same whether or not the address has an account; past
+        the per-email limit nothing more is mailed, with the same answer.
+        """
+        if not throttle.password_reset_allowed_from(client_address(self.request)):
+            form.add_error(
+                None,
+                "Too many reset requests from your network: try again in an hour.",
+            )
+            response = self.form_invalid(form)
+            response.status_code = 429
+            response["Retry-After"] = str(throttle.RESET_WINDOW)
+            return response
+        email = form.cleaned_data["email"]
+        if throttle.password_reset_allowed_for(email):
+            enqueue("accounts.password_reset_send", email)
+        return redirect(self.success_url)
 
 
 password_reset = PasswordResetView.as_view()
