@@ -56,3 +56,19 @@ def signup_email_send(*, email: str) -> None:
             ("Confirm your Canvass account"),
         )
     send_mail(subject, render_to_string(template, context), None, [email])
+
+
+def sender_confirmation_send(*, sender_id: int) -> None:
+    """Mail a waiting sender address its one-time confirmation link."""
+    made = services.sender_confirmation_token(sender_id=sender_id)
+    if made is None:
+        return
+    sender, token = made
+    path = reverse("accounts:sender_confirm", kwargs={"token": token})
+    context = {
+        "email": sender.email,
+        "owner": sender.owner.email or sender.owner.get_username(),
+        "confirm_url": settings.SITE_URL + path,
+    }
+    body = render_to_string("accounts/email_sender_confirm.txt", context)
+    send_mail("Confirm your sender address in Canvass", body, None, [sender.email])

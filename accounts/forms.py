@@ -118,3 +118,12 @@ class ProfileForm(forms.Form):
         choices=TIME_ZONE_CHOICES,
         help_text="Every date in Canvass is shown and entered in this time zone.",
     )
+
+
+class SenderAddressForm(forms.Form):
+    email = forms.EmailField(
+        label="Add a sender address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="Canvass emails it a link; it can be used once you confirm.",
+    )

@@ -1,4 +1,4 @@
-"""Writes for owner accounts: sign-up (confirmed by email), profile changes.
+"""Writes for owner accounts: sign-up (confirmed by email), profile, sender addresses.
 
 Sign-up and password reset answer the same whether or not an address has an
 account, and their emails are sent by a worker (accounts.tasks), so neither the
@@ -7,14 +7,18 @@ Security).
 """
 
 import hashlib
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import Profile
+from accounts import throttle
+from accounts.models import Profile, SenderAddress
 from core.queue import enqueue
 from core.tokens import new_token
 
@@ -104,3 +108,76 @@ def signup_confirm(*, token: str):
     if existing:
         return existing, False
     return owner_sign_up(**pending), True
+
+
+# --- Sender addresses ----------------------------------------------------------------
+
+SENDER_CONFIRMATIONS_PER_HOUR = 10
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sender_add(*, user, email: str) -> SenderAddress:
+    """Add an address the owner wants to send from; a worker mails its link.
+
+    At most SENDER_CONFIRMATIONS_PER_HOUR confirmation emails per owner an hour,
+    so the form cannot be used to mail strangers in bulk.
+    """
+    email = get_user_model().objects.normalize_email(email).strip()
+    sender = SenderAddress.objects.filter(owner=user, email__iexact=email).first()
+    if sender and sender.confirmed_at:
+        return sender
+    if not throttle.sender_confirmation_allowed(user.pk, SENDER_CONFIRMATIONS_PER_HOUR):
+        raise ValidationError(
+            "Too many confirmation emails this hour: try again later."
+        )
+    if sender is None:
+        sender = SenderAddress.objects.create(owner=user, email=email)
+    enqueue("accounts.sender_confirm_send", sender.pk)
+    return sender
+
+
+def sender_confirmation_token(*, sender_id: int) -> tuple[SenderAddress, str] | None:
+    """Give a waiting sender address a new one-time link token; return it.
+
+    Only its digest is stored; an earlier link stops working.
+    """
+    sender = SenderAddress.objects.filter(pk=sender_id, confirmed_at=None).first()
+    if sender is None:
+        return None
+    token = new_token()
+    sender.token_digest = _digest(token)
+    sender.token_expires_at = timezone.now() + timedelta(
+        seconds=settings.PASSWORD_RESET_TIMEOUT
+    )
+    sender.save(update_fields=["token_digest", "token_expires_at"])
+    return sender, token
+
+
+def sender_waiting(*, user, token: str) -> SenderAddress | None:
+    """Return the owner's address this link confirms, if it still can."""
+    return SenderAddress.objects.filter(
+        owner=user,
+        token_digest=_digest(token),
+        confirmed_at=None,
+        token_expires_at__gt=timezone.now(),
+    ).first()
+
+
+def sender_confirm(*, user, token: str) -> SenderAddress | None:
+    """Confirm the owner's address of this link (once); None when it cannot."""
+    sender = sender_waiting(user=user, token=token)
+    if sender is None:
+        return None
+    sender.confirmed_at = timezone.now()
+    sender.token_digest = ""
+    sender.token_expires_at = None
+    sender.save(update_fields=["confirmed_at", "token_digest", "token_expires_at"])
+    return sender
+
+
+def sender_remove(*, user, pk: int) -> bool:
+    deleted, _ = SenderAddress.objects.filter(owner=user, pk=pk).delete()
+    return bool(deleted)

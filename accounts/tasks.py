@@ -13,3 +13,8 @@ def password_reset_send(email: str) -> None:
 @shared_task(name="accounts.signup_email_send")
 def signup_email_send(email: str) -> None:
     emails.signup_email_send(email=email)
+
+
+@shared_task(name="accounts.sender_confirm_send")
+def sender_confirm_send(sender_id: int) -> None:
+    emails.sender_confirmation_send(sender_id=sender_id)

@@ -123,3 +123,9 @@ def password_reset_allowed_for(email: str) -> bool:
     """Count a reset request for this email (account or not); False past the limit."""
     count = _hit(_key("reset-email", email), RESET_WINDOW)
     return count <= settings.PASSWORD_RESET_EMAIL_LIMIT
+
+
+@_guard(True)
+def sender_confirmation_allowed(owner_id: int, per_hour: int) -> bool:
+    """Count a sender-address confirmation email of this owner; False past the limit."""
+    return _hit(_key("sender-confirm", str(owner_id)), RESET_WINDOW) <= per_hour

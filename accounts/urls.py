@@ -11,6 +11,13 @@ urlpatterns = [
     path("signup/sent/", views.signup_sent, name="signup_sent"),
     path("signup/confirm/<str:token>/", views.signup_confirm, name="signup_confirm"),
     path("profile/", views.profile, name="profile"),
+    path("profile/senders/add/", views.sender_add, name="sender_add"),
+    path("profile/senders/<int:pk>/remove/", views.sender_remove, name="sender_remove"),
+    path(
+        "profile/senders/confirm/<str:token>/",
+        views.sender_confirm,
+        name="sender_confirm",
+    ),
     path("password/", views.password_change, name="password_change"),
     path("password/done/", views.password_change_done, name="password_change_done"),
     path("password/reset/", views.password_reset, name="password_reset"),

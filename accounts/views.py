@@ -3,17 +3,24 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services, throttle
-from accounts.forms import LoginForm, ProfileForm, SignUpForm, wait_text
-from accounts.selectors import owner_time_zone
+from accounts.forms import (
+    LoginForm,
+    ProfileForm,
+    SenderAddressForm,
+    SignUpForm,
+    wait_text,
+)
+from accounts.selectors import owner_time_zone, sender_addresses
 from core.client_address import client_address
 from core.queue import enqueue
 
@@ -125,7 +132,71 @@ def profile(request):
         )
         messages.success(request, "Your profile is saved.")
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    return _profile_page(request, form=form)
+
+
+def _profile_page(request, *, form=None, sender_form=None, status=200):
+    current = owner_time_zone(request.user).key
+    context = {
+        "form": form or ProfileForm(initial={"time_zone": current}),
+        "sender_form": sender_form or SenderAddressForm(),
+        "senders": sender_addresses(user=request.user),
+        "allowed_domains": settings.ALLOWED_FROM_DOMAINS,
+    }
+    return render(request, "accounts/profile.html", context, status=status)
+
+
+@login_required
+@require_POST
+def sender_add(request):
+    """Profile → Sender addresses → Add: a worker mails the address its link."""
+    form = SenderAddressForm(request.POST)
+    if form.is_valid():
+        try:
+            sender = services.sender_add(
+                user=request.user, email=form.cleaned_data["email"]
+            )
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            if sender.confirmed_at:
+                messages.info(request, f"{sender.email} is confirmed already.")
+            else:
+                messages.success(
+                    request,
+                    f"We emailed a confirmation link to {sender.email}: open it "
+                    "while signed in to confirm the address.",
+                )
+            return redirect("accounts:profile")
+    return _profile_page(request, sender_form=form, status=400)
+
+
+@login_required
+@require_POST
+def sender_remove(request, pk: int):
+    if services.sender_remove(user=request.user, pk=pk):
+        messages.success(request, "The sender address is removed.")
+    return redirect("accounts:profile")
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def sender_confirm(request, token: str):
+    """The emailed link: GET shows Confirm (mail scanners open links), POST does it."""
+    if request.method == "POST":
+        sender = services.sender_confirm(user=request.user, token=token)
+        if sender is not None:
+            messages.success(request, f"You can now send from {sender.email}.")
+            return redirect("accounts:profile")
+    else:
+        sender = services.sender_waiting(user=request.user, token=token)
+    return render(
+        request,
+        "accounts/sender_confirm.html",
+        {"sender": sender},
+        status=200 if sender else 404,
+    )
 
 
 logout_view = auth_views.LogoutView.as_view()

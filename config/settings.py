@@ -155,6 +155,9 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Canvass <canvass@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Domains any owner may send From (besides their sign-in address and addresses they
+# confirmed); "*.uni.example" also allows its subdomains (accounts.selectors).
+ALLOWED_FROM_DOMAINS = [d.lower() for d in env_list("ALLOWED_FROM_DOMAINS", [])]
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:
