@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
+from accounts.forms import AdminLoginForm
 from accounts.models import Profile
 
 User = get_user_model()
@@ -19,3 +20,5 @@ class OwnerAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, OwnerAdmin)
+# The admin's login has the sign-in page's limits (accounts.throttle).
+admin.site.login_form = AdminLoginForm

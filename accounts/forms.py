@@ -1,16 +1,61 @@
+import math
 import zoneinfo
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
+
+from accounts import throttle
+from core.client_address import client_address
 
 TIME_ZONE_CHOICES = [
     (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
 ]
 
 
-class LoginForm(AuthenticationForm):
+def wait_text(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+class ThrottledSignIn:
+    """Sign-in limits on an AuthenticationForm (the sign-in page and the admin's).
+
+    Checked before the password, so guessing while paused learns nothing; every
+    failed check of a password counts (accounts.throttle).
+    """
+
+    throttled_wait = 0
+
+    def clean(self):
+        address = client_address(self.request)
+        username = str(self.data.get("username", ""))
+        wait = throttle.sign_in_wait(address=address, username=username)
+        if wait:
+            self.throttled_wait = wait
+            raise forms.ValidationError(
+                "Too many failed sign-in attempts for this account from your "
+                f"network: try again in {wait_text(wait)}, or reset your password.",
+                code="throttled",
+            )
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            throttle.sign_in_failed(address=address, username=username)
+            raise
+        throttle.sign_in_succeeded(address=address, username=username)
+        return cleaned
+
+
+class AdminLoginForm(ThrottledSignIn, AdminAuthenticationForm):
+    """The Django admin's login, with the sign-in page's limits."""
+
+
+class LoginForm(ThrottledSignIn, AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": (
@@ -46,11 +91,9 @@ class SignUpForm(forms.Form):
     )
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        User = get_user_model()
-        if User.objects.filter(username__iexact=email).exists():
-            raise forms.ValidationError("An account with this email already exists.")
-        return email
+        # Whether the address has an account is not said here: the email says it
+        # (accounts.services.signup_request).
+        return self.cleaned_data["email"].strip()
 
     def clean(self):
         cleaned = super().clean()
@@ -74,4 +117,13 @@ class ProfileForm(forms.Form):
         label="Time zone",
         choices=TIME_ZONE_CHOICES,
         help_text="Every date in Canvass is shown and entered in this time zone.",
+    )
+
+
+class SenderAddressForm(forms.Form):
+    email = forms.EmailField(
+        label="Add a sender address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="Canvass emails it a link; it can be used once you confirm.",
     )

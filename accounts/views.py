@@ -3,22 +3,26 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import services
-from accounts.forms import LoginForm, ProfileForm, SignUpForm
-from accounts.selectors import owner_time_zone
-
-
-def client_ip(request) -> str:
-    # REMOTE_ADDR only: a client can forge X-Forwarded-For to dodge the throttle.
-    return request.META.get("REMOTE_ADDR", "")
+from accounts import services, throttle
+from accounts.forms import (
+    LoginForm,
+    ProfileForm,
+    SenderAddressForm,
+    SignUpForm,
+    wait_text,
+)
+from accounts.selectors import owner_time_zone, sender_addresses
+from core.client_address import client_address
+from core.queue import enqueue
 
 
 def _next_url(request) -> str:
@@ -38,28 +42,29 @@ def login_view(request):
     if request.user.is_authenticated:
         return redirect(_next_url(request))
     form = LoginForm(request, data=request.POST or None)
-    throttled = False
+    wait = 0
     if request.method == "POST":
-        ip, username = client_ip(request), request.POST.get("username", "")
-        if services.login_is_throttled(ip=ip, username=username):
-            # Refused before checking the password, so guessing gains nothing.
-            throttled = True
-            form = LoginForm(request, initial={"username": username})
-        elif form.is_valid():
-            services.login_failures_clear(ip=ip, username=username)
+        if form.is_valid():
             auth_login(request, form.get_user())
             return redirect(_next_url(request))
-        else:
-            services.login_failure_record(ip=ip, username=username)
+        wait = form.throttled_wait
+        if wait:
+            # The pause is said once, above a fresh form.
+            form = LoginForm(
+                request, initial={"username": request.POST.get("username")}
+            )
     context = {
         "form": form,
-        "throttled": throttled,
-        "throttle_minutes": settings.LOGIN_FAILURE_WINDOW_MINUTES,
+        "throttled": bool(wait),
+        "throttle_wait": wait_text(wait),
         "next": request.POST.get("next") or request.GET.get("next") or "",
     }
-    return render(
-        request, "registration/login.html", context, status=429 if throttled else 200
+    response = render(
+        request, "registration/login.html", context, status=429 if wait else 200
     )
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -73,15 +78,47 @@ def signup(request):
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.owner_sign_up(
+        # The same answer whether or not the address has an account: a worker
+        # mails a confirmation link, or tells the existing owner instead.
+        services.signup_request(
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
             time_zone=form.cleaned_data["time_zone"],
         )
-        auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome to Canvass: your account is ready.")
-        return redirect(settings.LOGIN_REDIRECT_URL)
+        return redirect("accounts:signup_sent")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+def signup_sent(request):
+    return render(request, "accounts/signup_sent.html")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request, token: str):
+    """The link of a sign-up email: GET shows Confirm (mail scanners open links)."""
+    if not settings.REGISTRATION_OPEN:
+        return render(request, "accounts/signup_closed.html", status=403)
+    if request.method == "POST":
+        user, created = services.signup_confirm(token=token)
+        if created:
+            auth_login(
+                request, user, backend="django.contrib.auth.backends.ModelBackend"
+            )
+            messages.success(request, "Welcome to Canvass: your account is ready.")
+            return redirect(settings.LOGIN_REDIRECT_URL)
+        if user is not None:
+            messages.info(request, "This address has an account already: sign in.")
+            return redirect("accounts:login")
+        pending = None
+    else:
+        pending = services.signup_pending(token=token)
+    return render(
+        request,
+        "accounts/signup_confirm.html",
+        {"pending": pending},
+        status=200 if pending or request.method == "GET" else 410,
+    )
 
 
 @login_required
@@ -95,7 +132,71 @@ def profile(request):
         )
         messages.success(request, "Your profile is saved.")
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    return _profile_page(request, form=form)
+
+
+def _profile_page(request, *, form=None, sender_form=None, status=200):
+    current = owner_time_zone(request.user).key
+    context = {
+        "form": form or ProfileForm(initial={"time_zone": current}),
+        "sender_form": sender_form or SenderAddressForm(),
+        "senders": sender_addresses(user=request.user),
+        "allowed_domains": settings.ALLOWED_FROM_DOMAINS,
+    }
+    return render(request, "accounts/profile.html", context, status=status)
+
+
+@login_required
+@require_POST
+def sender_add(request):
+    """Profile → Sender addresses → Add: a worker mails the address its link."""
+    form = SenderAddressForm(request.POST)
+    if form.is_valid():
+        try:
+            sender = services.sender_add(
+                user=request.user, email=form.cleaned_data["email"]
+            )
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            if sender.confirmed_at:
+                messages.info(request, f"{sender.email} is confirmed already.")
+            else:
+                messages.success(
+                    request,
+                    f"We emailed a confirmation link to {sender.email}: open it "
+                    "while signed in to confirm the address.",
+                )
+            return redirect("accounts:profile")
+    return _profile_page(request, sender_form=form, status=400)
+
+
+@login_required
+@require_POST
+def sender_remove(request, pk: int):
+    if services.sender_remove(user=request.user, pk=pk):
+        messages.success(request, "The sender address is removed.")
+    return redirect("accounts:profile")
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def sender_confirm(request, token: str):
+    """The emailed link: GET shows Confirm (mail scanners open links), POST does it."""
+    if request.method == "POST":
+        sender = services.sender_confirm(user=request.user, token=token)
+        if sender is not None:
+            messages.success(request, f"You can now send from {sender.email}.")
+            return redirect("accounts:profile")
+    else:
+        sender = services.sender_waiting(user=request.user, token=token)
+    return render(
+        request,
+        "accounts/sender_confirm.html",
+        {"sender": sender},
+        status=200 if sender else 404,
+    )
 
 
 logout_view = auth_views.LogoutView.as_view()
@@ -108,14 +209,26 @@ password_change_done = auth_views.PasswordChangeDoneView.as_view()
 
 class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password_reset_done")
-    email_template_name = "registration/password_reset_email.txt"
-    html_email_template_name = "registration/password_reset_email.html"
-    subject_template_name = "registration/password_reset_subject.txt"
 
     def form_valid(self, form):
-        # The link is built from SITE_URL, never from the request's Host header.
-        self.extra_email_context = {"site_url": settings.SITE_URL}
-        return super().form_valid(form)
+        """Limit the requests, and have a worker mail the link (accounts.emails).
+
+        The answer is the same whether or not the address has an account; past
+        the per-email limit nothing more is mailed, with the same answer.
+        """
+        if not throttle.password_reset_allowed_from(client_address(self.request)):
+            form.add_error(
+                None,
+                "Too many reset requests from your network: try again in an hour.",
+            )
+            response = self.form_invalid(form)
+            response.status_code = 429
+            response["Retry-After"] = str(throttle.RESET_WINDOW)
+            return response
+        email = form.cleaned_data["email"]
+        if throttle.password_reset_allowed_for(email):
+            enqueue("accounts.password_reset_send", email)
+        return redirect(self.success_url)
 
 
 password_reset = PasswordResetView.as_view()

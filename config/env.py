@@ -87,3 +87,20 @@ def env_time_zone(name: str, default: str) -> str:
             f"{name} must be an IANA time zone such as Europe/Paris, not {value!r}."
         ) from None
     return value
+
+
+def env_networks(name: str, *, environ=None) -> list[str]:
+    """Return a comma-separated list of IP addresses or CIDR networks, each checked."""
+    import ipaddress
+
+    raw = (os.environ if environ is None else environ).get(name, "")
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks such as 10.0.0.0/8, "
+                f"not {item!r}."
+            ) from None
+    return items

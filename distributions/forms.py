@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
+from accounts.selectors import sender_problem
 from core.tokens import new_token
 from distributions.default_messages import default_message
 from distributions.expiry import ExpiryChoice, expiry_choices, link_expiry_compute
@@ -141,9 +142,10 @@ class MessageFieldsForm(OwnerZoneForm):
     # Whether the message must contain the survey link (thank-yous need not).
     require_survey_link = True
 
-    def __init__(self, *args, embedded_fields=(), **kwargs):
+    def __init__(self, *args, embedded_fields=(), user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.embedded_fields = list(embedded_fields)
+        self.user = user
         name, address = default_from()
         self.fields["from_name"].initial = name
         self.fields["from_email"].initial = address
@@ -152,6 +154,14 @@ class MessageFieldsForm(OwnerZoneForm):
 
     def message_embedded_fields(self) -> list[str]:
         return self.embedded_fields
+
+    def clean_from_email(self):
+        # Only an address the owner may send from (accounts.selectors).
+        address = self.cleaned_data["from_email"]
+        problem = address and self.user and sender_problem(self.user, address)
+        if problem:
+            raise ValidationError(problem)
+        return address
 
     def clean(self):
         cleaned = super().clean()

@@ -61,6 +61,7 @@ from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedire
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.client_address import client_address
 from core.tokens import new_token
 from surveys import engine
 from surveys.definitions import published_definition, version_definition
@@ -111,10 +112,8 @@ def _setting(name, default):
 
 
 def _client_key(request) -> str:
-    # REMOTE_ADDR only: a forwarded header is the client's to forge, unless a proxy
-    # sets it, and then the proxy must write REMOTE_ADDR (e.g. gunicorn's
-    # --forwarded-allow-ips) rather than this code trusting a header.
-    return "surveys:invalid-link:" + request.META.get("REMOTE_ADDR", "unknown")
+    # The forwarded address only through TRUSTED_PROXIES (core.client_address).
+    return "surveys:invalid-link:" + client_address(request)
 
 
 # Set while the cache fails, so an outage is logged once, not on every bad link.

@@ -24,7 +24,14 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
 APP_CACHES: dict = {}
 
 
+# The domains the tests' owners send From (an institution's ALLOWED_FROM_DOMAINS);
+# worker and gunicorn subprocesses inherit it. Tests of the rule set their own.
+TEST_FROM_DOMAINS = "example.edu,uni.example"
+
+
 def pytest_configure(config):
+    os.environ.setdefault("ALLOWED_FROM_DOMAINS", TEST_FROM_DOMAINS)
+    settings.ALLOWED_FROM_DOMAINS = os.environ["ALLOWED_FROM_DOMAINS"].split(",")
     if not os.environ.get("SECRET_KEY"):
         # Worker subprocesses read it from the environment.
         os.environ["SECRET_KEY"] = "test-only-" + uuid.uuid4().hex

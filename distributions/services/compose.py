@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.selectors import sender_problem
 from directories.selectors import contact_snapshot_rows
 from distributions.models import Distribution, Message, MessageType
 from distributions.services import piping
@@ -52,6 +53,13 @@ def message_problems(
     return problems
 
 
+def sender_check(user, from_email: str) -> None:
+    """Refuse a From the owner may not use (accounts.selectors.sender_problem)."""
+    problem = from_email and sender_problem(user, from_email)
+    if problem:
+        raise ValidationError(problem)
+
+
 def _survey_problem(survey) -> str | None:
     if survey.state == survey.State.CLOSED:
         return "This survey is closed: reopen it before you send it."
@@ -90,6 +98,7 @@ def distribution_schedule(
     now = now or timezone.now()
     if survey.owner_id != user.pk or contact_list.owner_id != user.pk:
         raise ValidationError("You can only send your own surveys to your own lists.")
+    sender_check(user, from_email)
     problem = _survey_problem(survey)
     if problem:
         raise ValidationError(problem)
@@ -272,6 +281,7 @@ def preview_email_send(
     """
     if not user.email:
         raise ValidationError("Your account has no email address to send a preview to.")
+    sender_check(user, from_email)
     contact = None
     if contact_list is not None:
         contact = contact_snapshot_rows(contact_list=contact_list, limit=1).first()

@@ -9,6 +9,7 @@ POST, plus List-Unsubscribe-Post).
 import binascii
 import functools
 import secrets
+import time
 from email.header import Header
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import sanitize_address
 
+from accounts.selectors import sender_allowed
 from distributions.models import Distribution, Invitation
 from distributions.personal_link import opt_out_url, personal_link_url
 from distributions.services.piping import RenderedMessage, render_message, single_line
@@ -57,11 +59,18 @@ def email_build(
     rendered: RenderedMessage,
     opt_out_url: str,
     connection=None,
+    from_allowed: bool = True,
 ) -> EmailMultiAlternatives:
     """Return one email (text + HTML) with its bulk-sending headers.
 
     Every header value is forced onto one line first: a name or address with CR/LF
     in it cannot add a header. Its Message-ID is in extra_headers["Message-ID"].
+
+    The envelope sender (`from_email` of the result) is always the instance's
+    (DEFAULT_FROM_EMAIL), so SPF and bounces stay the instance's; the From header
+    (extra_headers["From"]) is the owner's. With from_allowed False (an address
+    the owner may no longer send from), From is the instance's address under the
+    owner's name, with the owner's address as Reply-To.
     """
     headers = {
         "Message-ID": make_msgid(domain=_message_id_domain(settings.SITE_URL)),
@@ -69,13 +78,18 @@ def email_build(
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
     name, address = single_line(from_name), single_line(from_email)
+    instance_name, instance_address = default_from()
     if not address:
-        name, address = default_from()
+        name, address = instance_name, instance_address
     reply_to = single_line(reply_to)
+    if not from_allowed:
+        reply_to = reply_to or address
+        address = instance_address
+    headers["From"] = formataddr((name, address)) if name else address
     message = EmailMultiAlternatives(
         subject=single_line(rendered.subject),
         body=rendered.text,
-        from_email=formataddr((name, address)) if name else address,
+        from_email=formataddr((instance_name, instance_address)),
         to=[single_line(to)],
         reply_to=[reply_to] if reply_to else None,
         headers=headers,
@@ -98,10 +112,37 @@ def invitation_message(
     )
 
 
+# (owner id, From address) → (allowed, checked at): a batch asks once, and a
+# removed sender address stops being used within a minute.
+_SENDER_CHECKS: dict[tuple[int, str], tuple[bool, float]] = {}
+SENDER_CHECK_SECONDS = 60
+
+
+def _from_allowed(distribution: Distribution) -> bool:
+    address = (distribution.from_email or "").strip().lower()
+    if not address:
+        return True
+    key = (distribution.owner_id, address)
+    now = time.monotonic()
+    known = _SENDER_CHECKS.get(key)
+    if known and now - known[1] < SENDER_CHECK_SECONDS:
+        return known[0]
+    allowed = sender_allowed(distribution.owner, address)
+    if len(_SENDER_CHECKS) > 1000:
+        _SENDER_CHECKS.clear()
+    _SENDER_CHECKS[key] = (allowed, now)
+    return allowed
+
+
 def delivery_email(
     *, distribution: Distribution, invitation: Invitation, connection=None
 ) -> EmailMultiAlternatives:
-    """Return the email of one invitation in a distribution (invite or follow-up)."""
+    """Return the email of one invitation in a distribution (invite or follow-up).
+
+    Its From was checked when it was scheduled; checked again here (once a
+    minute per owner and address), an address no longer allowed falls back to
+    the instance's From with the owner's address as Reply-To.
+    """
     return email_build(
         from_name=distribution.from_name,
         from_email=distribution.from_email,
@@ -110,6 +151,7 @@ def delivery_email(
         rendered=invitation_message(distribution=distribution, invitation=invitation),
         opt_out_url=opt_out_url(invitation.token),
         connection=connection,
+        from_allowed=_from_allowed(distribution),
     )
 
 
@@ -159,8 +201,9 @@ def _part(content_type: str, text: str) -> bytes:
 def email_bytes(message: EmailMultiAlternatives) -> tuple[str, list[str], bytes]:
     """Return (envelope sender, recipients, message bytes) for smtplib.sendmail."""
     [recipient] = message.to
+    extra = message.extra_headers
     headers = [
-        ("From", _address_header(message.from_email)),
+        ("From", _address_header(extra.get("From", message.from_email))),
         ("To", _recipient_header(recipient)),
     ]
     if message.reply_to:
@@ -170,7 +213,7 @@ def email_bytes(message: EmailMultiAlternatives) -> tuple[str, list[str], bytes]
     headers += [
         ("Subject", _text_header(message.subject)),
         ("Date", formatdate()),
-        *message.extra_headers.items(),
+        *((name, value) for name, value in extra.items() if name != "From"),
         ("MIME-Version", "1.0"),
     ]
     boundary = "=_" + secrets.token_hex(16)
@@ -187,5 +230,6 @@ def email_bytes(message: EmailMultiAlternatives) -> tuple[str, list[str], bytes]
         + _part("text/html", html)
         + f"\r\n--{boundary}--\r\n".encode()
     )
+    # The instance's address (email_build): SPF and bounces stay the instance's.
     envelope_from = parseaddr(message.from_email)[1]
     return envelope_from, [recipient], data

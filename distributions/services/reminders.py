@@ -11,7 +11,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from distributions.models import Distribution, MessageType
-from distributions.services.compose import PAST_GRACE, distribution_create_once
+from distributions.services.compose import (
+    PAST_GRACE,
+    distribution_create_once,
+    sender_check,
+)
 from distributions.services.piping import message_errors
 
 Audience = Distribution.Audience
@@ -52,6 +56,7 @@ def reminder_schedule(
     root = parent.root
     if root.owner_id != user.pk:
         raise ValidationError("You can only remind the recipients of your own surveys.")
+    sender_check(user, from_email)
     if message_type not in AUDIENCES:
         raise ValidationError("Choose a reminder or a thank-you.")
     if audience not in {value for value, _ in AUDIENCES[message_type]}:

@@ -98,7 +98,12 @@ def email_compose(request, survey_id: int):
         for contact_list in lists
     }
     zone = owner_time_zone(request.user)
-    form_kwargs = {"zone": zone, "lists": lists, "list_stats": list_stats}
+    form_kwargs = {
+        "zone": zone,
+        "lists": lists,
+        "list_stats": list_stats,
+        "user": request.user,
+    }
     action = request.POST.get("action", "send")
     save_errors = None
     if request.method == "POST" and action == "save_message":

@@ -26,7 +26,7 @@ def _schedule(request, survey_id: int, pk: int, message_type: str):
     back = reverse(f"distributions:{side}", kwargs={"survey_id": survey.pk})
     zone = owner_time_zone(request.user)
     embedded = list(parent.contact_list.embedded_fields) if parent.contact_list else []
-    form_kwargs = {"zone": zone, "embedded_fields": embedded}
+    form_kwargs = {"zone": zone, "embedded_fields": embedded, "user": request.user}
     if request.method == "POST":
         form = ReminderForm(request.POST, message_type=message_type, **form_kwargs)
         if form.is_valid():

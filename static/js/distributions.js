@@ -108,8 +108,19 @@
     });
   }
 
-  // Polled rows (Emails, Personal links): a poll that was already on its way when
-  // a row's menu opened must not close it.
+  // Polled rows (Emails, Personal links): no poll while a row's menu is open (here
+  // rather than an hx-trigger condition, which htmx would eval: the
+  // Content-Security-Policy forbids eval)...
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var source = event.detail.elt;
+    if (source && source.tagName === "TBODY" &&
+        source.querySelector(".dropdown-menu.show")) {
+      event.preventDefault();
+    }
+  });
+
+  // ...and a poll that was already on its way when a row's menu opened must not
+  // close it.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
     if (target && target.tagName === "TBODY" &&

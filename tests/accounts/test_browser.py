@@ -1,10 +1,13 @@
-"""An owner's first visit in a real Chromium: sign up, log out, log in, change password."""
+"""An owner's first visit in a real Chromium: sign up (confirmed by email), log out,
+log in, change password."""
 
 import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 
+from config.celery import app as celery_app
 from tests.conftest import assert_no_axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,7 +28,17 @@ def test_sign_up_log_out_log_in_and_change_password(page):
     page.get_by_label(re.compile(r"^\s*Password\W*$")).fill(FIRST)
     page.get_by_label("Password confirmation").fill(FIRST)
     page.get_by_label("Time zone").select_option("Europe/Paris")
-    page.get_by_role("button", name="Create account").click()
+    celery_app.conf.task_always_eager = True  # the live server mails at once
+    try:
+        page.get_by_role("button", name="Create account").click()
+        assert page.get_by_role("heading", name="Check your email").is_visible()
+    finally:
+        celery_app.conf.task_always_eager = False
+    assert_no_axe_violations(page)
+    [message] = mail.outbox
+    confirm = re.search(r"https?://\S+(/accounts/signup/confirm/\S+/)", message.body)
+    page.goto(confirm[1])
+    page.get_by_role("button", name="Confirm").click()
 
     assert page.get_by_text("your account is ready").is_visible()
     assert page.get_by_role("heading", name="Surveys").is_visible()

@@ -9,6 +9,8 @@ ANONYMOUS_ACCOUNT_PAGES = {
     "accounts:login",
     "accounts:logout",
     "accounts:signup",
+    "accounts:signup_sent",
+    "accounts:signup_confirm",
     "accounts:password_reset",
     "accounts:password_reset_done",
     "accounts:password_reset_confirm",

@@ -22,7 +22,7 @@ def trigger_of(client, url_name, survey) -> str | None:
     start = html.find('hx-trigger="')
     if start == -1:
         return None
-    return html[start + len('hx-trigger="') :].split(" [", 1)[0]
+    return html[start + len('hx-trigger="') :].split('"', 1)[0]
 
 
 @pytest.mark.parametrize("page", ["emails", "email_rows", "links", "links_rows"])
