@@ -27,6 +27,7 @@ from tests.distributions.ui_support import (
     email_distribution,
     published_survey,
 )
+from tests.helpers import make_list
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,6 +15,7 @@ from tests.distributions.ui_support import (
     published_survey,
     sign_in,
 )
+from tests.helpers import make_list
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -20,6 +20,7 @@ from tests.distributions.test_compose import compose_url
 from tests.distributions.test_compose import form_data as compose_data
 from tests.distributions.test_reminders import form_data as reminder_data
 from tests.distributions.ui_support import published_survey
+from tests.helpers import make_list
 
 pytestmark = pytest.mark.django_db
 ROGUE = "rector@another-university.example"
@@ -112,14 +113,12 @@ def test_reminders_and_thank_yous_refuse_it(owner, owner_client):
 
 
 def survey_for(owner):
-    from tests.helpers import make_list
-from tests.factories import build_survey
+    from tests.factories import build_survey
 
     return build_survey(owner)
 
 
 def one_email(owner, **fields):
-    
     survey = published_survey(owner, title="Envelope")
     distribution = email_distribution(survey, make_list(owner, n=1), **fields)
     invitation = Invitation.objects.create(
