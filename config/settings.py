@@ -272,6 +272,11 @@ CONTACT_IMPORT_INLINE_COUNT_BYTES = env_int(
     "CONTACT_IMPORT_INLINE_COUNT_BYTES", 2 * 1024 * 1024, minimum=0
 )
 
+# Imports left "importing" by a dead worker are failed, and queued ones whose task
+# was lost IMPORT_REQUEUE_AFTER seconds ago re-enqueued, every IMPORT_SWEEP_INTERVAL.
+IMPORT_SWEEP_INTERVAL = env_int("IMPORT_SWEEP_INTERVAL", 30, minimum=1)
+IMPORT_REQUEUE_AFTER = env_int("IMPORT_REQUEUE_AFTER", 120, minimum=1)
+
 # --- distributions ---
 # Deliveries per send_batch task (one SMTP connection each), and per claim (one
 # durable commit).
@@ -307,6 +312,7 @@ DISTRIBUTIONS_SWEEP_INTERVAL = env_int("DISTRIBUTIONS_SWEEP_INTERVAL", 15, minim
 CELERY_PERIODIC_TASKS = {
     "distributions.dispatch_due": CELERY_DISPATCH_INTERVAL,
     "distributions.sweep_stuck": DISTRIBUTIONS_SWEEP_INTERVAL,
+    "directories.sweep_imports": IMPORT_SWEEP_INTERVAL,
 }
 
 # --- distributions: personal links ---

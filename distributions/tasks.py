@@ -11,7 +11,6 @@ costs a query, not an email.
 from celery import shared_task
 
 from core.reconnect import CONNECTION_ERRORS
-
 from distributions.services.dispatch import distributions_dispatch_due
 from distributions.services.links import links_generate_in_worker
 from distributions.services.send import deliveries_send

@@ -14,6 +14,7 @@ from config.celery import app as celery_app
 from directories.models import Suppression
 from distributions.models import Delivery, Distribution, Invitation
 from distributions.selectors.invitations import invitations_with_status
+from distributions.services import sweeper
 from distributions.services.dispatch import (
     _dispatch_one,
     distribution_cancel,
@@ -21,7 +22,6 @@ from distributions.services.dispatch import (
 )
 from distributions.services.invitations import invitations_create_from_list
 from distributions.services.send import deliveries_send
-from distributions.services import sweeper
 from distributions.services.sweeper import INTERRUPTED, deliveries_sweep
 from distributions.status import invitation_status
 from surveys.models import Response, SurveyVersion
