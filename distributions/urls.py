@@ -34,6 +34,11 @@ urlpatterns = [
         emails.email_cancel,
         name="email_cancel",
     ),
+    path(
+        "surveys/<int:survey_id>/distributions/emails/<int:pk>/resend/",
+        emails.email_resend,
+        name="email_resend",
+    ),
     # --- Message library (views/messages.py) ---
     path("messages/", messages.message_library, name="messages"),
     path("messages/new/", messages.message_new, name="message_new"),

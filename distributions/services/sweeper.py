@@ -22,14 +22,9 @@ from distributions.services.dispatch import (
     distributions_finish,
 )
 from distributions.services.send import BATCH_LEASE, CLAIM_LEASE
+from distributions.status import INTERRUPTED
 
 logger = logging.getLogger(__name__)
-
-INTERRUPTED = (
-    "Interrupted while sending (the worker stopped between claiming this email and "
-    "recording the mail server's reply). Not retried, so it cannot arrive twice; "
-    "it may or may not have been delivered."
-)
 
 
 def deliveries_sweep(
