@@ -307,7 +307,7 @@ DISTRIBUTIONS_DB_OUTAGE_SECONDS = env_int(
 # queued delivery whose task was due REQUEUE_AFTER ago and that no live worker
 # holds is enqueued again (when the queue is empty: its task was lost).
 DISTRIBUTIONS_STUCK_AFTER = env_int("DISTRIBUTIONS_STUCK_AFTER", 600, minimum=1)
-DISTRIBUTIONS_REQUEUE_AFTER = env_int("DISTRIBUTIONS_REQUEUE_AFTER", 60, minimum=1)
+DISTRIBUTIONS_REQUEUE_AFTER = env_int("DISTRIBUTIONS_REQUEUE_AFTER", 30, minimum=1)
 DISTRIBUTIONS_SWEEP_INTERVAL = env_int("DISTRIBUTIONS_SWEEP_INTERVAL", 15, minimum=1)
 CELERY_PERIODIC_TASKS = {
     "distributions.dispatch_due": CELERY_DISPATCH_INTERVAL,

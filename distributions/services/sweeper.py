@@ -10,7 +10,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import ProgrammingError, transaction
 from django.db import connection as db
 from django.utils import timezone
 
@@ -185,5 +185,6 @@ def _database_crashed(cursor) -> bool:
                 ">= pg_postmaster_start_time(), true)"
             )
             return cursor.fetchone()[0]
-    except DatabaseError:
+    except ProgrammingError:
+        # Not allowed to read the statistics (a connection error propagates).
         return True
