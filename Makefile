@@ -1,4 +1,5 @@
-# Canvass: `make run` (try it on this machine), `make test` (the whole suite).
+# Canvass: `make run` (try it on this machine), `make test` (the whole suite),
+# `make test-fast` (all but the browser and slow tests, for every few minutes).
 # Everything else is configured through environment variables (see .env.example).
 
 PYTHON ?= python3
@@ -8,15 +9,16 @@ PIP := $(PY) -m pip
 STAMP := $(VENV)/.canvass-installed
 PYTEST_ARGS ?=
 
-.PHONY: help install run test bench lint format lock migrate check
+.PHONY: help install run test test-fast bench lint format lock migrate check
 
 help:
-	@echo "make run     start Canvass (web + worker + beat) on 127.0.0.1:\$$PORT (default 8000)"
-	@echo "make test    install, then run the test suite"
-	@echo "make bench   run every bench/bench_*.py and print their BENCH lines"
-	@echo "make lint    ruff check + ruff format --check"
-	@echo "make install create $(VENV) and install the locked dependencies"
-	@echo "make lock    rewrite requirements.lock from the current $(VENV)"
+	@echo "make run        start Canvass (web + worker + beat) on 127.0.0.1:\$$PORT (default 8000)"
+	@echo "make test       install, then run the whole test suite"
+	@echo "make test-fast  the suite without browser and slow tests (about a minute)"
+	@echo "make bench      run every bench/bench_*.py and print their BENCH lines"
+	@echo "make lint       ruff check + ruff format --check"
+	@echo "make install    create $(VENV) and install the locked dependencies"
+	@echo "make lock       rewrite requirements.lock from the current $(VENV)"
 
 install: $(STAMP)
 
@@ -36,6 +38,14 @@ run: install
 test: install
 	@$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests"; exit 1; fi; \
+	exit $$rc
+
+# Leaves out the `browser` tests (Playwright) and the `slow` ones (real worker kills,
+# `make run` itself); `make test` and CI still run them.
+test-fast: install
+	@$(PY) -m pytest -p no:cacheprovider -m "not browser and not slow" $(PYTEST_ARGS); \
+	rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test-fast: pytest collected no tests"; exit 1; fi; \
 	exit $$rc
 
 bench: install

@@ -7,6 +7,9 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.management import execute_from_command_line
 
+    from config.env import read_settings_or_exit
+
+    read_settings_or_exit()
     execute_from_command_line(sys.argv)
 
 

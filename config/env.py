@@ -1,17 +1,34 @@
 """Strict readers for settings that come from the environment.
 
-A bad value raises ImproperlyConfigured naming the variable, so the process refuses to
-start instead of running half-configured.
+A bad value raises SettingError naming the variable, so the process refuses to start
+instead of running half-configured. Each entry point (manage.py, config/wsgi.py,
+config/celery.py, bin/canvass-run) calls read_settings_or_exit() first, so the person
+sees that one line, not a traceback ending in it.
 """
 
 import os
+import sys
 import zoneinfo
 from urllib.parse import urlparse
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+class SettingError(ImproperlyConfigured):
+    """An environment variable Canvass cannot use; the message names it and says why."""
+
+
+def read_settings_or_exit() -> None:
+    """Load the settings now; for a bad variable print only its message and exit 1."""
+    try:
+        settings.INSTALLED_APPS  # noqa: B018  (the first read loads config.settings)
+    except SettingError as error:
+        sys.stderr.write(f"{error}\n")
+        raise SystemExit(1) from None
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -27,7 +44,7 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value in FALSE_WORDS:
         return False
-    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
+    raise SettingError(f"{name} must be true or false, not {raw!r}.")
 
 
 def env_int(name: str, default: int, *, minimum: int = 0, maximum: int = 2**31) -> int:
@@ -37,11 +54,9 @@ def env_int(name: str, default: int, *, minimum: int = 0, maximum: int = 2**31) 
     try:
         value = int(raw)
     except ValueError:
-        raise ImproperlyConfigured(
-            f"{name} must be a whole number, not {raw!r}."
-        ) from None
+        raise SettingError(f"{name} must be a whole number, not {raw!r}.") from None
     if not minimum <= value <= maximum:
-        raise ImproperlyConfigured(f"{name} must be between {minimum} and {maximum}.")
+        raise SettingError(f"{name} must be between {minimum} and {maximum}.")
     return value
 
 
@@ -59,7 +74,7 @@ def env_url(name: str, default: str = "", *, schemes: tuple[str, ...]) -> str:
     parsed = urlparse(raw)
     if parsed.scheme not in schemes or not (parsed.netloc or parsed.path):
         allowed = ", ".join(f"{s}://" for s in schemes)
-        raise ImproperlyConfigured(f"{name} must be a URL starting with {allowed}")
+        raise SettingError(f"{name} must be a URL starting with {allowed}")
     return raw
 
 
@@ -68,7 +83,7 @@ def env_time_zone(name: str, default: str) -> str:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ImproperlyConfigured(
+        raise SettingError(
             f"{name} must be an IANA time zone such as Europe/Paris, not {value!r}."
         ) from None
     return value

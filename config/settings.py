@@ -265,6 +265,10 @@ RESPONDENT_RESUME_COOKIE_AGE = env_int(
 SURVEYS_BENCH_VIEW = env_bool("SURVEYS_BENCH_VIEW", False)
 
 # --- directories ---
+# The key of the hashed opt-outs a person's erasure leaves (directories.suppression_hash).
+# Empty: SECRET_KEY. Rotating the key unmatches those opt-outs, so before changing
+# SECRET_KEY, set this to the old value.
+SUPPRESSION_HASH_SECRET = env_str("SUPPRESSION_HASH_SECRET")
 # Imports of more rows than this run in a Celery task with a progress bar.
 CONTACT_IMPORT_ASYNC_ROWS = env_int("CONTACT_IMPORT_ASYNC_ROWS", 5000, minimum=1)
 # Files larger than this get their Confirm import fields counts after the page loads.

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 
 
@@ -119,7 +120,12 @@ class ContactImport(models.Model):
 
 
 class Suppression(models.Model):
-    """An address this owner must not email again."""
+    """An address this owner must not email again.
+
+    A person's erasure keeps their opt-out as `email_hash` alone (the address
+    blanked): an HMAC of the lower-cased address (directories.suppression_hash),
+    which every suppression check matches as well as the address.
+    """
 
     class Reason(models.TextChoices):
         OPTED_OUT = "opted_out", "Opted out"
@@ -129,7 +135,9 @@ class Suppression(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suppressions"
     )
-    email = models.CharField(max_length=254)
+    # Blank once the person was erased: email_hash alone stands for them.
+    email = models.CharField(max_length=254, blank=True)
+    email_hash = models.CharField(max_length=64, blank=True, default="")
     reason = models.CharField(max_length=16, choices=Reason, default=Reason.MANUAL)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -137,9 +145,23 @@ class Suppression(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                "owner", Lower("email"), name="suppression_unique_email_per_owner"
-            )
+                "owner",
+                Lower("email"),
+                condition=~Q(email=""),
+                name="suppression_unique_email_per_owner",
+            ),
+            # Also the index of the hashed match (suppression checks, dispatch).
+            models.UniqueConstraint(
+                "owner",
+                "email_hash",
+                condition=~Q(email_hash=""),
+                name="suppression_unique_hash_per_owner",
+            ),
+            models.CheckConstraint(
+                condition=~Q(email="") | ~Q(email_hash=""),
+                name="suppression_has_email_or_hash",
+            ),
         ]
 
     def __str__(self):
-        return self.email
+        return self.email or "Erased person"

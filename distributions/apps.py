@@ -1,12 +1,32 @@
 from django.apps import AppConfig
 from django.urls import reverse
 
-from surveys.navigation import SurveyTab, register_survey_tab
+from directories.navigation import ContactAction, register_contact_action
+from surveys.navigation import (
+    SurveyAction,
+    SurveyTab,
+    register_survey_action,
+    register_survey_tab,
+)
 
 
 def distributions_tab_url(survey) -> str:
     """Return the Distributions tab of a survey: its Emails page."""
     return reverse("distributions:emails", kwargs={"survey_id": survey.pk})
+
+
+def _contact_url(name: str):
+    def url(contact) -> str:
+        return reverse(
+            f"distributions:{name}",
+            kwargs={"list_pk": contact.contact_list_id, "contact_pk": contact.pk},
+        )
+
+    return url
+
+
+def _survey_strip_url(survey) -> str:
+    return reverse("distributions:survey_strip", kwargs={"survey_id": survey.pk})
 
 
 class DistributionsConfig(AppConfig):
@@ -20,5 +40,37 @@ class DistributionsConfig(AppConfig):
                 label="Distributions",
                 url=distributions_tab_url,
                 order=50,
+            )
+        )
+        # A person's data spans lists, invitations and responses: distributions
+        # is the app that sees them all (services/privacy.py).
+        register_contact_action(
+            ContactAction(
+                key="person_export",
+                label="Export this person's data",
+                url=_contact_url("person_export"),
+                order=10,
+            )
+        )
+        register_contact_action(
+            ContactAction(
+                key="person_erase",
+                label="Erase this person everywhere…",
+                url=_contact_url("person_erase"),
+                order=20,
+                danger=True,
+            )
+        )
+        register_survey_action(
+            SurveyAction(
+                key="survey_strip",
+                label="Close and strip identifiers",
+                description=(
+                    "At the end of data collection: close the survey and remove "
+                    "names, emails, external references and embedded data from all "
+                    "its invitations, emails and responses. Statuses, counts and "
+                    "answers stay."
+                ),
+                url=_survey_strip_url,
             )
         )

@@ -290,25 +290,42 @@ class GenerateLinksForm(ExpiryForm):
     sample_size = forms.IntegerField(
         label="Sample size", required=False, min_value=1, max_value=10_000_000
     )
+    include_opted_out = forms.BooleanField(
+        label="Include contacts who opted out",
+        required=False,
+        help_text=(
+            "Contacts who opted out (the number beside each list) get no link "
+            "unless you check this; a sample is drawn among the others. When they "
+            "are included, the links CSV marks them in an Unsubscribed column."
+        ),
+    )
     request_token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     field_order = [
         "contact_list",
         "scope",
         "sample_size",
+        "include_opted_out",
         "expiry",
         "expires_on",
         "request_token",
     ]
 
-    def __init__(self, *args, lists, **kwargs):
+    def __init__(self, *args, lists, opt_out_counts=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.opt_out_counts = opt_out_counts or {}
         self.fields["contact_list"].queryset = lists
-        self.fields["contact_list"].label_from_instance = lambda cl: (
-            f"{cl.name} ({cl.contact_count} contact{pluralize(cl.contact_count)})"
-        )
+        self.fields["contact_list"].label_from_instance = self._list_label
         if not self.is_bound:
             self.initial.setdefault("request_token", new_token())
+
+    def _list_label(self, contact_list) -> str:
+        size = contact_list.contact_count
+        label = f"{contact_list.name} ({size} contact{pluralize(size)}"
+        opted_out = self.opt_out_counts.get(contact_list.pk, 0)
+        if opted_out:
+            label += f", {opted_out} opted out: left out unless included"
+        return label + ")"
 
     def clean(self):
         cleaned = super().clean()
@@ -338,3 +355,42 @@ class ReminderForm(MessageFieldsForm):
             self.initial.setdefault("subject", message["subject"])
             self.initial.setdefault("body", message["body"])
             self.initial.setdefault("request_token", new_token())
+
+
+class PersonEraseForm(forms.Form):
+    """Erase this person everywhere: what to do with their responses, and a
+    confirmation typed by hand (it cannot be undone)."""
+
+    keep_responses = forms.BooleanField(
+        required=False,
+        label="Keep their responses, without identity",
+        help_text=(
+            "Off: their responses and answers are deleted. On: the answers stay in "
+            "your results, with name, email, external reference and embedded data "
+            "removed."
+        ),
+    )
+    confirm = forms.CharField(
+        label="Type the address to confirm",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean_confirm(self):
+        typed = self.cleaned_data["confirm"].strip()
+        if typed.lower() != self.email.strip().lower():
+            raise ValidationError("Type the address exactly as shown above.")
+        return typed
+
+
+class SurveyStripForm(forms.Form):
+    """Close and strip identifiers: the owner confirms it cannot be undone."""
+
+    confirm = forms.BooleanField(
+        label="I understand that the identifiers cannot be restored.",
+        error_messages={"required": "Tick the box to confirm."},
+    )

@@ -87,6 +87,9 @@ class Distribution(models.Model):
     list_name = models.CharField(max_length=200)
     # A personal-links batch may take a random sample of the list.
     sample_size = models.PositiveIntegerField(null=True, blank=True)
+    # Whether a personal-links batch gave links to contacts who opted out (left
+    # out by default); its links CSV then flags them in an Unsubscribed column.
+    include_opted_out = models.BooleanField(default=False)
     from_name = models.CharField(max_length=200, blank=True)
     from_email = models.CharField(max_length=254, blank=True)
     reply_to = models.CharField(max_length=254, blank=True)

@@ -16,3 +16,11 @@ def person_key(*, email: str, contact_id: int | None = None) -> str | None:
     if contact_id is not None:
         return f"contact:{contact_id}"
     return None
+
+
+# What an erased person's invitations keep in their address column
+# (distributions.services.privacy): not blank, since an invitation's address is
+# unique per distribution (invitation_one_per_address), and without "@", which the
+# dispatch's suppression match reads as "erased: never email this row".
+ERASED_EMAIL_PREFIX = "erased-"
+ERASED_DELIVERY_ERROR = "Not sent: the person's data was erased."

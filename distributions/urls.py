@@ -1,6 +1,14 @@
 from django.urls import path
 
-from distributions.views import emails, followups, invitations, links, messages, public
+from distributions.views import (
+    emails,
+    followups,
+    invitations,
+    links,
+    messages,
+    privacy,
+    public,
+)
 
 app_name = "distributions"
 
@@ -38,6 +46,23 @@ urlpatterns = [
         "surveys/<int:survey_id>/distributions/emails/<int:pk>/resend/",
         emails.email_resend,
         name="email_resend",
+    ),
+    # --- A person's data, a survey's close and strip (views/privacy.py): shown on
+    # directories' contact page and surveys' Options page (apps.py registers them).
+    path(
+        "directories/lists/<int:list_pk>/contacts/<int:contact_pk>/person/export.json",
+        privacy.person_export_view,
+        name="person_export",
+    ),
+    path(
+        "directories/lists/<int:list_pk>/contacts/<int:contact_pk>/person/erase/",
+        privacy.person_erase_view,
+        name="person_erase",
+    ),
+    path(
+        "surveys/<int:survey_id>/close-and-strip/",
+        privacy.survey_strip_view,
+        name="survey_strip",
     ),
     # --- Message library (views/messages.py) ---
     path("messages/", messages.message_library, name="messages"),

@@ -1,4 +1,5 @@
-"""The survey's tab bar (Survey, Distributions, Responses) and the survey's own page.
+"""The survey's tab bar (Survey, Distributions, Responses), the actions other apps
+add to its Options page, and the survey's own pages.
 
 Surveys owns the bar. Another app adds its tab with register_survey_tab() in its
 AppConfig.ready(), with a url(survey) that reverses that app's own URL names, so
@@ -44,6 +45,44 @@ def survey_tabs(survey) -> list[SurveyTabLink]:
     return [SurveyTabLink(tab.key, tab.label, tab.url(survey)) for tab in tabs]
 
 
+@dataclass(frozen=True)
+class SurveyAction:
+    """An action another app adds to the survey's Options page (like a tab)."""
+
+    key: str
+    label: str
+    description: str
+    url: Callable[[object], str]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class SurveyActionLink:
+    key: str
+    label: str
+    description: str
+    url: str
+
+
+_ACTIONS: dict[str, SurveyAction] = {}
+
+
+def register_survey_action(action: SurveyAction) -> None:
+    """Add action to every survey's Options page; a key registered again replaces it."""
+    _ACTIONS[action.key] = action
+
+
+def survey_actions(survey) -> list[SurveyActionLink]:
+    """Return the Options page's registered actions, in order."""
+    actions = sorted(_ACTIONS.values(), key=lambda action: (action.order, action.label))
+    return [
+        SurveyActionLink(
+            action.key, action.label, action.description, action.url(survey)
+        )
+        for action in actions
+    ]
+
+
 def survey_home_url(survey) -> str:
     """Return the survey's own page (the Survey tab: builder, Publish)."""
     return reverse("surveys:detail", kwargs={"pk": survey.pk})
@@ -61,3 +100,7 @@ def register_own_tabs() -> None:
     register_survey_tab(
         SurveyTab(key="responses", label="Responses", url=_responses_url, order=90)
     )
+
+
+def survey_options_url(survey) -> str:
+    return reverse("surveys:options", kwargs={"pk": survey.pk})

@@ -4,6 +4,7 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from surveys.models import Page, Question, Response, Survey, SurveyVersion
+from surveys.results import question_catalogue, response_answers
 
 
 def survey_list(*, user) -> QuerySet[Survey]:
@@ -104,3 +105,72 @@ def response_progress_rows(*, survey_id: int) -> QuerySet:
         .order_by()
         .values("id", "public_id", "started_at", "finished_at")
     )
+
+
+# --- a person's responses (export and erasure) ------------------------------------
+
+
+def person_responses(
+    *, user, email: str, person_key: str | None = None, response_ids=()
+) -> QuerySet[Response]:
+    """Return the responses to the user's surveys that belong to one person.
+
+    Those carrying the address (the contact data a personal link copied), the
+    person's key (Response.person_key), or started by the person's invitations
+    (response_ids: their caller knows them). Not indexed by address: an
+    erasure or an export is rare, and the owner's responses are read once.
+    """
+    email = email.strip()
+    if not email:
+        return Response.objects.none()
+    match = Q(email__iexact=email)
+    if person_key:
+        match |= Q(person_key=person_key)
+    if response_ids:
+        match |= Q(id__in=list(response_ids))
+    return (
+        Response.objects.filter(survey__owner=user)
+        .filter(match)
+        .select_related("survey")
+        .order_by("created_at", "id")
+    )
+
+
+def person_responses_data(
+    *, user, email: str, person_key: str | None = None, response_ids=()
+) -> list[dict]:
+    """Return one person's responses with their answers (question, answer), for
+    the person's data export."""
+    catalogues: dict[int, list[dict]] = {}
+    found = []
+    for response in person_responses(
+        user=user, email=email, person_key=person_key, response_ids=response_ids
+    ):
+        survey = response.survey
+        if survey.pk not in catalogues:
+            catalogues[survey.pk] = question_catalogue(survey=survey)
+        answers = response_answers(response=response, catalogue=catalogues[survey.pk])
+        found.append(
+            {
+                "response_id": response.public_id,
+                "survey": survey.title,
+                "channel": response.get_channel_display(),
+                "first_name": response.first_name,
+                "last_name": response.last_name,
+                "email": response.email,
+                "external_reference": response.external_reference,
+                "embedded_data": response.embedded_data,
+                "started_at": _iso(response.started_at),
+                "last_activity_at": _iso(response.last_activity_at),
+                "finished_at": _iso(response.finished_at),
+                "answers": [
+                    {"question": answer["question"]["text"], "answer": answer["text"]}
+                    for answer in answers
+                ],
+            }
+        )
+    return found
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None

@@ -11,6 +11,7 @@ from django.conf import settings
 from config.celery import app as celery_app
 from tests import harness
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import reset_rate_limits
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by
 # the test itself are still synchronous, so let them through.
@@ -19,6 +20,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # One Celery queue per test run, so runs sharing a broker never take each other's tasks.
 TEST_QUEUE = f"canvass-test-{uuid.uuid4().hex[:8]}"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
+# The cache settings a `make run` with this environment uses (tests use their own).
+APP_CACHES: dict = {}
 
 
 def pytest_configure(config):
@@ -27,6 +30,19 @@ def pytest_configure(config):
         os.environ["SECRET_KEY"] = "test-only-" + uuid.uuid4().hex
         settings.SECRET_KEY = os.environ["SECRET_KEY"]
     settings.CELERY_TASK_DEFAULT_QUEUE = TEST_QUEUE
+    # This process's own cache: rate-limit counts never reach the cache of a
+    # `make run` on this machine (var/cache or Redis), and clearing it is safe.
+    # Only web requests use the cache, and live_server serves from this process.
+    APP_CACHES.update(settings.CACHES)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": TEST_QUEUE,
+        }
+    }
+    # Hashing a password the production way costs ~0.3 s on this machine's cores;
+    # tests sign in many owners and check no hash strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     celery_app.conf.task_default_queue = TEST_QUEUE
     # Tests render {% static %} without a collectstatic manifest.
     settings.STORAGES = {
@@ -43,6 +59,12 @@ def pytest_sessionfinish(session, exitstatus):
     # Leave no server behind that this run started (`make run` keeps its own).
     if embedded.started_by_this_process:
         embedded.stop_embedded_database(settings.VAR_DIR)
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limit_counts():
+    """Each test starts with no invalid-link or failed sign-in count."""
+    reset_rate_limits()
 
 
 @pytest.fixture
@@ -129,6 +151,10 @@ def celery_worker_factory(transactional_db, tmp_path):
 
     yield start
     for worker in started:
+        # The test has its answers: a kill ends the process group at once, where a
+        # warm shutdown takes about 1.5 s a worker (tests that stop one on purpose
+        # call stop() themselves).
+        worker.kill()
         worker.stop()
     celery_app.control.purge()
 

@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -18,6 +17,8 @@ from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
 from django.db import connection
+
+from tests.helpers import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,15 +55,17 @@ class CeleryProcess:
         return self.log_path.read_text(errors="replace")
 
     def wait_for_log(self, text: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def logged():
             if text in self.log():
-                return
+                return True
             if self.process.poll() is not None:
                 raise RuntimeError(f"celery exited early:\n{self.log()[-4000:]}")
-            time.sleep(0.1)
-        raise TimeoutError(
-            f"no {text!r} from celery in {timeout}s:\n{self.log()[-4000:]}"
+            return False
+
+        wait_until(
+            logged,
+            timeout=timeout,
+            message=lambda: f"{text!r} in the log:\n{self.log()[-4000:]}",
         )
 
     def kill(self) -> None:
@@ -152,14 +155,12 @@ class SmtpSink:
             ]
 
     def wait_for(self, count: int, timeout: float = 60) -> list[ReceivedMail]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(self.received) >= count:
-                return list(self.received)
-            time.sleep(0.05)
-        raise TimeoutError(
-            f"{len(self.received)} of {count} emails arrived in {timeout}s"
+        wait_until(
+            lambda: len(self.received) >= count,
+            timeout=timeout,
+            message=lambda: f"{count} emails ({len(self.received)} arrived)",
         )
+        return list(self.received)
 
 
 def free_port() -> int:

@@ -5,6 +5,7 @@ from django.core.validators import EmailValidator
 from django.db import transaction
 
 from directories.models import Suppression
+from directories.selectors import suppression_exists
 from directories.services import DirectoryError
 
 
@@ -17,7 +18,8 @@ def suppression_add(
     Used by distributions for unsubscribes and hard bounces.
     """
     email = email.strip()
-    if Suppression.objects.filter(owner=owner, email__iexact=email).exists():
+    if suppression_exists(owner=owner, email=email):
+        # Also an erased person's hashed opt-out: their address stays out.
         return False
     # The unique constraint on (owner, lower(email)) settles a concurrent double add.
     _, created = Suppression.objects.get_or_create(

@@ -14,6 +14,7 @@ from directories.forms import (
     ContactListForm,
     SuppressionForm,
 )
+from directories.navigation import contact_actions
 from directories.services import DirectoryError, lists, suppressions
 
 CONTACTS_PER_PAGE = 50
@@ -174,7 +175,12 @@ def contact_edit(request, pk, contact_pk):
     return render(
         request,
         "directories/contact_edit.html",
-        {"form": form, "contact": contact, "contact_list": contact_list},
+        {
+            "form": form,
+            "contact": contact,
+            "contact_list": contact_list,
+            "contact_actions": contact_actions(contact),
+        },
     )
 
 
@@ -313,5 +319,5 @@ def suppression_index(request):
 def suppression_remove(request, suppression_pk):
     suppression = selectors.suppression_get(user=request.user, pk=suppression_pk)
     suppressions.suppression_remove(suppression=suppression)
-    messages.success(request, f"{suppression.email} removed from the opt-out list.")
+    messages.success(request, f"{suppression} removed from the opt-out list.")
     return redirect(reverse("directories:suppressions"))

@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.db.models.functions import Collate, Lower
 
+from directories.selectors import opted_out_queryset
 from distributions.models import Delivery, Distribution, Invitation
 from distributions.status import IN_DOUBT
 
@@ -24,10 +26,13 @@ class DistributionCounts:
 def distribution_counts(
     distributions: list[Distribution],
 ) -> dict[int, DistributionCounts]:
-    """Return the row counts for each distribution, in at most three grouped queries.
+    """Return the row counts for each distribution, in at most five grouped queries.
 
     Started counts respondents who started and have not finished; Finished those who
     finished. For reminders and thank-yous, they are those of the parent's links.
+    Opted Out counts the recipients skipped at send and those whose address is
+    opted out now (they unsubscribed after it was sent, or were included in a
+    personal-links batch).
     """
     ids = [d.pk for d in distributions]
     root_ids = {d.root.pk for d in distributions}
@@ -76,6 +81,7 @@ def distribution_counts(
         progress.setdefault(row["invitation__distribution_id"], {}).update(
             started=row["started"], finished=row["finished"]
         )
+    opted_out_now = _opted_out_now(distributions, emailed=set(emails))
     counts = {}
     for distribution in distributions:
         mail = emails.get(distribution.pk, {})
@@ -86,8 +92,63 @@ def distribution_counts(
             emails_sent=mail.get("sent", 0),
             emails_failed=mail.get("failed", 0),
             emails_in_doubt=mail.get("in_doubt", 0),
-            opted_out=mail.get("opted_out", 0),
+            opted_out=mail.get("opted_out", 0) + opted_out_now.get(distribution.pk, 0),
             surveys_started=links.get("started", 0),
             surveys_finished=links.get("finished", 0),
         )
     return counts
+
+
+def _opted_out_now(
+    distributions: list[Distribution], *, emailed: set[int]
+) -> dict[int, int]:
+    """Return {distribution id: recipients whose address is opted out now}.
+
+    Emails skipped at send are left out (the deliveries count them already). One
+    grouped query for the rows with emails and one for the personal-links
+    batches; each matches the invitations on their (distribution, lower(email))
+    index against the few opted-out addresses of each owner.
+    """
+    emails, links = {}, {}
+    for d in distributions:
+        if d.pk in emailed:
+            emails.setdefault(d.owner_id, []).append(d.pk)
+        elif d.parent_id is None:
+            links.setdefault(d.owner_id, []).append(d.pk)
+    found = {}
+    if emails:
+        found.update(
+            _by_distribution(
+                Delivery.objects.exclude(status=Delivery.Status.OPTED_OUT)
+                .alias(email_key=Collate(Lower("invitation__email"), "C"))
+                .filter(_opted_out_q(emails))
+            )
+        )
+    if links:
+        found.update(
+            _by_distribution(
+                Invitation.objects.alias(email_key=Collate(Lower("email"), "C")).filter(
+                    _opted_out_q(links)
+                )
+            )
+        )
+    return found
+
+
+def _opted_out_q(ids_by_owner: dict[int, list[int]]) -> Q:
+    # One owner on a survey's page; the OR keeps each owner to their own list.
+    match = Q()
+    for owner_id, ids in ids_by_owner.items():
+        match |= Q(
+            distribution_id__in=ids,
+            email_key__in=opted_out_queryset(owner_id=owner_id),
+        )
+    return match
+
+
+def _by_distribution(rows) -> dict[int, int]:
+    return dict(
+        rows.values("distribution_id")
+        .annotate(n=Count("id"))
+        .values_list("distribution_id", "n")
+    )

@@ -9,11 +9,12 @@ import datetime
 from collections.abc import Iterator
 
 from django.db import connection, transaction
-from django.db.models import Max, Min, Q, TextField
+from django.db.models import Case, Max, Min, Q, TextField, Value, When
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
+from directories.selectors import opted_out_queryset
 from distributions.models import Delivery, Distribution, Invitation
 from distributions.personal_link import personal_link_prefix
 from distributions.status import DELIVERY_RANK, status_from
@@ -33,15 +34,49 @@ HISTORY_COLUMNS = [
     "Link Expiration",
 ]
 
+# A batch that included contacts who opted out flags them, as Qualtrics' contact
+# export does, in a last column: "1" if the address is opted out at download time.
+UNSUBSCRIBED_COLUMN = "Unsubscribed"
+
 # ISO 8601 with the session time zone's offset, e.g. 2026-01-10T10:00:00-05:00.
 _ISO_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'
 
 
 def history_header(*, distribution: Distribution) -> list[str]:
-    """Return the CSV's columns: the fixed ones, then the list's embedded fields."""
+    """Return the CSV's columns: the fixed ones, the list's embedded fields, then
+    Unsubscribed for a personal-links batch that included contacts who opted out."""
+    flag = [UNSUBSCRIBED_COLUMN] if flags_unsubscribed(distribution) else []
+    return HISTORY_COLUMNS + _embedded_fields(distribution) + flag
+
+
+def flags_unsubscribed(distribution: Distribution) -> bool:
+    root = distribution.root
+    return root.kind == Distribution.Kind.LINKS and root.include_opted_out
+
+
+def _embedded_fields(distribution: Distribution) -> list[str]:
     contact_list = distribution.root.contact_list
-    extra = list(contact_list.embedded_fields) if contact_list else []
-    return HISTORY_COLUMNS + extra
+    return list(contact_list.embedded_fields) if contact_list else []
+
+
+def _with_unsubscribed(
+    sql: str, params: list, distribution: Distribution
+) -> tuple[str, list]:
+    """Add the Unsubscribed flag ("1"/"0") after the columns of the history query.
+
+    Around the query rather than inside it: the ordered inner query is not
+    flattened (its ORDER BY keeps it whole), so its row order stands, and the
+    opt-outs are a hashed set looked up once per row.
+    """
+    opted_out, opted_out_params = opted_out_queryset(
+        owner_id=distribution.root.owner_id
+    ).query.sql_with_params()
+    wrapped = f"""
+        SELECT h.*,
+               CASE WHEN lower(h.email) IN ({opted_out}) THEN '1' ELSE '0' END
+        FROM ({sql}) AS h
+    """
+    return wrapped, [*opted_out_params, *params]
 
 
 def _history_sql(distribution: Distribution, *, now, extra=()) -> tuple[str, list]:
@@ -101,9 +136,11 @@ def history_rows(
     Dates are rendered in the active time zone (the owner's, set by the caller).
     """
     zone = timezone.get_current_timezone()
-    header = history_header(distribution=distribution)
-    extra = header[len(HISTORY_COLUMNS) :]
+    extra = _embedded_fields(distribution)
     sql, params = _history_sql(distribution, now=timezone.now(), extra=extra)
+    if flags_unsubscribed(distribution):
+        # Read by _history_fetch as one more text field, the last.
+        sql, params = _with_unsubscribed(sql, params, distribution)
     with transaction.atomic():
         with connection.cursor() as setup:
             # For this transaction only: PostgreSQL writes dates in the owner's zone;
@@ -177,14 +214,22 @@ def links_csv_rows(
     100,000 timestamps and JSON documents would cost more than the rest of the file.
     """
     now = timezone.now()
-    header = history_header(distribution=distribution)
-    extra = header[len(HISTORY_COLUMNS) :]
+    extra = _embedded_fields(distribution)
     link_prefix = personal_link_prefix()
     extra_names = [f"extra_{n}" for n in range(len(extra))]
+    flag = {}
+    if flags_unsubscribed(distribution):
+        # The opt-outs as of now, a hashed set looked up once per link.
+        opted_out = opted_out_queryset(owner_id=distribution.root.owner_id)
+        flag["unsubscribed"] = Case(
+            When(email_lower__in=opted_out, then=Value("1")), default=Value("0")
+        )
     rows = (
         Invitation.objects.filter(distribution=distribution.root)
         .order_by("id")
+        .alias(email_lower=Lower("email"))
         .annotate(
+            **flag,
             expires_text=Cast("expires_at", TextField()),
             **{
                 alias: KeyTextTransform(name, "embedded_data")
@@ -200,6 +245,7 @@ def links_csv_rows(
             "expires_text",
             "revoked_at",
             *extra_names,
+            *flag,
         )
     )
     # expires text -> (ISO in the active zone, already expired?)

@@ -26,8 +26,14 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from core.queue import enqueue, enqueue_now
-from directories.selectors import suppression_queryset, suppression_reason_labels
+from directories.selectors import (
+    suppression_email_hash_sql,
+    suppression_hashed_queryset,
+    suppression_queryset,
+    suppression_reason_labels,
+)
 from distributions.models import Delivery, Distribution, Invitation
+from distributions.person import ERASED_DELIVERY_ERROR
 from distributions.services.invitations import (
     invitation_statistics_refresh,
     invitations_create_from_list,
@@ -194,12 +200,18 @@ def _create_deliveries(distribution: Distribution, now) -> int:
         # reading "Opted Out".
         audience = _AUDIENCE_SQL[distribution.audience] + (
             " AND i.revoked_at IS NULL AND i.expires_at > %s"
-            " AND (s.reason IS NULL OR s.reason <> 'bounced')"
+            " AND (s.reason IS NULL OR s.reason NOT IN ('bounced', 'erased'))"
         )
         audience_params = [now]
     suppressions, suppressions_params = suppression_queryset(
         owner_id=distribution.owner_id
     ).query.sql_with_params()
+    # Erased people's opt-outs match by hash; an erased invitation (no address
+    # left, services/privacy.py) matches as "erased": never emailed.
+    hashed, hashed_params = suppression_hashed_queryset(
+        owner_id=distribution.owner_id
+    ).query.sql_with_params()
+    email_hash, email_hash_params = suppression_email_hash_sql("i.email")
     responses, responses_params = response_progress_rows(
         survey_id=distribution.survey_id
     ).query.sql_with_params()
@@ -214,10 +226,19 @@ def _create_deliveries(distribution: Distribution, now) -> int:
                CASE WHEN s.reason IS NULL THEN ''
                     WHEN s.reason = 'bounced' THEN %s
                     WHEN s.reason = 'opted_out' THEN %s
+                    WHEN s.reason = 'erased' THEN %s
                     ELSE %s END,
                %s, %s
         FROM {Invitation._meta.db_table} i
-        LEFT JOIN ({suppressions}) s ON s.email_lower = lower(i.email)
+        LEFT JOIN ({suppressions}) s_address ON s_address.email_lower = lower(i.email)
+        LEFT JOIN ({hashed}) s_hash ON s_hash.email_hash = {email_hash}
+        CROSS JOIN LATERAL (
+            SELECT COALESCE(
+                s_address.reason,
+                s_hash.reason,
+                CASE WHEN i.email NOT LIKE '%%@%%' THEN 'erased' END
+            ) AS reason
+        ) s
         LEFT JOIN ({responses}) r ON r.id = i.response_id
         WHERE i.distribution_id = %s {audience}
         ORDER BY i.id
@@ -227,10 +248,13 @@ def _create_deliveries(distribution: Distribution, now) -> int:
         distribution.pk,
         f"Not sent: suppressed ({reasons['bounced']}).",
         f"Not sent: suppressed ({reasons['opted_out']}).",
+        ERASED_DELIVERY_ERROR,
         f"Not sent: suppressed ({reasons['manual']}).",
         now,
         now,
         *suppressions_params,
+        *hashed_params,
+        *email_hash_params,
         *responses_params,
         root_id,
         *audience_params,

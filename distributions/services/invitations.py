@@ -24,13 +24,17 @@ def invitations_create_from_list(
     contact_list,
     expires_at,
     sample_size: int | None = None,
+    without_opted_out: bool = False,
 ) -> int:
     """Give every contact of the list (or a random sample) a personal link.
 
     One statement for the whole list. Contacts are unique per list by address, so
-    the invitations are too. Return how many were created.
+    the invitations are too. `without_opted_out` leaves out (and samples without)
+    the contacts who opted out. Return how many were created.
     """
-    size = contact_list_size(contact_list=contact_list)
+    size = contact_list_size(
+        contact_list=contact_list, without_opted_out=without_opted_out
+    )
     if sample_size is not None:
         size = min(size, sample_size)
     if not size:
@@ -41,6 +45,7 @@ def invitations_create_from_list(
         expires_at=expires_at,
         limit=size,
         sample=sample_size is not None,
+        without_opted_out=without_opted_out,
     )
     return made
 
@@ -55,6 +60,7 @@ def invitations_copy_rows(
     limit: int = 20000,
     skip_existing: bool = False,
     sample: bool = False,
+    without_opted_out: bool = False,
 ) -> tuple[int, int]:
     """Give links to up to `limit` contacts of the list after `after_contact_id`
     (and up to `through_contact_id`, when given), in id order; with `sample`, to
@@ -64,8 +70,10 @@ def invitations_copy_rows(
     directories' contact_snapshot_rows): no contact row makes the round trip
     through Python. The caller owns the transaction (call it inside one), so a long
     batch can commit step by step. `skip_existing` passes over contacts that
-    already have a link in this distribution: a rerun after a crash. Return (how
-    many were made, the last contact id given a link).
+    already have a link in this distribution: a rerun after a crash.
+    `without_opted_out` gives none to the contacts who opted out, in the same
+    statement (directories' selector compiled into it). Return (how many were
+    made, the last contact id given a link).
     """
     already_linked = (
         Invitation.objects.filter(
@@ -81,6 +89,7 @@ def invitations_copy_rows(
         exclude_ids=already_linked,
         limit=limit,
         sample_size=limit if sample else None,
+        without_opted_out=without_opted_out,
     )
     contacts_sql, contacts_params = contacts.query.sql_with_params()
     # The tokens are made here and sent as one bytes value, each in its

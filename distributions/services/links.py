@@ -45,11 +45,14 @@ def links_generate(
     contact_list,
     expires_at: datetime.datetime,
     sample_size: int | None = None,
+    include_opted_out: bool = False,
     request_token: str | None = None,
     synchronous: bool | None = None,
 ) -> Distribution:
     """Create a personal-links batch for a list (or a random sample of it).
 
+    Contacts who opted out (directories' OPT_OUT_REASONS) get no link unless
+    `include_opted_out`; the batch's size and any sample count the others.
     Up to LINKS_SYNC_MAX links are made in this transaction, so the CSV can be
     downloaded at once; a larger batch stays "generating" and is made by the
     `distributions.generate_links` task. `request_token` is the form's one-time
@@ -65,9 +68,16 @@ def links_generate(
         raise ValidationError("The expiry must be in the future.")
     if sample_size is not None and sample_size < 1:
         raise ValidationError("A sample has at least one contact.")
-    size = contact_list_size(contact_list=contact_list)
+    size = contact_list_size(
+        contact_list=contact_list, without_opted_out=not include_opted_out
+    )
     if size == 0:
-        raise ValidationError("This list has no contacts.")
+        if include_opted_out or not contact_list_size(contact_list=contact_list):
+            raise ValidationError("This list has no contacts.")
+        raise ValidationError(
+            "Every contact of this list opted out. Check “Include contacts who "
+            "opted out” to make links for them anyway."
+        )
     total = min(size, sample_size) if sample_size else size
     # One savepoint for the row and the links made here: a failure leaves neither.
     with transaction.atomic():
@@ -79,6 +89,7 @@ def links_generate(
             contact_list=contact_list,
             list_name=contact_list.name,
             sample_size=sample_size,
+            include_opted_out=include_opted_out,
             link_expires_at=expires_at,
             status=Distribution.Status.GENERATING,
             recipients_total=total,
@@ -108,6 +119,7 @@ def links_generate_run(
     checks are CPU-bound in PostgreSQL, and two lanes use both cores of a small
     server. Idempotent: a retried or redelivered task makes links only for the
     contacts that have none. A sample is drawn and written in one transaction.
+    Unless the batch includes them, contacts who opted out get no link.
     """
     distribution = _generating(distribution_id)
     if distribution is None:
@@ -130,6 +142,7 @@ def links_generate_run(
                     contact_list=contact_list,
                     expires_at=distribution.link_expires_at,
                     sample_size=distribution.sample_size,
+                    without_opted_out=not distribution.include_opted_out,
                 )
             return _links_ready(distribution_id)
     # Without a batch_size (the request), the whole list is one step.
@@ -141,7 +154,11 @@ def links_generate_run(
         skip_existing = _has_links(distribution_id)
         bounds = [
             0,
-            *contact_list_range_ends(contact_list=contact_list, size=size),
+            *contact_list_range_ends(
+                contact_list=contact_list,
+                size=size,
+                without_opted_out=not distribution.include_opted_out,
+            ),
             None,
         ]
 
@@ -207,6 +224,7 @@ def _links_fill_range(
                 through_contact_id=through_contact_id,
                 limit=limit,
                 skip_existing=skip_existing,
+                without_opted_out=not distribution.include_opted_out,
             )
         made_in_range += made
         # Fewer than asked: the range is done (contacts added since the ranges

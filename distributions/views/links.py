@@ -9,7 +9,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import owner_time_zone
 from core.csv_export import csv_download
-from directories.selectors import contact_list_get, contact_list_list
+from directories.selectors import (
+    contact_list_get,
+    contact_list_list,
+    contact_list_opt_out_counts,
+)
 from distributions.forms import GenerateLinksForm
 from distributions.models import Distribution
 from distributions.selectors.history import history_header, links_csv_rows
@@ -64,8 +68,13 @@ def links_generate_view(request, survey_id: int):
         return render(request, "distributions/links_generate.html", context, status=409)
     lists = contact_list_list(user=request.user)
     zone = owner_time_zone(request.user)
+    form_kwargs = {
+        "lists": lists,
+        "zone": zone,
+        "opt_out_counts": contact_list_opt_out_counts(user=request.user),
+    }
     if request.method == "POST":
-        form = GenerateLinksForm(request.POST, lists=lists, zone=zone)
+        form = GenerateLinksForm(request.POST, **form_kwargs)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -77,6 +86,7 @@ def links_generate_view(request, survey_id: int):
                     ),
                     expires_at=data["expires_at"],
                     sample_size=data["sample_size"],
+                    include_opted_out=data["include_opted_out"],
                     request_token=data.get("request_token") or None,
                 )
             except ValidationError as error:
@@ -87,7 +97,7 @@ def links_generate_view(request, survey_id: int):
                 url = reverse("distributions:links", kwargs={"survey_id": survey.pk})
                 return redirect(f"{url}?generated={batch.pk}")
     else:
-        form = GenerateLinksForm(lists=lists, zone=zone)
+        form = GenerateLinksForm(**form_kwargs)
     return render(
         request,
         "distributions/links_generate.html",

@@ -15,6 +15,7 @@ from surveys.forms import (
     SurveyOptionsForm,
 )
 from surveys.models import Question
+from surveys.navigation import survey_actions
 from surveys.respondent import message_page, render_page
 
 
@@ -68,7 +69,9 @@ def survey_options(request, pk):
         messages.success(request, "Options saved.")
         return redirect("surveys:options", survey.pk)
     return render(
-        request, "surveys/survey_options.html", _builder_context(survey, form=form)
+        request,
+        "surveys/survey_options.html",
+        _builder_context(survey, form=form, survey_actions=survey_actions(survey)),
     )
 
 

@@ -4,19 +4,23 @@ It must serve the sign-in page, keep data across a restart, and stop every proce
 started (PostgreSQL included) on Ctrl-C.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 
 import psutil
 import pytest
 
 from tests.harness import ROOT, free_port
+from tests.helpers import wait_until
 
 RUNNING = "Canvass is running at "
+
+# Starts an embedded PostgreSQL and the whole stack twice: `make test` only.
+pytestmark = pytest.mark.slow
 
 
 def start(var_dir, port, log_path):
@@ -37,14 +41,18 @@ def start(var_dir, port, log_path):
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        text = log_path.read_text(errors="replace")
-        if RUNNING in text.split("[canvass] stopped")[-1]:
-            return process
-        if process.poll() is not None:
-            break
-        time.sleep(0.3)
+
+    def this_run() -> str:
+        return log_path.read_text(errors="replace").split("[canvass] stopped")[-1]
+
+    with contextlib.suppress(TimeoutError):
+        wait_until(
+            lambda: RUNNING in this_run() or process.poll() is not None,
+            timeout=120,
+            interval=0.3,
+        )
+    if RUNNING in this_run() and process.poll() is None:
+        return process
     process.kill()
     pytest.fail("make run did not come up:\n" + log_path.read_text()[-4000:])
 
@@ -53,8 +61,14 @@ def stop(process):
     descendants = psutil.Process(process.pid).children(recursive=True)
     os.kill(process.pid, signal.SIGINT)  # what Ctrl-C sends
     assert process.wait(timeout=60) == 0
-    time.sleep(0.5)
-    return [p for p in descendants if p.is_running() and p.status() != "zombie"]
+
+    def left_running():
+        return [p for p in descendants if p.is_running() and p.status() != "zombie"]
+
+    # Children stopped by their parents may take a moment to be reaped.
+    with contextlib.suppress(TimeoutError):
+        wait_until(lambda: not left_running(), timeout=10)
+    return left_running()
 
 
 def get(url):

@@ -24,14 +24,13 @@ from config.celery import app as celery_app
 from distributions import tasks  # noqa: F401  registers the tasks by their names
 from distributions.models import Invitation
 from tests import harness
-from tests.distributions.pipeline_support import contact_list_with
 from tests.distributions.pipeline_support import email_distribution as scheduled
 from tests.distributions.ui_support import (
     QUESTION_ID,
-    contact_list,
     email_distribution,
     published_survey,
 )
+from tests.helpers import make_list
 
 LINE_FORMAT = logging.Formatter(
     "%(asctime)s %(levelname)s %(name)s %(pathname)s:%(lineno)d %(message)s"
@@ -116,7 +115,7 @@ def test_send_answer_finish_and_opt_out_log_no_token(
     owner, smtp_server, eager, every_log_line, caplog, client
 ):
     survey = published_survey(owner)
-    distribution = scheduled(survey, contact_list_with(owner, 2))
+    distribution = scheduled(survey, make_list(owner, n=2))
 
     # The send: the links are made (one INSERT with every token) and mailed.
     celery_app.tasks["distributions.dispatch_due"].apply()
@@ -263,7 +262,7 @@ def fetch(url, *, headers=None, data=None) -> int:
 def test_gunicorn_access_and_error_logs_hold_no_token(owner, gunicorn_server):
     base, stop = gunicorn_server
     survey = published_survey(owner)
-    distribution = email_distribution(survey, contact_list(owner, size=1))
+    distribution = email_distribution(survey, make_list(owner, n=1))
     token = distribution.invitations.get().token
     link = f"{base}/s/{token}/"
 

@@ -6,12 +6,12 @@ from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from tests.distributions.links_support import make_list
+from tests.helpers import make_list
 
 
 def test_the_directories_page_counts_one_contact(owner_client, owner):
-    make_list(owner, name="Solo", size=1)
-    make_list(owner, name="Pair", size=2)
+    make_list(owner, name="Solo", n=1)
+    make_list(owner, name="Pair", n=2)
     html = owner_client.get(reverse("directories:index")).content.decode()
     assert "(1 contact)" in html and "(2 contacts)" in html
 

@@ -7,16 +7,20 @@ import sys
 
 import pytest
 
-from tests.harness import ROOT
+from tests.harness import ROOT, free_port
 
 
 def manage(*args, **env):
+    return run_python("manage.py", *args, **env)
+
+
+def run_python(*args, **env):
     full_env = os.environ.copy()
     # conftest sets this for Playwright; a deployment never has it.
     full_env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     full_env.update(env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=ROOT,
         env=full_env,
         capture_output=True,
@@ -43,7 +47,25 @@ def test_a_bad_value_fails_at_start_naming_the_variable(name, value, message):
     result = manage("check", **{name: value})
 
     assert result.returncode != 0
-    assert message in result.stderr
+    # The message alone, on one line: no traceback to read it from.
+    assert result.stderr.startswith(message), result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["-c", "import config.wsgi"],
+        ["-m", "celery", "-A", "config", "worker", "-Q", "never-consumed"],
+        ["bin/canvass-run"],
+    ],
+    ids=["wsgi", "celery", "make-run"],
+)
+def test_every_entry_point_prints_only_the_message(command):
+    result = run_python(*command, DEBUG="maybe", PORT=str(free_port()))
+
+    assert result.returncode == 1
+    assert result.stderr == "DEBUG must be true or false, not 'maybe'.\n"
 
 
 def test_both_tls_and_ssl_is_refused_by_a_system_check():

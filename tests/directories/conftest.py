@@ -1,9 +1,9 @@
-"""Helpers for directories tests: files as spreadsheets write them, uploads."""
+"""Helpers for directories tests: files as spreadsheets write them, uploads.
+
+Larger sample files come from core.contact_samples.write_contacts (the generator
+behind `manage.py make_contacts`)."""
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,8 +11,6 @@ from django.urls import reverse
 
 from directories.models import ContactImport
 from tests.factories import ContactListFactory
-
-MAKE_CONTACTS = Path("/work/shared/tools/make_contacts.py")
 
 
 def csv_bytes(rows, *, encoding="utf-8", delimiter=",", newline="\r\n") -> bytes:
@@ -23,14 +21,6 @@ def csv_bytes(rows, *, encoding="utf-8", delimiter=",", newline="\r\n") -> bytes
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=delimiter, lineterminator=newline).writerows(rows)
     return buffer.getvalue().encode(encoding)
-
-
-def make_contacts(tmp_path, rows, *args) -> Path:
-    out = tmp_path / f"contacts-{rows}.csv"
-    subprocess.run(
-        [sys.executable, str(MAKE_CONTACTS), str(rows), str(out), *args], check=True
-    )
-    return out
 
 
 @pytest.fixture(autouse=True)

@@ -3,8 +3,9 @@
 import pytest
 from django.core.management import call_command
 
+from core.contact_samples import write_contacts
 from directories.models import Contact, ContactList
-from tests.directories.conftest import csv_bytes, make_contacts
+from tests.directories.conftest import csv_bytes
 from tests.factories import ContactFactory, ContactListFactory
 
 
@@ -28,7 +29,7 @@ def run(*args):
 
 
 def test_import_creates_the_list_and_prints_the_summary(owner, tmp_path):
-    path = make_contacts(tmp_path, 500, "--extra", "3")
+    path = write_contacts(tmp_path / "contacts.csv", 500, extra=3)
     code, lines, _ = run("--owner", owner.email, "--list", "Alumni", str(path))
     assert code == 0
     assert lines == ["added 500, updated 0, duplicates 0, rejected 0"]
@@ -51,7 +52,7 @@ def test_import_creates_the_list_and_prints_the_summary(owner, tmp_path):
 
 
 def test_rejected_rows_exit_1_and_import_nothing_without_skip_invalid(owner, tmp_path):
-    path = make_contacts(tmp_path, 1000, "--dirty")
+    path = write_contacts(tmp_path / "contacts.csv", 1000, dirty=True)
     code, lines, err = run("--owner", owner.email, "--list", "Dirty", str(path))
     assert code == 1
     assert lines[0] == "added 0, updated 0, duplicates 0, rejected 8"

@@ -4,16 +4,16 @@ import threading
 
 from django.db import connection
 
+from core.contact_samples import write_contacts
 from directories.models import ContactImport
 from directories.services.imports import contact_import_create, contact_import_run
-from tests.directories.conftest import make_contacts
 from tests.factories import ContactListFactory, UserFactory
 
 
 def test_two_imports_at_once_never_double_a_list(transactional_db, tmp_path):
     owner = UserFactory()
     contact_list = ContactListFactory(owner=owner)
-    path = make_contacts(tmp_path, 20_000, "--extra", "1")
+    path = write_contacts(tmp_path / "contacts.csv", 20_000, extra=1)
     imports = [
         contact_import_create(owner=owner, contact_list=contact_list, path=path)
         for _ in range(2)

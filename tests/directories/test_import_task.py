@@ -5,25 +5,17 @@ import time
 import pytest
 from django.urls import reverse
 
+from core.contact_samples import write_contacts
 from directories.models import Contact, ContactImport
 from tests.directories.conftest import (
     confirm_post_data,
-    make_contacts,
     page_text,
     upload,
 )
 from tests.factories import ContactListFactory
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.worker
-
-
-def wait_until(predicate, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
 
 
 def start_import(client, contact_list, path):
@@ -49,7 +41,7 @@ def test_a_large_file_imports_in_the_worker_with_a_progress_page(
     large_setup, celery_worker_factory, tmp_path
 ):
     client, contact_list = large_setup
-    path = make_contacts(tmp_path, 3000, "--extra", "3")
+    path = write_contacts(tmp_path / "contacts.csv", 3000, extra=3)
     contact_import, status_url = start_import(client, contact_list, path)
 
     # Queued, no worker yet: the page shows a progress bar that polls itself.
@@ -85,6 +77,7 @@ def test_a_large_file_imports_in_the_worker_with_a_progress_page(
     assert "Import finished: 3000 added" in page_text(client.get(status_url))
 
 
+# 300,000 rows, so the kill lands mid-import: `make test` only.
 @pytest.mark.slow
 def test_a_killed_worker_leaves_the_list_as_it_was(
     large_setup, celery_worker_factory, celery_beat_factory, tmp_path
@@ -92,16 +85,20 @@ def test_a_killed_worker_leaves_the_list_as_it_was(
     """Killed at 60 %: nothing half-visible, and with default settings the
     scheduled sweep marks it failed within 2 minutes, no page opened."""
     client, contact_list = large_setup
-    path = make_contacts(tmp_path, 300_000, "--extra", "3")
+    path = write_contacts(tmp_path / "contacts.csv", 300_000, extra=3)
     contact_import, status_url = start_import(client, contact_list, path)
     worker = celery_worker_factory(concurrency=1)
     # Progress shows while the import's own transaction is still open...
-    wait_until(lambda: ContactImport.objects.get(pk=contact_import.pk).rows_done > 0)
+    wait_until(
+        lambda: ContactImport.objects.get(pk=contact_import.pk).rows_done > 0,
+        timeout=120,
+    )
     assert ContactImport.objects.get(pk=contact_import.pk).status == "importing"
     page = client.get(status_url, headers={"HX-Request": "true"})
     assert "rows read" in page_text(page)
     wait_until(
-        lambda: ContactImport.objects.get(pk=contact_import.pk).rows_done >= 180_000
+        lambda: ContactImport.objects.get(pk=contact_import.pk).rows_done >= 180_000,
+        timeout=180,
     )
     # ...and a crash mid-import leaves nothing behind.
     worker.kill()

@@ -345,9 +345,9 @@ def test_duplicates_in_the_file_are_skipped_case_insensitively(
     )
     confirm, result, _ = upload_and_confirm(owner_client, contact_list, data)
     assert "2 to be added" in page_text(confirm)
-    assert "1 skipped as duplicates" in page_text(confirm)
+    assert "1 skipped as duplicate" in page_text(confirm)
     assert (
-        "Import finished: 2 added, 0 updated, 1 skipped as duplicates, 0 rejected"
+        "Import finished: 2 added, 0 updated, 1 skipped as duplicate, 0 rejected"
         in page_text(result)
     )
     assert list(Contact.objects.values_list("email", "first_name").order_by("id")) == [
@@ -368,7 +368,7 @@ def test_duplicates_against_the_list_skip_by_default(owner_client, contact_list)
     )
     confirm, result, _ = upload_and_confirm(owner_client, contact_list, data)
     assert (
-        "Import finished: 1 added, 0 updated, 1 skipped as duplicates, 0 rejected"
+        "Import finished: 1 added, 0 updated, 1 skipped as duplicate, 0 rejected"
         in page_text(result)
     )
     assert Contact.objects.get(email__iexact="ana@example.edu").first_name == "Old"

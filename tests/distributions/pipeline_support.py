@@ -1,14 +1,12 @@
 """Data helpers for the sending-pipeline tests (test_pipeline*, test_sending*)."""
 
-import time
 from datetime import timedelta
 
 from django.db import connection
 from django.utils import timezone
 
-from directories.models import Contact
 from distributions.models import Delivery, Distribution
-from tests.factories import ContactListFactory, SurveyFactory, UserFactory
+from tests.factories import UserFactory, build_survey
 
 BODY = (
     "Dear ${m://FirstName},\n\n${l://SurveyLink?d=Take the survey}\n\n"
@@ -17,28 +15,7 @@ BODY = (
 
 
 def published_survey(owner=None):
-    owner = owner or UserFactory()
-    return SurveyFactory(owner=owner, state="published", published_version=1)
-
-
-def contact_list_with(owner, count: int, *, prefix="person"):
-    """Return a list of `count` contacts person0@example.edu... made in one INSERT."""
-    contact_list = ContactListFactory(owner=owner)
-    now = timezone.now()
-    Contact.objects.bulk_create(
-        [
-            Contact(
-                contact_list=contact_list,
-                first_name=f"First{n}",
-                last_name=f"Last{n}",
-                email=f"{prefix}{n}@example.edu",
-                created_at=now,
-                updated_at=now,
-            )
-            for n in range(count)
-        ]
-    )
-    return contact_list
+    return build_survey(owner or UserFactory())
 
 
 def email_distribution(survey, contact_list, *, send_at=None, **fields):
@@ -58,16 +35,6 @@ def email_distribution(survey, contact_list, *, send_at=None, **fields):
         status=Distribution.Status.SCHEDULED,
         **fields,
     )
-
-
-def wait_until(predicate, *, timeout=60, interval=0.1, message="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise TimeoutError(f"{message} not reached in {timeout}s")
 
 
 def open_deliveries(distribution) -> int:

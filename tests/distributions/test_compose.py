@@ -12,7 +12,11 @@ from accounts.models import Profile
 from directories.models import Suppression
 from distributions.models import Distribution, Message
 from surveys.models import Response
-from tests.distributions.ui_support import GOOD_BODY, contact_list, published_survey
+from tests.distributions.ui_support import (
+    GOOD_BODY,
+    published_survey,
+)
+from tests.helpers import make_list
 
 pytestmark = pytest.mark.django_db
 
@@ -47,12 +51,12 @@ def survey(owner):
 
 @pytest.fixture
 def students(owner):
-    return contact_list(owner, size=3, embedded_fields=["Cohort"])
+    return make_list(owner, n=3, embedded_fields=["Cohort"])
 
 
 def test_compose_shows_lists_with_size_and_opted_out(owner_client, owner, survey):
-    the_list = contact_list(owner, name="Seniors", size=4)
-    Suppression.objects.create(owner=owner, email="STUDENT1@example.edu")
+    the_list = make_list(owner, name="Seniors", n=4)
+    Suppression.objects.create(owner=owner, email="PERSON1@example.edu")
 
     page = owner_client.get(compose_url(survey)).content.decode()
 
@@ -98,7 +102,7 @@ def test_compose_refuses_with_a_clear_message(
 
 
 def test_an_empty_list_is_refused(owner_client, owner, survey):
-    empty = contact_list(owner, name="Empty", size=0)
+    empty = make_list(owner, name="Empty", n=0)
 
     response = owner_client.post(compose_url(survey), form_data(empty))
 
@@ -304,7 +308,7 @@ def test_compose_is_404_for_another_owners_survey(
 
 
 def test_another_owners_list_cannot_be_chosen(owner_client, other_owner, survey):
-    theirs = contact_list(other_owner, name="Theirs")
+    theirs = make_list(other_owner, name="Theirs", n=3)
 
     response = owner_client.post(compose_url(survey), form_data(theirs))
 
@@ -321,7 +325,7 @@ def test_two_concurrent_sends_of_one_form_make_one_distribution(owner):
     from distributions.services.compose import distribution_schedule
 
     survey = published_survey(owner)
-    students = contact_list(owner, size=2)
+    students = make_list(owner, n=2)
     barrier = threading.Barrier(2)
     made, errors = [], []
 

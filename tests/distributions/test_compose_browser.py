@@ -6,11 +6,11 @@ import pytest
 
 from tests.conftest import assert_no_axe_violations
 from tests.distributions.ui_support import (
-    contact_list,
     deliver,
     email_distribution,
     published_survey,
 )
+from tests.helpers import make_list
 
 pytestmark = pytest.mark.browser
 
@@ -21,8 +21,8 @@ def survey(owner, transactional_db):
 
 
 def test_insert_buttons_fields_and_when(logged_in_page, owner, survey):
-    contact_list(owner, name="Cohorts", size=2, embedded_fields=["Cohort"])
-    contact_list(owner, name="Plain", size=1)
+    make_list(owner, name="Cohorts", n=2, embedded_fields=["Cohort"])
+    make_list(owner, name="Plain", n=1)
     page = logged_in_page
     page.goto(f"/surveys/{survey.pk}/distributions/")
     page.get_by_role("link", name="Compose Email").click()
@@ -65,7 +65,7 @@ def test_insert_buttons_fields_and_when(logged_in_page, owner, survey):
 
 
 def test_compose_and_emails_pages_have_no_axe_violations(logged_in_page, owner, survey):
-    students = contact_list(owner, size=2)
+    students = make_list(owner, n=2)
     distribution = email_distribution(survey, students)
     for invitation in distribution.invitations.all():
         deliver(distribution, invitation)

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.browser
                 "Surveys Finished",
             ],
         ),
-        ("links/", ["Links", "Surveys Started", "Surveys Finished"]),
+        ("links/", ["Links", "Opted Out", "Surveys Started", "Surveys Finished"]),
     ],
 )
 def test_each_count_is_explained_on_a_phone(

@@ -13,10 +13,10 @@ from distributions.services.email_message import delivery_email
 from distributions.services.smtp import PermanentError, TransientError, smtp_send
 from tests import harness
 from tests.distributions.pipeline_support import (
-    contact_list_with,
     email_distribution,
     published_survey,
 )
+from tests.helpers import make_list
 
 
 def make_invitation(distribution, **fields):
@@ -60,7 +60,7 @@ def test_email_has_text_and_html_parts_with_the_personal_link(
 ):
     settings.SITE_URL = "https://canvass.uni.example"
     survey = published_survey()
-    distribution = email_distribution(survey, contact_list_with(survey.owner, 0))
+    distribution = email_distribution(survey, make_list(survey.owner, n=0))
     invitation = make_invitation(distribution, first_name="Zoë <b>")
 
     mail = send(distribution, invitation, smtp_server, deliver)
@@ -80,7 +80,7 @@ def test_email_headers_for_bulk_mail(db, smtp_server, settings, deliver):
     survey = published_survey()
     distribution = email_distribution(
         survey,
-        contact_list_with(survey.owner, 0),
+        make_list(survey.owner, n=0),
         from_name="Study Team, Dept. of Sociology",
         from_email="study@uni.example",
         reply_to="pi@uni.example",
@@ -115,7 +115,7 @@ def test_no_header_injection_from_names_or_subject(db, smtp_server, deliver):
     survey = published_survey()
     distribution = email_distribution(
         survey,
-        contact_list_with(survey.owner, 0),
+        make_list(survey.owner, n=0),
         from_name="Team\r\nBcc: thief@evil.example",
         subject="Hello ${m://FirstName}",
     )
@@ -136,7 +136,7 @@ def test_long_lines_and_non_ascii_survive_the_wire(db, smtp_server, deliver):
     long_word = "x" * 1500
     distribution = email_distribution(
         survey,
-        contact_list_with(survey.owner, 0),
+        make_list(survey.owner, n=0),
         from_name="Équipe d'étude",
         subject="Enquête pour ${m://FirstName} " + "très " * 40,
         body="Première ligne\n" + long_word + "\n.dot line\n${l://SurveyURL}",
@@ -177,7 +177,7 @@ def pipelining_server(settings):
 
 def test_pipelined_sending_with_refusals_on_one_connection(db, pipelining_server):
     survey = published_survey()
-    distribution = email_distribution(survey, contact_list_with(survey.owner, 0))
+    distribution = email_distribution(survey, make_list(survey.owner, n=0))
     pipelining_server.refuse = {
         "gone@example.edu": "550 5.1.1 No such user",
         "busy@example.edu": "451 4.3.0 Try again later",

@@ -5,20 +5,18 @@ from django.utils import timezone
 
 from distributions.models import Delivery, Distribution
 from tests.distributions.ui_support import (
-    contact_list,
     deliver,
     email_distribution,
     published_survey,
 )
+from tests.helpers import make_list
 
 pytestmark = pytest.mark.browser
 
 
 def test_rows_update_without_a_reload(logged_in_page, owner, transactional_db):
     survey = published_survey(owner)
-    distribution = email_distribution(
-        survey, contact_list(owner, size=4), status="sending"
-    )
+    distribution = email_distribution(survey, make_list(owner, n=4), status="sending")
     for invitation in distribution.invitations.all():
         deliver(distribution, invitation, "queued")
     page = logged_in_page

@@ -10,11 +10,11 @@ from django.utils import timezone
 from distributions.models import Distribution
 from surveys.models import Response
 from tests.distributions.ui_support import (
-    contact_list,
     deliver,
     email_distribution,
     published_survey,
 )
+from tests.helpers import make_list
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def survey(owner):
 
 
 def test_a_row_per_distribution_with_its_counts(owner_client, owner, survey):
-    students = contact_list(owner, name="Students", size=5)
+    students = make_list(owner, name="Students", n=5)
     distribution = email_distribution(survey, students)
     a, b, c, d, e = distribution.invitations.order_by("id")
     deliver(distribution, a)
@@ -95,7 +95,7 @@ def test_a_row_per_distribution_with_its_counts(owner_client, owner, survey):
 
 
 def test_scheduled_row_shows_list_size_cancel_and_polls(owner_client, owner, survey):
-    students = contact_list(owner, name="Students", size=4)
+    students = make_list(owner, name="Students", n=4)
     later = timezone.now() + timedelta(hours=1)
     distribution = email_distribution(
         survey, students, status="scheduled", send_at=later, invite=False
@@ -115,7 +115,7 @@ def test_scheduled_row_shows_list_size_cancel_and_polls(owner_client, owner, sur
 
 
 def test_sending_row_shows_a_progress_bar(owner_client, owner, survey):
-    students = contact_list(owner, size=4)
+    students = make_list(owner, n=4)
     distribution = email_distribution(survey, students, status="sending")
     a, b, c, d = distribution.invitations.order_by("id")
     deliver(distribution, a)
@@ -131,9 +131,9 @@ def test_sending_row_shows_a_progress_bar(owner_client, owner, survey):
 
 
 def test_reminders_are_shown_under_their_parent(owner_client, owner, survey):
-    students = contact_list(owner, size=2)
+    students = make_list(owner, n=2)
     parent = email_distribution(survey, students)
-    other = email_distribution(survey, contact_list(owner, name="Staff", size=1))
+    other = email_distribution(survey, make_list(owner, name="Staff", n=1))
     reminder = Distribution.objects.create(
         survey=survey,
         owner=owner,
@@ -155,7 +155,7 @@ def test_reminders_are_shown_under_their_parent(owner_client, owner, survey):
 
 
 def test_view_shows_each_recipients_message_as_sent(owner_client, owner, survey):
-    students = contact_list(owner, size=3)
+    students = make_list(owner, n=3)
     distribution = email_distribution(survey, students)
     for invitation in distribution.invitations.all():
         deliver(distribution, invitation)
@@ -175,7 +175,7 @@ def test_view_shows_each_recipients_message_as_sent(owner_client, owner, survey)
 
 
 def test_cancel_until_it_starts_sending(owner_client, owner, survey):
-    students = contact_list(owner, size=2)
+    students = make_list(owner, n=2)
     later = timezone.now() + timedelta(hours=1)
     scheduled = email_distribution(
         survey, students, status="scheduled", send_at=later, invite=False
@@ -199,7 +199,7 @@ def test_cancel_until_it_starts_sending(owner_client, owner, survey):
 
 
 def test_cancel_refused_once_sending(owner_client, owner, survey):
-    distribution = email_distribution(survey, contact_list(owner), status="sending")
+    distribution = email_distribution(survey, make_list(owner, n=3), status="sending")
     url = reverse(
         "distributions:email_cancel",
         kwargs={"survey_id": survey.pk, "pk": distribution.pk},
@@ -237,7 +237,7 @@ def test_unpublished_survey_page_says_so(owner_client, owner):
 )
 def test_another_owner_gets_404(client, owner, other_owner, survey, name, method):
     distribution = email_distribution(
-        survey, contact_list(owner), status="scheduled", invite=False
+        survey, make_list(owner, n=3), status="scheduled", invite=False
     )
     kwargs = {"survey_id": survey.pk}
     if name in ("email_detail", "email_history", "email_cancel"):
@@ -256,7 +256,7 @@ def test_another_owners_distribution_under_my_survey_is_404(
 ):
     theirs = email_distribution(
         published_survey(other_owner),
-        contact_list(other_owner),
+        make_list(other_owner, n=3),
         status="scheduled",
         invite=False,
     )

@@ -7,7 +7,8 @@ their labels in the browser's faint default style.
 import pytest
 
 from tests.contrast import control_contrast
-from tests.distributions.ui_support import contact_list, published_survey
+from tests.distributions.ui_support import published_survey
+from tests.helpers import make_list
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +21,7 @@ def test_radios_stand_apart_from_their_labels(
     logged_in_page, owner, transactional_db, path, name
 ):
     survey = published_survey(owner)
-    contact_list(owner, size=1)
+    make_list(owner, n=1)
     page = logged_in_page
     page.goto(f"/surveys/{survey.pk}/distributions/{path}")
     radios = page.locator(f"input[type=radio][name={name}]")

@@ -11,11 +11,11 @@ from django.urls import reverse
 from accounts.models import Profile
 from surveys.models import Response
 from tests.distributions.ui_support import (
-    contact_list,
     deliver,
     email_distribution,
     published_survey,
 )
+from tests.helpers import make_list
 
 pytestmark = pytest.mark.django_db
 
@@ -30,9 +30,9 @@ def distribution(owner):
         user=owner, defaults={"time_zone": "America/New_York"}
     )
     survey = published_survey(owner)
-    students = contact_list(owner, size=4, embedded_fields=["Cohort"])
+    students = make_list(owner, n=4, embedded_fields=["Cohort"])
     # A value a spreadsheet would run as a formula.
-    students.contacts.filter(email="student3@example.edu").update(
+    students.contacts.filter(email="person3@example.edu").update(
         embedded_data={"Cohort": '=HYPERLINK("http://evil")'}, first_name="+Eve"
     )
     distribution = email_distribution(
@@ -99,22 +99,22 @@ def test_history_csv_has_the_columns_statuses_and_owner_time_zone(
     assert len(by_email) == 4
     invitations = {i.email: i for i in distribution.invitations.all()}
 
-    finished = by_email["student0@example.edu"]
+    finished = by_email["person0@example.edu"]
     assert finished[5] == "Survey Finished"
-    assert finished[0] == invitations["student0@example.edu"].response.public_id
+    assert finished[0] == invitations["person0@example.edu"].response.public_id
     # New York is UTC-5 in January.
     assert finished[6] == "2026-01-10T10:00:00-05:00"
     assert finished[7] == "2026-01-11T09:00:00-05:00"
     assert finished[8] == "2026-01-11T09:05:30-05:00"
-    assert finished[9].endswith(f"/s/{invitations['student0@example.edu'].token}/")
+    assert finished[9].endswith(f"/s/{invitations['person0@example.edu'].token}/")
     assert finished[10] == "2027-01-10T19:00:00-05:00"
     assert finished[11] == "Cohort-0"
 
-    assert by_email["student1@example.edu"][5] == "Survey Started"
-    assert by_email["student1@example.edu"][8] == ""
-    assert by_email["student2@example.edu"][5] == "Email Failed"
-    assert by_email["student2@example.edu"][6] == ""
-    eve = by_email["student3@example.edu"]
+    assert by_email["person1@example.edu"][5] == "Survey Started"
+    assert by_email["person1@example.edu"][8] == ""
+    assert by_email["person2@example.edu"][5] == "Email Failed"
+    assert by_email["person2@example.edu"][6] == ""
+    eve = by_email["person3@example.edu"]
     assert eve[5] == "Email Sent"
     assert eve[0] == ""
     # Formula injection neutralised.
@@ -160,7 +160,7 @@ def test_a_reminder_sent_after_a_failed_invite_counts(owner_client, owner):
 
     survey = published_survey(owner)
     parent = email_distribution(
-        survey, contact_list(owner, size=1), send_at=SENT, expires_in=timedelta(3650)
+        survey, make_list(owner, n=1), send_at=SENT, expires_in=timedelta(3650)
     )
     invitation = parent.invitations.get()
     deliver(parent, invitation, "failed", error="451 later")

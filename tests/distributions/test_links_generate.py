@@ -14,8 +14,9 @@ from config.celery import app as celery_app
 from distributions.expiry import ExpiryChoice, link_expiry_compute
 from distributions.models import Distribution, Invitation
 from distributions.services.links import links_generate
-from tests.distributions.links_support import make_list, read_csv, streamed
+from tests.distributions.links_support import read_csv, streamed
 from tests.factories import build_survey
+from tests.helpers import make_list
 
 HISTORY = [
     "Response ID",
@@ -90,7 +91,7 @@ def test_a_custom_date_is_the_end_of_that_day_in_the_owners_zone():
 
 
 def test_a_custom_date_in_the_past_is_refused(owner_client, owner, survey):
-    the_list = make_list(owner)
+    the_list = make_list(owner, n=5)
     response = post_generate(
         owner_client, survey, the_list, expiry="custom", expires_on="2020-01-01"
     )
@@ -106,7 +107,7 @@ def test_generate_links_for_a_whole_list_then_the_csv_downloads(
     owner_client, owner, survey, settings
 ):
     settings.SITE_URL = "https://canvass.example.edu"
-    the_list = make_list(owner, size=5, embedded_fields=["Cohort"])
+    the_list = make_list(owner, n=5, embedded_fields=["Cohort"])
     page = owner_client.get(generate_url(survey)).content.decode()
     assert "Select Contacts" in page
     assert "Select when the link expires" in page
@@ -136,19 +137,19 @@ def test_generate_links_for_a_whole_list_then_the_csv_downloads(
     assert len(rows) == 5
     assert {row["Status"] for row in rows} == {"Link Created"}
     assert sorted(row["Email"] for row in rows) == [
-        f"student{i}@example.edu" for i in range(5)
+        f"person{i}@example.edu" for i in range(5)
     ]
     links = [row["Link"] for row in rows]
     assert len(set(links)) == 5
     tokens = {i.email: i.token for i in batch.invitations.all()}
     for row in rows:
         assert row["Link"] == f"https://canvass.example.edu/s/{tokens[row['Email']]}/"
-        assert row["Cohort"] == "Cohort-" + row["Email"][7]
+        assert row["Cohort"] == "Cohort-" + row["Email"][len("person")]
         assert row["Link Expiration"]
 
 
 def test_the_default_expiry_is_two_calendar_months(owner_client, owner, survey):
-    the_list = make_list(owner, size=2)
+    the_list = make_list(owner, n=2)
     before = timezone.now()
     post_generate(owner_client, survey, the_list)
     after = timezone.now()
@@ -163,7 +164,7 @@ def test_the_default_expiry_is_two_calendar_months(owner_client, owner, survey):
 
 
 def test_a_random_sample_gets_that_many_links(owner_client, owner, survey):
-    the_list = make_list(owner, size=20)
+    the_list = make_list(owner, n=20)
     post_generate(owner_client, survey, the_list, scope="sample", sample_size=7)
     batch = Distribution.objects.get(kind="links")
     assert batch.sample_size == 7
@@ -172,7 +173,7 @@ def test_a_random_sample_gets_that_many_links(owner_client, owner, survey):
 
 
 def test_a_double_click_makes_one_batch(owner_client, owner, survey):
-    the_list = make_list(owner, size=3)
+    the_list = make_list(owner, n=3)
     first = post_generate(owner_client, survey, the_list, request_token="same")
     second = post_generate(owner_client, survey, the_list, request_token="same")
     assert first["Location"] == second["Location"]
@@ -183,7 +184,7 @@ def test_a_double_click_makes_one_batch(owner_client, owner, survey):
 def test_the_links_can_be_downloaded_again_with_the_same_links(
     owner_client, owner, survey
 ):
-    the_list = make_list(owner, size=4)
+    the_list = make_list(owner, n=4)
     post_generate(owner_client, survey, the_list)
     batch = Distribution.objects.get(kind="links")
     url = reverse(
@@ -195,7 +196,7 @@ def test_the_links_can_be_downloaded_again_with_the_same_links(
 
 
 def test_csv_cells_never_run_as_formulas(owner_client, owner, survey):
-    the_list = make_list(owner, size=1)
+    the_list = make_list(owner, n=1)
     the_list.contacts.update(first_name='=HYPERLINK("http://evil")', last_name="+1")
     post_generate(owner_client, survey, the_list)
     batch = Distribution.objects.get(kind="links")
@@ -208,7 +209,7 @@ def test_csv_cells_never_run_as_formulas(owner_client, owner, survey):
 
 
 def test_the_page_shows_a_row_per_batch_with_its_counts(owner_client, owner, survey):
-    the_list = make_list(owner, size=3)
+    the_list = make_list(owner, n=3)
     post_generate(owner_client, survey, the_list)
     batch = Distribution.objects.get(kind="links")
     invitation = batch.invitations.first()
@@ -238,7 +239,7 @@ def test_the_page_shows_a_row_per_batch_with_its_counts(owner_client, owner, sur
 
 def test_an_unpublished_survey_cannot_generate_links(owner_client, owner):
     draft = build_survey(owner, publish=False)
-    the_list = make_list(owner, size=2)
+    the_list = make_list(owner, n=2)
     response = post_generate(owner_client, draft, the_list)
     assert response.status_code == 409
     assert "published" in response.content.decode()
@@ -257,7 +258,7 @@ def test_a_large_list_generates_in_a_task_with_progress(
     settings.LINKS_BATCH_SIZE = 4
     # One lane: a second lane's connection would not see this test's transaction.
     settings.LINKS_GENERATE_LANES = 1
-    the_list = make_list(owner, size=10)
+    the_list = make_list(owner, n=10)
     from distributions import tasks
 
     calls = []
@@ -312,7 +313,7 @@ def generating_batch(survey, the_list):
 
 
 def test_a_rerun_gives_links_only_to_the_contacts_without_one(owner, survey):
-    the_list = make_list(owner, size=10)
+    the_list = make_list(owner, n=10)
     batch = generating_batch(survey, the_list)
     from distributions.services.invitations import invitations_copy_rows
     from distributions.services.links import links_generate_run
@@ -340,7 +341,7 @@ def test_a_rerun_gives_links_only_to_the_contacts_without_one(owner, survey):
 def test_two_lanes_make_every_link_once_and_a_second_run_makes_none(
     transactional_db, owner, survey
 ):
-    the_list = make_list(owner, size=23)
+    the_list = make_list(owner, n=23)
     batch = generating_batch(survey, the_list)
     from distributions.services.links import links_generate_run
 
@@ -363,7 +364,7 @@ def test_a_second_run_waits_for_the_first_then_finds_the_batch_ready(
     from distributions.services.links import ADVISORY_LOCK_LINKS, links_generate_run
     from tests import harness
 
-    the_list = make_list(owner, size=6)
+    the_list = make_list(owner, n=6)
     batch = generating_batch(survey, the_list)
     results = []
     with psycopg.connect(harness.test_database_url(), autocommit=True) as first:
@@ -408,7 +409,7 @@ def test_a_second_run_waits_for_the_first_then_finds_the_batch_ready(
 
 
 def test_generate_links_command_writes_the_links_csv(owner, survey, tmp_path):
-    make_list(owner, name="Seniors 2026", size=6)
+    make_list(owner, name="Seniors 2026", n=6)
     output = tmp_path / "links.csv"
 
     call_command(
@@ -438,7 +439,7 @@ def test_generate_links_command_only_finds_the_owners_lists(
 ):
     from django.core.management.base import CommandError
 
-    make_list(other_owner, name="Theirs", size=2)
+    make_list(other_owner, name="Theirs", n=2)
     with pytest.raises(CommandError, match="no list named"):
         call_command(
             "generate_links",
@@ -452,7 +453,7 @@ def test_generate_links_command_only_finds_the_owners_lists(
 
 
 def test_export_history_covers_a_links_batch(owner, survey, tmp_path):
-    the_list = make_list(owner, size=2)
+    the_list = make_list(owner, n=2)
     batch = links_generate(
         user=owner,
         survey=survey,
@@ -469,7 +470,7 @@ def test_export_history_covers_a_links_batch(owner, survey, tmp_path):
 
 
 def test_another_owner_gets_404_everywhere(client, owner, other_owner, survey):
-    the_list = make_list(owner, size=2)
+    the_list = make_list(owner, n=2)
     batch = links_generate(
         user=owner,
         survey=survey,
@@ -525,8 +526,8 @@ def test_another_owner_gets_404_everywhere(client, owner, other_owner, survey):
 def test_the_generate_form_offers_only_the_owners_lists(
     owner_client, owner, other_owner, survey
 ):
-    theirs = make_list(other_owner, name="Not mine", size=2)
-    make_list(owner, name="Mine", size=2)
+    theirs = make_list(other_owner, name="Not mine", n=2)
+    make_list(owner, name="Mine", n=2)
     page = owner_client.get(generate_url(survey)).content.decode()
     assert "Mine" in page and "Not mine" not in page
     response = post_generate(owner_client, survey, theirs)
@@ -541,7 +542,7 @@ def test_the_rows_cost_the_same_queries_for_one_batch_or_many(
     from django.test.utils import CaptureQueriesContext
 
     url = reverse("distributions:links_rows", kwargs={"survey_id": survey.pk})
-    the_list = make_list(owner, size=3)
+    the_list = make_list(owner, n=3)
 
     def make_batch():
         links_generate(

@@ -7,11 +7,11 @@ page the owner already has open, without a reload.
 import pytest
 
 from tests.distributions.ui_support import (
-    contact_list,
     deliver,
     email_distribution,
     published_survey,
 )
+from tests.helpers import make_list
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ def test_a_response_after_the_sending_shows_without_a_reload(
     logged_in_page, browser, live_server, owner, transactional_db
 ):
     survey = published_survey(owner, access="invitation")
-    distribution = email_distribution(survey, contact_list(owner, size=2))
+    distribution = email_distribution(survey, make_list(owner, n=2))
     for invitation in distribution.invitations.all():
         deliver(distribution, invitation)
     page = logged_in_page

@@ -21,15 +21,16 @@ from distributions.services.dispatch import (
 )
 from distributions.services.sweeper import INTERRUPTED, deliveries_sweep
 from tests.distributions.pipeline_support import (
-    contact_list_with,
     delivery_statuses,
     email_distribution,
     open_deliveries,
     published_survey,
-    wait_until,
 )
+from tests.helpers import make_list, wait_until
 
-pytestmark = pytest.mark.worker
+# Slow by nature (worker kills and restarts, waits past visibility timeouts): `make
+# test` runs them, `make test-fast` leaves them to test_sending.py's in-process twins.
+pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
 
 def received_per_address(smtp_server) -> Counter:
@@ -39,7 +40,7 @@ def received_per_address(smtp_server) -> Counter:
 def start_campaign(count: int, **fields) -> Distribution:
     survey = published_survey()
     distribution = email_distribution(
-        survey, contact_list_with(survey.owner, count), **fields
+        survey, make_list(survey.owner, n=count), **fields
     )
     distribution_dispatch_soon()
     return distribution
@@ -178,7 +179,7 @@ def test_scheduled_send_fires_once_on_time_with_short_visibility_timeout(
     survey = published_survey()
     send_at = timezone.now() + timedelta(seconds=4)
     distribution = email_distribution(
-        survey, contact_list_with(survey.owner, 20), send_at=send_at
+        survey, make_list(survey.owner, n=20), send_at=send_at
     )
 
     smtp_server.wait_for(20, timeout=60)

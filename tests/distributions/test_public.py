@@ -4,7 +4,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -16,11 +15,11 @@ from distributions.status import invitation_status
 from surveys.models import Response
 from tests.distributions.ui_support import (
     QUESTION_ID,
-    contact_list,
     deliver,
     email_distribution,
     published_survey,
 )
+from tests.helpers import make_list
 
 RESPONDENT_HEADERS = {
     "Referrer-Policy": "no-referrer",
@@ -29,18 +28,10 @@ RESPONDENT_HEADERS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fresh_throttle():
-    # The invalid-link counter lives in the cache, per client address.
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def invitation(owner):
     survey = published_survey(owner, access="invitation")
-    the_list = contact_list(owner, size=1, embedded_fields=["Cohort"])
+    the_list = make_list(owner, n=1, embedded_fields=["Cohort"])
     distribution = email_distribution(survey, the_list)
     invitation = distribution.invitations.get()
     deliver(distribution, invitation)
@@ -214,7 +205,7 @@ def test_opt_out_of_unknown_token_is_404(client):
 @pytest.mark.django_db(transaction=True)
 def test_two_first_submits_at_once_make_one_response(owner):
     survey = published_survey(owner, access="invitation")
-    distribution = email_distribution(survey, contact_list(owner, size=1))
+    distribution = email_distribution(survey, make_list(owner, n=1))
     invitation = distribution.invitations.get()
     barrier = threading.Barrier(2)
     results, errors = [], []

@@ -15,12 +15,12 @@ from directories.models import Suppression
 from surveys.models import Response
 from tests.distributions.ui_support import (
     QUESTION_ID,
-    contact_list,
     deliver,
     email_distribution,
     published_survey,
 )
 from tests.factories import build_survey
+from tests.helpers import make_list
 
 NAT = "203.0.113.7"
 NEIGHBOUR = "198.51.100.4"
@@ -46,7 +46,7 @@ def nat():
 @pytest.fixture
 def invitation(owner):
     survey = published_survey(owner, access="invitation")
-    distribution = email_distribution(survey, contact_list(owner, size=1))
+    distribution = email_distribution(survey, make_list(owner, n=1))
     invitation = distribution.invitations.get()
     deliver(distribution, invitation)
     return invitation
@@ -125,7 +125,7 @@ def test_unknown_revoked_and_expired_links_look_alike_and_all_count(
 ):
     settings.RESPONDENT_INVALID_LINK_LIMIT = 3
     survey = published_survey(owner)
-    distribution = email_distribution(survey, contact_list(owner, size=3))
+    distribution = email_distribution(survey, make_list(owner, n=3))
     revoked, expired, valid = distribution.invitations.order_by("pk")
     revoked.revoked_at = timezone.now()
     revoked.save()

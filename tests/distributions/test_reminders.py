@@ -12,9 +12,8 @@ from directories.models import Suppression
 from distributions.models import Distribution
 from distributions.services.links import links_generate
 from distributions.services.reminders import reminder_schedule
-from surveys.respondent import response_create
-from tests.distributions.links_support import make_list
 from tests.factories import build_survey
+from tests.helpers import answer_survey, make_list
 
 REMINDER_BODY = "Hello ${m://FirstName}, ${l://SurveyLink?d=Continue the survey}"
 
@@ -29,21 +28,9 @@ def batch(owner, survey):
     return links_generate(
         user=owner,
         survey=survey,
-        contact_list=make_list(owner, size=4),
+        contact_list=make_list(owner, n=4),
         expires_at=timezone.now() + datetime.timedelta(days=30),
     )
-
-
-def respond(invitation, *, finished=False):
-    response = response_create(
-        survey=invitation.distribution.survey, channel="invitation"
-    )
-    response.started_at = timezone.now()
-    if finished:
-        response.finished_at = timezone.now()
-    response.save()
-    invitation.response = response
-    invitation.save(update_fields=["response"])
 
 
 def schedule_url(batch, kind="reminder_new"):
@@ -238,7 +225,7 @@ def test_reminders_for_an_email_distribution(owner, owner_client, survey):
         owner=owner,
         kind="email",
         list_name="Staff",
-        contact_list=make_list(owner, name="Staff", size=2),
+        contact_list=make_list(owner, name="Staff", n=2),
         send_at=timezone.now(),
         status="sent",
         link_expires_at=timezone.now() + datetime.timedelta(days=60),
@@ -267,11 +254,11 @@ def test_the_audience_is_taken_when_the_reminder_is_sent_eagerly(
     batch = links_generate(
         user=owner,
         survey=survey,
-        contact_list=make_list(owner, size=4),
+        contact_list=make_list(owner, n=4),
         expires_at=timezone.now() + datetime.timedelta(days=30),
     )
     finished, started, fresh, opted_out = batch.invitations.order_by("id")
-    respond(started)
+    answer_survey(started, pages=1)
     Suppression.objects.create(owner=owner, email=opted_out.email, reason="opted_out")
     reminder = reminder_schedule(
         user=owner,
@@ -286,7 +273,7 @@ def test_the_audience_is_taken_when_the_reminder_is_sent_eagerly(
         body=REMINDER_BODY,
     )
     # Finishing after the reminder was scheduled, before it is sent.
-    respond(finished, finished=True)
+    answer_survey(finished)
     Distribution.objects.filter(pk=reminder.pk).update(send_at=timezone.now())
 
     celery_app.conf.task_always_eager = True

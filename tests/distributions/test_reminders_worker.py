@@ -10,36 +10,12 @@ from distributions.models import Delivery, Distribution
 from distributions.services.dispatch import distribution_dispatch_soon
 from distributions.services.links import links_generate
 from distributions.services.reminders import reminder_schedule
-from surveys.respondent import response_create
-from tests.distributions.links_support import make_list
 from tests.factories import build_survey
+from tests.helpers import answer_survey, make_list, wait_until
 
 BODY = "Hello ${m://FirstName}, ${l://SurveyLink?d=Continue the survey}"
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def respond(invitation, *, finished=False):
-    response = response_create(
-        survey=invitation.distribution.survey, channel="invitation"
-    )
-    response.started_at = timezone.now()
-    if finished:
-        response.finished_at = timezone.now()
-    response.save()
-    invitation.response = response
-    invitation.save(update_fields=["response"])
-
-
-def wait_until(check, timeout=60):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise TimeoutError("condition not met")
 
 
 def test_a_reminder_scheduled_before_someone_finishes_does_not_reach_them(
@@ -49,11 +25,11 @@ def test_a_reminder_scheduled_before_someone_finishes_does_not_reach_them(
     batch = links_generate(
         user=owner,
         survey=survey,
-        contact_list=make_list(owner, size=3),
+        contact_list=make_list(owner, n=3),
         expires_at=timezone.now() + datetime.timedelta(days=30),
     )
     later_finisher, starter, never = batch.invitations.order_by("id")
-    respond(starter)
+    answer_survey(starter, pages=1)
     reminder = reminder_schedule(
         user=owner,
         parent=batch,
@@ -67,7 +43,7 @@ def test_a_reminder_scheduled_before_someone_finishes_does_not_reach_them(
         body=BODY,
     )
     # At scheduling time all three were unfinished; now one finishes.
-    respond(later_finisher, finished=True)
+    answer_survey(later_finisher)
 
     # The hour passes: the reminder is due, and the dispatcher is kicked.
     with transaction.atomic():

@@ -10,13 +10,13 @@ from django.utils import timezone
 
 from distributions.models import Distribution
 from tests.distributions.ui_support import (
-    contact_list,
     deliver,
     email_distribution,
     links_batch,
     published_survey,
     sign_in,
 )
+from tests.helpers import make_list
 
 pytestmark = pytest.mark.browser
 
@@ -97,7 +97,7 @@ def check_row_menu(page, row, names: list[str]) -> None:
 
 def test_emails_row_menu_shows_every_item(any_page, owner, transactional_db):
     survey = published_survey(owner)
-    the_list = contact_list(owner, size=2)
+    the_list = make_list(owner, n=2)
     # A sent email above a scheduled one: the scheduled row's menu also has Cancel.
     sent = email_distribution(survey, the_list)
     for invitation in sent.invitations.all():
@@ -131,7 +131,7 @@ def test_the_live_counts_do_not_close_an_open_menu(
     logged_in_page, owner, transactional_db
 ):
     survey = published_survey(owner)
-    sent = email_distribution(survey, contact_list(owner, size=2))
+    sent = email_distribution(survey, make_list(owner, n=2))
     page = logged_in_page
     page.goto(f"/surveys/{survey.pk}/distributions/")
     row = page.locator(f'tr[data-distribution="{sent.pk}"]')

@@ -16,6 +16,7 @@ import pytest
 from distributions.models import Distribution
 from surveys.models import Survey
 from tests.distributions.ui_support import published_survey
+from tests.helpers import answer_survey_in_browser, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
@@ -100,28 +101,25 @@ def test_the_seed_flow(
     tab = respondent.new_page()
     tab.goto(f"/r/{survey.public_key}/")
     assert "This survey can only be taken by invitation." in tab.content()
-    opened = tab.goto(link)
-    assert opened.status == 200, tab.content()[:3000]
-    tab.get_by_text("Do you live on campus?").wait_for()
-    tab.get_by_label("Yes").check()
-    tab.get_by_role("button", name="Submit").click()
-    tab.get_by_text("Thank you for completing this survey.").wait_for()
     respondent.close()
+    finished = answer_survey_in_browser(browser, live_server.url, link)
+    assert "Thank you for completing this survey." in finished
 
     # The Emails row: 1 Surveys Finished.
     page.goto(f"/surveys/{survey.pk}/distributions/")
-    row = page.locator("tr[data-distribution]").first
-    for _ in range(40):
-        if (
-            row.locator('[data-count="emails-sent"]').inner_text() == "1"
-            and row.locator('[data-count="surveys-finished"]').inner_text() == "1"
-        ):
-            break
-        page.wait_for_timeout(250)
-        page.reload()
+
+    def counted_row():
         row = page.locator("tr[data-distribution]").first
-    assert row.locator('[data-count="emails-sent"]').inner_text() == "1"
-    assert row.locator('[data-count="surveys-finished"]').inner_text() == "1"
+        sent = row.locator('[data-count="emails-sent"]').inner_text()
+        finished = row.locator('[data-count="surveys-finished"]').inner_text()
+        if (sent, finished) == ("1", "1"):
+            return row
+        page.reload()
+        return None
+
+    row = wait_until(
+        counted_row, timeout=20, interval=0.25, message="1 sent, 1 finished"
+    )
     assert "Seed list" in row.inner_text()
 
     # The down arrow → Download history.

@@ -18,8 +18,8 @@ import pytest
 from distributions.models import Delivery, Distribution
 from surveys.models import Survey
 from tests.conftest import assert_no_axe_violations
-from tests.distributions.links_support import make_list
 from tests.factories import build_survey
+from tests.helpers import answer_survey_in_browser, make_list, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
@@ -52,7 +52,7 @@ def test_the_seed_personal_links_flow(
     celery_worker_factory(concurrency=2, extra_env={"SITE_URL": live_server.url})
     page = logged_in_page
     survey = build_survey(owner, title="Campus life", access=Survey.Access.INVITATION)
-    make_list(owner, name="Students", size=4)
+    make_list(owner, name="Students", n=4)
 
     # Distributions tab → left side: Personal links → Generate Links.
     page.goto(f"/surveys/{survey.pk}/distributions/")
@@ -63,8 +63,9 @@ def test_the_seed_personal_links_flow(
     page.get_by_role("combobox", name="Select Contacts").select_option(
         label="Students (4 contacts)"
     )
+    # The choices show the date they give: "1 month (until ...)".
     page.get_by_role("combobox", name="Select when the link expires").select_option(
-        label="1 month"
+        "1m"
     )
     assert_no_axe_violations(page)
     with page.expect_download() as download_info:
@@ -87,19 +88,8 @@ def test_the_seed_personal_links_flow(
     assert row_counts(page) == ("0", "0")
 
     # Two respondents, each on their own device: one finishes, one starts.
-    device = browser.new_context(base_url=live_server.url)
-    tab = device.new_page()
-    tab.goto(link_of[finisher])
-    tab.get_by_label("Yes").check()
-    tab.get_by_role("button", name="Next").click()
-    tab.get_by_text("Page 2 of 2").wait_for()
-    for statement in ("Rooms are clean", "Staff are kind"):
-        tab.get_by_role("group", name=statement).get_by_label(
-            "Agree", exact=True
-        ).check()
-    tab.get_by_role("button", name="Submit").click()
-    tab.get_by_text("Thank you for completing this survey.").wait_for()
-    device.close()
+    finished = answer_survey_in_browser(browser, live_server.url, link_of[finisher])
+    assert "Thank you for completing this survey." in finished
 
     device = browser.new_context(base_url=live_server.url)
     tab = device.new_page()
@@ -112,11 +102,9 @@ def test_the_seed_personal_links_flow(
 
     # The row: 1 Surveys Started, 1 Surveys Finished, updated live by the page's
     # own polling (no reload).
-    for _ in range(80):
-        if row_counts(page) == ("1", "1"):
-            break
-        page.wait_for_timeout(250)
-    assert row_counts(page) == ("1", "1")
+    wait_until(
+        lambda: row_counts(page) == ("1", "1"), timeout=20, message="1 started, 1 done"
+    )
     row = page.locator("tr[data-distribution]").first
     assert "Students" in row.inner_text()
 
@@ -146,12 +134,11 @@ def test_the_seed_personal_links_flow(
     # Only the three unfinished receive it, each with their own original link.
     smtp_server.wait_for(3, timeout=60)
     reminder = Distribution.objects.get(parent=batch)
-    for _ in range(120):
-        reminder.refresh_from_db()
-        if reminder.status == "sent":
-            break
-        page.wait_for_timeout(250)
-    assert reminder.status == "sent"
+    wait_until(
+        lambda: Distribution.objects.filter(pk=reminder.pk, status="sent").exists(),
+        timeout=30,
+        message="reminder sent",
+    )
     assert Delivery.objects.filter(distribution=reminder).count() == 3
     received = {r for mail in smtp_server.received for r in mail.recipients}
     assert received == set(link_of) - {finisher}

@@ -24,13 +24,12 @@ from distributions.services.invitations import invitations_create_from_list
 from distributions.services.send import deliveries_send
 from distributions.services.sweeper import INTERRUPTED, deliveries_sweep
 from distributions.status import invitation_status
-from surveys.models import Response, SurveyVersion
 from tests.distributions.pipeline_support import (
-    contact_list_with,
     delivery_statuses,
     email_distribution,
     published_survey,
 )
+from tests.helpers import answer_survey, make_list
 
 
 @pytest.fixture
@@ -54,26 +53,9 @@ def dispatch_without_sending():
         celery_app.conf.task_always_eager = True
 
 
-def finish_response(invitation, *, finished=True):
-    survey = invitation.distribution.survey
-    version, _ = SurveyVersion.objects.get_or_create(
-        survey=survey, number=1, defaults={"definition": {"pages": []}}
-    )
-    now = timezone.now()
-    response = Response.objects.create(
-        survey=survey,
-        version=version,
-        channel=Response.Channel.INVITATION,
-        started_at=now,
-        finished_at=now if finished else None,
-    )
-    invitation.response = response
-    invitation.save(update_fields=["response"])
-
-
 def test_dispatch_sends_one_email_per_contact_and_finishes(db, smtp_server, eager):
     survey = published_survey()
-    contact_list = contact_list_with(survey.owner, 5)
+    contact_list = make_list(survey.owner, n=5)
     distribution = email_distribution(survey, contact_list)
 
     assert distributions_dispatch_due() == [distribution.pk]
@@ -105,7 +87,7 @@ def test_not_yet_due_is_left_alone(db, smtp_server, eager):
     survey = published_survey()
     distribution = email_distribution(
         survey,
-        contact_list_with(survey.owner, 2),
+        make_list(survey.owner, n=2),
         send_at=timezone.now() + timedelta(hours=1),
     )
 
@@ -118,7 +100,7 @@ def test_not_yet_due_is_left_alone(db, smtp_server, eager):
 
 def test_suppressed_addresses_get_opted_out_and_no_mail(db, smtp_server, eager):
     survey = published_survey()
-    contact_list = contact_list_with(survey.owner, 3)
+    contact_list = make_list(survey.owner, n=3)
     Suppression.objects.create(
         owner=survey.owner, email="PERSON1@Example.edu", reason="opted_out"
     )
@@ -143,7 +125,7 @@ def test_suppressed_addresses_get_opted_out_and_no_mail(db, smtp_server, eager):
 
 def test_reminder_audience_is_evaluated_when_it_is_sent(db, smtp_server, eager):
     survey = published_survey()
-    invite = email_distribution(survey, contact_list_with(survey.owner, 4))
+    invite = email_distribution(survey, make_list(survey.owner, n=4))
     distributions_dispatch_due()
     smtp_server.wait_for(4)
     reminder = email_distribution(
@@ -158,8 +140,8 @@ def test_reminder_audience_is_evaluated_when_it_is_sent(db, smtp_server, eager):
     invitations = {i.email: i for i in invite.invitations.all()}
     # After the reminder was scheduled: person0 finishes, person1 only starts,
     # person2's link is revoked, person3 has done nothing.
-    finish_response(invitations["person0@example.edu"])
-    finish_response(invitations["person1@example.edu"], finished=False)
+    answer_survey(invitations["person0@example.edu"])
+    answer_survey(invitations["person1@example.edu"], pages=1)
     Invitation.objects.filter(pk=invitations["person2@example.edu"].pk).update(
         revoked_at=timezone.now()
     )
@@ -181,10 +163,10 @@ def test_reminder_audience_is_evaluated_when_it_is_sent(db, smtp_server, eager):
 
 def test_thank_you_goes_to_finished_only(db, smtp_server, eager):
     survey = published_survey()
-    invite = email_distribution(survey, contact_list_with(survey.owner, 3))
+    invite = email_distribution(survey, make_list(survey.owner, n=3))
     distributions_dispatch_due()
     smtp_server.wait_for(3)
-    finish_response(invite.invitations.get(email="person2@example.edu"))
+    answer_survey(invite.invitations.get(email="person2@example.edu"))
     email_distribution(
         survey,
         None,
@@ -205,7 +187,7 @@ def test_a_reminder_waits_for_its_parent_to_be_dispatched(db, smtp_server, eager
     survey = published_survey()
     invite = email_distribution(
         survey,
-        contact_list_with(survey.owner, 2),
+        make_list(survey.owner, n=2),
         send_at=timezone.now() + timedelta(hours=1),
     )
     reminder = email_distribution(
@@ -220,7 +202,7 @@ def test_a_reminder_waits_for_its_parent_to_be_dispatched(db, smtp_server, eager
 
 def test_permanent_and_temporary_refusals(db, smtp_server, eager):
     survey = published_survey()
-    distribution = email_distribution(survey, contact_list_with(survey.owner, 4))
+    distribution = email_distribution(survey, make_list(survey.owner, n=4))
     smtp_server.refuse = {
         "person1@example.edu": "550 5.1.1 No such user",
         "person2@example.edu": "451 4.3.0 Try again later",
@@ -270,7 +252,7 @@ def test_temporary_failures_give_up_after_max_attempts(
     settings.DISTRIBUTIONS_MAX_ATTEMPTS = 3
     smtp_server.temporary_times = 100
     survey = published_survey()
-    distribution = email_distribution(survey, contact_list_with(survey.owner, 1))
+    distribution = email_distribution(survey, make_list(survey.owner, n=1))
     smtp_server.refuse = {"person0@example.edu": "452 4.2.2 Mailbox full"}
 
     distributions_dispatch_due()
@@ -285,7 +267,7 @@ def test_temporary_failures_give_up_after_max_attempts(
 
 def test_a_claimed_delivery_is_not_sent_again(db, smtp_server, eager):
     survey = published_survey()
-    distribution = email_distribution(survey, contact_list_with(survey.owner, 2))
+    distribution = email_distribution(survey, make_list(survey.owner, n=2))
     distributions_dispatch_due()
     smtp_server.wait_for(2)
     ids = list(distribution.deliveries.values_list("pk", flat=True))
@@ -299,7 +281,7 @@ def test_a_claimed_delivery_is_not_sent_again(db, smtp_server, eager):
 
 def test_closed_survey_fails_the_distribution_with_a_reason(db, smtp_server, eager):
     survey = published_survey()
-    distribution = email_distribution(survey, contact_list_with(survey.owner, 2))
+    distribution = email_distribution(survey, make_list(survey.owner, n=2))
     survey.state = "closed"
     survey.save()
 
@@ -315,10 +297,10 @@ def test_cancel_until_it_starts_sending(db, smtp_server, eager):
     survey = published_survey()
     scheduled = email_distribution(
         survey,
-        contact_list_with(survey.owner, 2),
+        make_list(survey.owner, n=2),
         send_at=timezone.now() + timedelta(minutes=5),
     )
-    started = email_distribution(survey, contact_list_with(survey.owner, 1))
+    started = email_distribution(survey, make_list(survey.owner, n=1))
     distributions_dispatch_due()
 
     assert distribution_cancel(user=survey.owner, distribution=scheduled) is True
@@ -341,7 +323,7 @@ def postgresql_started_at():
 
 def test_sweeper_resolves_what_a_dead_worker_left(db, smtp_server, eager):
     survey = published_survey()
-    distribution = email_distribution(survey, contact_list_with(survey.owner, 5))
+    distribution = email_distribution(survey, make_list(survey.owner, n=5))
     # Dispatched by a worker that died: deliveries exist, no task carries them.
     dispatch_without_sending()
     in_flight, never_started, *lost = distribution.deliveries.order_by("pk")
@@ -377,7 +359,7 @@ def test_a_claim_from_before_a_postgresql_crash_is_all_in_doubt(
     db, smtp_server, eager, monkeypatch, crashed
 ):
     survey = published_survey()
-    distribution = email_distribution(survey, contact_list_with(survey.owner, 2))
+    distribution = email_distribution(survey, make_list(survey.owner, n=2))
     dispatch_without_sending()
     # Outcome marks committed without waiting for the WAL flush may be lost in a
     # crash, so no delivery of a claim older than a crashed server counts as
@@ -414,7 +396,7 @@ def test_the_sweeper_tells_a_clean_restart_from_a_crash(db):
 
 def test_a_live_send_is_not_swept(db, smtp_server, eager):
     survey = published_survey()
-    distribution = email_distribution(survey, contact_list_with(survey.owner, 1))
+    distribution = email_distribution(survey, make_list(survey.owner, n=1))
     dispatch_without_sending()
     Delivery.objects.filter(distribution=distribution).update(
         status="sending", claimed_at=timezone.now()
@@ -428,7 +410,7 @@ def test_a_live_send_is_not_swept(db, smtp_server, eager):
 @pytest.mark.django_db(transaction=True)
 def test_two_dispatchers_at_once_dispatch_once(smtp_server):
     survey = published_survey()
-    distribution = email_distribution(survey, contact_list_with(survey.owner, 50))
+    distribution = email_distribution(survey, make_list(survey.owner, n=50))
     results = []
     barrier = threading.Barrier(2)
 
@@ -452,7 +434,7 @@ def test_two_dispatchers_at_once_dispatch_once(smtp_server):
 
 def test_reminder_of_a_personal_links_batch(db, smtp_server, eager):
     survey = published_survey()
-    contact_list = contact_list_with(survey.owner, 3)
+    contact_list = make_list(survey.owner, n=3)
     batch = Distribution.objects.create(
         survey=survey,
         owner=survey.owner,
@@ -466,7 +448,7 @@ def test_reminder_of_a_personal_links_batch(db, smtp_server, eager):
         contact_list=contact_list,
         expires_at=timezone.now() + timedelta(days=30),
     )
-    finish_response(batch.invitations.get(email="person0@example.edu"))
+    answer_survey(batch.invitations.get(email="person0@example.edu"))
     reminder = email_distribution(
         survey, None, parent=batch, message_type="reminder", audience="not_finished"
     )
@@ -485,7 +467,7 @@ def test_reminder_of_a_personal_links_batch(db, smtp_server, eager):
 def test_other_mail_backends_get_the_same_email(db, eager, mailoutbox):
     """`make run` writes mail to files (DEBUG outbox); tests use locmem."""
     survey = published_survey()
-    distribution = email_distribution(survey, contact_list_with(survey.owner, 2))
+    distribution = email_distribution(survey, make_list(survey.owner, n=2))
 
     distributions_dispatch_due()
 
@@ -502,7 +484,7 @@ def test_other_mail_backends_get_the_same_email(db, eager, mailoutbox):
 @pytest.mark.django_db(transaction=True)
 def test_cancel_waits_for_a_dispatch_in_progress_and_then_refuses():
     survey = published_survey()
-    distribution = email_distribution(survey, contact_list_with(survey.owner, 1))
+    distribution = email_distribution(survey, make_list(survey.owner, n=1))
     locked, results = threading.Event(), []
 
     def cancel():

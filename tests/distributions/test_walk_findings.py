@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from distributions.expiry import ExpiryChoice
 from distributions.models import Distribution, Message
-from tests.distributions.links_support import make_list
 from tests.distributions.ui_support import published_survey
+from tests.helpers import make_list
 
 
 @pytest.fixture
@@ -28,8 +28,8 @@ def url(name, survey, **kwargs):
 def test_one_contact_is_singular_in_compose_and_generate_links(
     owner_client, owner, survey
 ):
-    make_list(owner, name="Solo", size=1)
-    make_list(owner, name="Pair", size=2)
+    make_list(owner, name="Solo", n=1)
+    make_list(owner, name="Pair", n=2)
 
     compose = owner_client.get(url("email_compose", survey)).content.decode()
     generate = owner_client.get(url("links_generate", survey)).content.decode()
@@ -43,7 +43,7 @@ def test_one_contact_is_singular_in_compose_and_generate_links(
 def test_generate_links_shows_one_banner_with_a_visible_download(
     owner_client, owner, survey
 ):
-    the_list = make_list(owner, name="Solo", size=1)
+    the_list = make_list(owner, name="Solo", n=1)
     response = owner_client.post(
         url("links_generate", survey),
         {

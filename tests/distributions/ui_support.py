@@ -1,4 +1,4 @@
-"""Builders for the email UI tests: a published survey, a list, a sent distribution."""
+"""Builders for the email UI tests: a published survey, a sent distribution."""
 
 from datetime import timedelta
 from itertools import count
@@ -6,10 +6,10 @@ from itertools import count
 from django.conf import settings
 from django.utils import timezone
 
-from directories.models import Contact, ContactList
 from distributions.models import Delivery, Distribution
 from distributions.services.invitations import invitations_create_from_list
 from surveys.models import Survey, SurveyVersion
+from tests.helpers import make_list
 
 GOOD_BODY = "Dear ${m://FirstName},\n\n${l://SurveyLink?d=Take the survey}\n"
 QUESTION_ID = 901
@@ -55,26 +55,6 @@ def published_survey(owner, *, title="Campus life", access="anyone", state="publ
         },
     )
     return survey
-
-
-def contact_list(owner, *, name="Students", size=3, embedded_fields=(), **data):
-    the_list = ContactList.objects.create(
-        owner=owner, name=name, embedded_fields=list(embedded_fields)
-    )
-    Contact.objects.bulk_create(
-        [
-            Contact(
-                contact_list=the_list,
-                first_name=f"First{i}",
-                last_name=f"Last{i}",
-                email=f"student{i}@example.edu",
-                external_reference=f"REF{i}",
-                embedded_data={name: f"{name}-{i}" for name in embedded_fields},
-            )
-            for i in range(size)
-        ]
-    )
-    return the_list
 
 
 def email_distribution(
@@ -130,7 +110,7 @@ LIST_NUMBER = count(1)
 
 def sent_email(owner, survey, **fields):
     """Return an email distribution to a new two-contact list, every email sent."""
-    the_list = contact_list(owner, name=f"List {next(LIST_NUMBER)}", size=2)
+    the_list = make_list(owner, name=f"List {next(LIST_NUMBER)}", n=2)
     distribution = email_distribution(survey, the_list, **fields)
     for invitation in distribution.invitations.all():
         deliver(distribution, invitation)
@@ -140,7 +120,7 @@ def sent_email(owner, survey, **fields):
 def links_batch(owner, survey, *, expires_in=timedelta(days=30)):
     """Return a ready personal-links batch of a new two-contact list."""
     now = timezone.now()
-    the_list = contact_list(owner, name=f"List {next(LIST_NUMBER)}", size=2)
+    the_list = make_list(owner, name=f"List {next(LIST_NUMBER)}", n=2)
     batch = Distribution.objects.create(
         survey=survey,
         owner=owner,

@@ -1,24 +1,20 @@
 import pytest
-from django.core.cache import cache
 
 from surveys import definitions
 from tests.factories import build_survey
 
-TEST_CLIENT_ADDRESSES = ["127.0.0.1", "10.0.0.9"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_invalid_link_counters():
-    # Each test starts with no invalid-link count. Only these keys: clearing the
-    # whole cache would flush the Redis database Celery's queue may share.
-    def reset():
-        cache.delete_many(
-            [f"surveys:invalid-link:{address}" for address in TEST_CLIENT_ADDRESSES]
-        )
-
-    reset()
-    yield
-    reset()
+# What page1_answers and page2_answers post, for tests.helpers.answer_survey.
+CAMPUS_ANSWERS = {
+    "Do you live on campus?": "Yes",
+    "Which college?": "Trinity",
+    "How many courses?": "4",
+    "Which services do you use?": ["Library", "Gym"],
+    "How likely are you to recommend us?": "9",
+    "Rooms are clean": "Agree",
+    "Staff are kind": "Agree",
+    "Your email (optional)": "ana@example.edu",
+    "Anything else?": '=HYPERLINK("x")',
+}
 
 
 @pytest.fixture

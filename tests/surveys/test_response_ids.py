@@ -14,11 +14,11 @@ from django.urls import reverse
 from surveys.models import Response, new_response_id
 from tests.distributions.ui_support import (
     QUESTION_ID,
-    contact_list,
     email_distribution,
     published_survey,
 )
 from tests.factories import UserFactory, build_survey
+from tests.helpers import make_list
 from tests.surveys.conftest import page1_answers, page2_answers
 
 pytestmark = pytest.mark.django_db
@@ -206,7 +206,7 @@ def test_the_history_csv_shows_the_response_id(owner_client, owner):
     distributions/selectors.py, _history_sql: select `r.public_id` instead of `r.id`.
     """
     survey = published_survey(owner)
-    distribution = email_distribution(survey, contact_list(owner, size=2))
+    distribution = email_distribution(survey, make_list(owner, n=2))
     answered, unanswered = distribution.invitations.order_by("id")
     Client().post(f"/s/{answered.token}/", {"page": "1", f"q{QUESTION_ID}": "c1"})
     answered.refresh_from_db()

@@ -10,15 +10,8 @@ from accounts.models import Profile
 from surveys import services
 from surveys.models import Response
 from tests.factories import build_survey
-from tests.surveys.conftest import page1_answers, page2_answers
-
-
-def _finish(survey, client=None):
-    client = client or Client()
-    link = f"/r/{survey.public_key}/"
-    client.post(link, page1_answers(survey))
-    client.post(link, page2_answers(survey))
-    return client
+from tests.helpers import answer_survey
+from tests.surveys.conftest import CAMPUS_ANSWERS, page1_answers, page2_answers
 
 
 def _export(owner_client, survey):
@@ -79,7 +72,7 @@ def test_export_columns_values_and_safety(owner_client, owner, settings):
         user=owner, defaults={"time_zone": "America/Chicago"}
     )
     survey = build_survey(owner)
-    _finish(survey)
+    answer_survey(f"/r/{survey.public_key}/", answers=CAMPUS_ANSWERS)
     # A personal-link response carries its contact's data.
     invited_response = Response.objects.create(
         survey=survey,
@@ -131,7 +124,7 @@ def test_export_columns_values_and_safety(owner_client, owner, settings):
 
 def test_responses_tab_lists_and_summarises(owner_client, owner):
     survey = build_survey(owner)
-    _finish(survey)
+    answer_survey(f"/r/{survey.public_key}/", answers=CAMPUS_ANSWERS)
     Client().post(f"/r/{survey.public_key}/", page1_answers(survey))
 
     listing = owner_client.get(f"/surveys/{survey.pk}/responses/").content.decode()

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.selectors import owner_time_zone
 from core.csv_export import write_csv
-from directories.selectors import contact_list_by_name
+from directories.selectors import contact_list_by_name, contact_list_opt_out_counts
 from distributions.expiry import ExpiryChoice, default_link_expiry, link_expiry_compute
 from distributions.selectors.history import history_header, links_csv_rows
 from distributions.services.links import links_generate
@@ -34,9 +34,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--sample", type=int, help="a random sample of this many contacts"
         )
+        parser.add_argument(
+            "--include-opted-out",
+            action="store_true",
+            help="also give links to contacts who opted out (left out by default); "
+            "the CSV flags them in its Unsubscribed column",
+        )
         parser.add_argument("--output", required=True, help="the CSV file to write")
 
-    def handle(self, *args, survey, list_name, expires, sample, output, **options):
+    def handle(
+        self,
+        *args,
+        survey,
+        list_name,
+        expires,
+        sample,
+        include_opted_out,
+        output,
+        **options,
+    ):
         found = survey_for_command(pk=survey)
         if found is None:
             raise CommandError(f"No survey with id {survey}.")
@@ -64,6 +80,7 @@ class Command(BaseCommand):
                 contact_list=contact_list,
                 expires_at=expires_at,
                 sample_size=sample,
+                include_opted_out=include_opted_out,
                 synchronous=True,
             )
         except ValidationError as error:
@@ -74,7 +91,18 @@ class Command(BaseCommand):
                 history_header(distribution=batch),
                 links_csv_rows(distribution=batch),
             )
+        left_out = (
+            0
+            if include_opted_out
+            else contact_list_opt_out_counts(user=owner).get(contact_list.pk, 0)
+        )
+        note = (
+            f" {left_out} contacts who opted out were left out "
+            "(--include-opted-out includes them)."
+            if left_out
+            else ""
+        )
         self.stdout.write(
             f"Generated {count} links for {contact_list.name} (batch {batch.pk}); "
-            f"wrote {output} (times in {zone.key})."
+            f"wrote {output} (times in {zone.key}).{note}"
         )
