@@ -24,12 +24,12 @@ from distributions.services import sweeper
 from distributions.services.dispatch import distribution_dispatch_soon
 from distributions.status import INTERRUPTED
 from tests.distributions.pipeline_support import (
-    contact_list_with,
     email_distribution,
     published_survey,
 )
 from tests.distributions.ui_support import published_survey as answerable_survey
 from tests.factories import UserFactory
+from tests.helpers import make_list
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -41,7 +41,7 @@ RECOVERY_SECONDS = 90
 
 def campaign(count: int, *, kick=True, survey=None) -> Distribution:
     survey = survey or published_survey()
-    distribution = email_distribution(survey, contact_list_with(survey.owner, count))
+    distribution = email_distribution(survey, make_list(survey.owner, n=count))
     if kick:
         distribution_dispatch_soon()
     return distribution

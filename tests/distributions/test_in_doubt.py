@@ -13,11 +13,11 @@ from distributions.models import Delivery, Distribution
 from distributions.services.resend import deliveries_in_doubt_resend
 from distributions.status import INTERRUPTED
 from tests.distributions.ui_support import (
-    contact_list,
     deliver,
     email_distribution,
     published_survey,
 )
+from tests.helpers import make_list
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def eager(settings):
 def interrupted(owner):
     """A sent distribution: one email sent, one refused, two in doubt."""
     survey = published_survey(owner)
-    distribution = email_distribution(survey, contact_list(owner, size=4))
+    distribution = email_distribution(survey, make_list(owner, n=4))
     a, b, c, d = distribution.invitations.order_by("id")
     deliver(distribution, a)
     deliver(distribution, b, "failed", error="550 No such user")

@@ -13,10 +13,10 @@ from django.test import Client
 from surveys.models import Response
 from tests.distributions.ui_support import (
     QUESTION_ID,
-    contact_list,
     email_distribution,
     published_survey,
 )
+from tests.helpers import make_list
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def test_personal_and_anonymous_links_answer_with_redis_stopped_mid_flow(
     owner, cache_on_throwaway_redis
 ):
     survey = published_survey(owner, access="anyone")
-    distribution = email_distribution(survey, contact_list(owner, size=2))
+    distribution = email_distribution(survey, make_list(owner, n=2))
     first, second = distribution.invitations.order_by("id")
     browser = Client(enforce_csrf_checks=True)
     # Redis up: the link opens.
