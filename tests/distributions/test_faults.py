@@ -148,8 +148,9 @@ def test_postgresql_restarted_mid_send(
         f"PostgreSQL restart: sent {done - restarted:.1f}s after, {in_doubt} in doubt"
     )
     assert done - restarted < RECOVERY_SECONDS
-    # The restart did land mid-send: the lanes lost their connections.
-    assert "database connection lost" in worker.log()
+    # The restart did land mid-send: lanes reconnected, or tasks retried.
+    log = worker.log()
+    assert "database connection lost" in log or "retry: Retry in" in log
 
 
 def test_postgresql_crash_mid_send_sends_nothing_twice(
