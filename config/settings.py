@@ -310,6 +310,11 @@ CONTACT_IMPORT_INLINE_COUNT_BYTES = env_int(
     "CONTACT_IMPORT_INLINE_COUNT_BYTES", 2 * 1024 * 1024, minimum=0
 )
 
+# Imports left "importing" by a dead worker are failed, and queued ones whose task
+# was lost IMPORT_REQUEUE_AFTER seconds ago re-enqueued, every IMPORT_SWEEP_INTERVAL.
+IMPORT_SWEEP_INTERVAL = env_int("IMPORT_SWEEP_INTERVAL", 30, minimum=1)
+IMPORT_REQUEUE_AFTER = env_int("IMPORT_REQUEUE_AFTER", 120, minimum=1)
+
 # --- distributions ---
 # Deliveries per send_batch task (one SMTP connection each), and per claim (one
 # durable commit).
@@ -330,14 +335,22 @@ DISTRIBUTIONS_RETRY_BASE_SECONDS = env_int(
 DISTRIBUTIONS_RETRY_MAX_SECONDS = env_int(
     "DISTRIBUTIONS_RETRY_MAX_SECONDS", 600, minimum=1
 )
-# Sweeper: a delivery claimed ("sending") this long ago is resolved as interrupted;
-# a queued delivery whose task was due this long ago is enqueued again.
+# A sending lane that loses its database connection reconnects and retries for
+# this long before it gives up (then its task retries with backoff).
+DISTRIBUTIONS_DB_OUTAGE_SECONDS = env_int(
+    "DISTRIBUTIONS_DB_OUTAGE_SECONDS", 120, minimum=1
+)
+# Sweeper: a claim ("sending") whose worker's lease went stale (LEASE_DEAD_AFTER)
+# is resolved as interrupted, and any claim this long ago whatever its lease; a
+# queued delivery whose task was due REQUEUE_AFTER ago and that no live worker
+# holds is enqueued again (when the queue is empty: its task was lost).
 DISTRIBUTIONS_STUCK_AFTER = env_int("DISTRIBUTIONS_STUCK_AFTER", 600, minimum=1)
-DISTRIBUTIONS_REQUEUE_AFTER = env_int("DISTRIBUTIONS_REQUEUE_AFTER", 600, minimum=1)
-DISTRIBUTIONS_SWEEP_INTERVAL = env_int("DISTRIBUTIONS_SWEEP_INTERVAL", 60, minimum=1)
+DISTRIBUTIONS_REQUEUE_AFTER = env_int("DISTRIBUTIONS_REQUEUE_AFTER", 30, minimum=1)
+DISTRIBUTIONS_SWEEP_INTERVAL = env_int("DISTRIBUTIONS_SWEEP_INTERVAL", 15, minimum=1)
 CELERY_PERIODIC_TASKS = {
     "distributions.dispatch_due": CELERY_DISPATCH_INTERVAL,
     "distributions.sweep_stuck": DISTRIBUTIONS_SWEEP_INTERVAL,
+    "directories.sweep_imports": IMPORT_SWEEP_INTERVAL,
 }
 
 # --- distributions: personal links ---
@@ -349,3 +362,10 @@ LINKS_BATCH_SIZE = env_int("LINKS_BATCH_SIZE", 20000, minimum=100)
 # Steps that task runs at once, each on its own database connection: the work is
 # in PostgreSQL, so more lanes than the database server has cores gain nothing.
 LINKS_GENERATE_LANES = env_int("LINKS_GENERATE_LANES", 2, minimum=1)
+
+# --- core: worker leases (core/leases.py) ---
+# A process renews the leases it holds every LEASE_RENEW_SECONDS; one not renewed
+# for LEASE_DEAD_AFTER seconds is a dead worker's, and the sweepers take its work
+# back (so a killed worker's emails and imports are recovered within a minute).
+LEASE_RENEW_SECONDS = env_int("LEASE_RENEW_SECONDS", 5, minimum=1)
+LEASE_DEAD_AFTER = env_int("LEASE_DEAD_AFTER", 30, minimum=3)

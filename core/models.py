@@ -42,3 +42,24 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.actor_name}: {self.get_action_display()} ({self.subject})"
+
+
+class WorkerLease(models.Model):
+    """A piece of work a live process holds: renewed every few seconds while held.
+
+    How a worker shows the sweepers it is alive (core/leases.py). The key names
+    the work ("send-claim:<uuid>"); data says what it covers (the claim's
+    timestamp, a batch's delivery ids). A lease not renewed for LEASE_DEAD_AFTER
+    seconds belongs to a dead process.
+    """
+
+    key = models.CharField(max_length=100, primary_key=True)
+    holder = models.CharField(max_length=200)
+    renewed_at = models.DateTimeField()
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        db_table = "core_worker_lease"
+
+    def __str__(self):
+        return f"{self.key} held by {self.holder}"

@@ -9,9 +9,13 @@ message goes to CELERY_TASK_DEFAULT_QUEUE, the queue the workers consume, like a
 It also answers the one question the sweeper asks the broker: is the queue empty?
 """
 
+import logging
+
 from django.db import transaction
 
 from config.celery import app
+
+logger = logging.getLogger(__name__)
 
 
 def enqueue(task_name: str, *args, countdown: float = 0) -> None:
@@ -19,8 +23,27 @@ def enqueue(task_name: str, *args, countdown: float = 0) -> None:
 
     on_commit: the task reads the rows this transaction wrote, and a worker cannot
     see them before the commit; a rolled-back transaction sends nothing.
+
+    A broker that cannot take the message (Redis down) is logged and ignored:
+    the rows are committed, and the periodic polls and sweeps find the work in
+    PostgreSQL once the broker is back (a due distribution, queued deliveries, a
+    queued import), so a web request never fails on a broker outage.
     """
-    transaction.on_commit(lambda: _send(task_name, args, countdown))
+    transaction.on_commit(lambda: _send_or_log(task_name, args, countdown))
+
+
+def _send_or_log(task_name: str, args: tuple, countdown: float) -> None:
+    if app.conf.task_always_eager:
+        _send(task_name, args, countdown)
+        return
+    try:
+        _send(task_name, args, countdown)
+    except Exception:  # noqa: BLE001  any broker or connection error
+        logger.warning(
+            "could not enqueue %s (broker unavailable)",
+            task_name,
+            exc_info=True,
+        )
 
 
 def enqueue_now(task_name: str, *args, countdown: float = 0) -> None:

@@ -106,8 +106,9 @@ class ContactImport(models.Model):
     rejections = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # When a worker claimed it (queued → importing); an old claim whose list is not
-    # locked any more is an import that died (see contact_import_recover).
+    # When it was queued, then when a worker claimed it (queued → importing); an
+    # old claim whose list is not locked any more is an import that died, an old
+    # queued one lost its task (see contact_imports_sweep).
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

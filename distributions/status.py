@@ -6,10 +6,21 @@ not finished says so, and otherwise the furthest its emails got. Pages, the hist
 and links CSVs (and later the API) all take it from here; nothing stores it.
 """
 
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from distributions.models import Delivery
+
+# The error the sweeper records on a delivery a worker stopped in the middle of
+# (distributions.services.sweeper): the mail server may or may not have accepted
+# it, and it is not retried, so it cannot arrive twice. Its status is Email In
+# Doubt, not Email Failed; the owner may resend these (services.resend).
+INTERRUPTED = (
+    "Interrupted while sending (the worker stopped between claiming this email and "
+    "recording the mail server's reply). Not retried, so it cannot arrive twice; "
+    "it may or may not have been delivered."
+)
+IN_DOUBT = Q(status=Delivery.Status.FAILED, error=INTERRUPTED)
 
 
 class InvitationStatus:
@@ -17,6 +28,7 @@ class InvitationStatus:
     EMAIL_QUEUED = "Email Queued"
     EMAIL_SENT = "Email Sent"
     EMAIL_FAILED = "Email Failed"
+    EMAIL_IN_DOUBT = "Email In Doubt"
     OPTED_OUT = "Opted Out"
     SURVEY_STARTED = "Survey Started"
     SURVEY_FINISHED = "Survey Finished"
@@ -25,13 +37,14 @@ class InvitationStatus:
 
 
 # How far an invitation's emails got, when the survey was not yet started: a sent
-# email outranks a failed retry, and an opt-out outranks both. Aggregated with Max()
-# over an invitation's deliveries.
+# email outranks one in doubt, which outranks a failed retry, and an opt-out
+# outranks all. Aggregated with Max() over an invitation's deliveries.
 DELIVERY_RANK = Case(
     When(status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING], then=Value(1)),
+    When(IN_DOUBT, then=Value(3)),
     When(status=Delivery.Status.FAILED, then=Value(2)),
-    When(status=Delivery.Status.SENT, then=Value(3)),
-    When(status=Delivery.Status.OPTED_OUT, then=Value(4)),
+    When(status=Delivery.Status.SENT, then=Value(4)),
+    When(status=Delivery.Status.OPTED_OUT, then=Value(5)),
     default=Value(0),
     output_field=IntegerField(),
 )
@@ -39,8 +52,9 @@ _RANK_STATUS = {
     0: InvitationStatus.LINK_CREATED,
     1: InvitationStatus.EMAIL_QUEUED,
     2: InvitationStatus.EMAIL_FAILED,
-    3: InvitationStatus.EMAIL_SENT,
-    4: InvitationStatus.OPTED_OUT,
+    3: InvitationStatus.EMAIL_IN_DOUBT,
+    4: InvitationStatus.EMAIL_SENT,
+    5: InvitationStatus.OPTED_OUT,
 }
 
 

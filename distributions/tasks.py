@@ -10,6 +10,7 @@ costs a query, not an email.
 
 from celery import shared_task
 
+from core.reconnect import CONNECTION_ERRORS
 from distributions.services.dispatch import distributions_dispatch_due
 from distributions.services.links import links_generate_in_worker
 from distributions.services.send import deliveries_send
@@ -21,7 +22,18 @@ def dispatch_due() -> list[int]:
     return distributions_dispatch_due()
 
 
-@shared_task(name="distributions.send_batch", acks_late=True, ignore_result=True)
+@shared_task(
+    name="distributions.send_batch",
+    acks_late=True,
+    ignore_result=True,
+    # PostgreSQL away (a restart): try again with backoff rather than drop the
+    # batch; its lanes have already reconnected and retried for a while.
+    autoretry_for=CONNECTION_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=30,
+)
 def send_batch(delivery_ids: list[int]) -> dict[str, int]:
     return deliveries_send(delivery_ids=[int(i) for i in delivery_ids])
 

@@ -42,6 +42,11 @@ urlpatterns = [
         emails.email_cancel,
         name="email_cancel",
     ),
+    path(
+        "surveys/<int:survey_id>/distributions/emails/<int:pk>/resend/",
+        emails.email_resend,
+        name="email_resend",
+    ),
     # --- A person's data, a survey's close and strip (views/privacy.py): shown on
     # directories' contact page and surveys' Options page (apps.py registers them).
     path(

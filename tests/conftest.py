@@ -277,3 +277,44 @@ def assert_no_axe_violations(page) -> None:
 
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
+
+
+@pytest.fixture
+def throwaway_redis():
+    """A redis-server of this test's own, to stop and start (tests/throwaway.py)."""
+    from tests.throwaway import ThrowawayRedis
+
+    server = ThrowawayRedis()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def throwaway_postgres(transactional_db):
+    """A PostgreSQL cluster of this test's own with the test database's schema.
+
+    This process's connection and the workers this test starts use it, so the
+    test may restart or crash it; the shared server is never touched.
+    """
+    from django.db import connections
+
+    from tests.throwaway import ThrowawayPostgres, postgres_bin
+
+    if postgres_bin() is None:
+        pytest.skip("no PostgreSQL server binaries (set POSTGRES_BIN)")
+    server = ThrowawayPostgres()
+    server.start()
+    server.copy_schema(harness.test_database_url(), "canvass")
+    connection = connections["default"]
+    saved = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict.update(
+        NAME="canvass", HOST="127.0.0.1", PORT=str(server.port), USER="postgres",
+        PASSWORD="",
+    )  # fmt: skip
+    yield server
+    connection.close()
+    connection.settings_dict.clear()
+    connection.settings_dict.update(saved)
+    server.stop()

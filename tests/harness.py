@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -110,6 +111,8 @@ class SmtpSink:
     `refuse` maps a recipient address (lower case) to an SMTP reply such as
     "550 5.1.1 No such user" (permanent) or "451 4.3.0 Try again later" (temporary).
     A temporary refusal applies `temporary_times` times, then the address is accepted.
+    Until `unavailable_until` (time.monotonic()) every recipient gets a 421: a
+    server that is down for a while.
     """
 
     host: str = "127.0.0.1"
@@ -117,10 +120,13 @@ class SmtpSink:
     received: list[ReceivedMail] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
     temporary_times: int = 1
+    unavailable_until: float = 0.0
     _temporary_seen: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if time.monotonic() < self.unavailable_until:
+            return "421 4.3.2 Service not available, try again later"
         reply = self.refuse.get(address.lower())
         if reply:
             if reply.startswith("4"):

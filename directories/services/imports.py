@@ -5,18 +5,22 @@ the `directories.import_contacts` task when large), run and recover. The reading
 is reader.py's, the analysis and the writing importing.py's.
 """
 
+import logging
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.queue import enqueue
+from core.queue import enqueue, enqueue_now, queue_is_idle
 from directories.importing import ImportOutcome, ProgressReporter, analyse, process_file
 from directories.models import ContactImport, ContactList
 from directories.reader import ImportRefused, guess_mapping, sniff
 from directories.services import DirectoryError
+
+logger = logging.getLogger(__name__)
 
 
 def import_directory() -> Path:
@@ -123,7 +127,14 @@ def contact_import_start(*, contact_import: ContactImport) -> bool:
     claimed = ContactImport.objects.filter(
         pk=contact_import.pk,
         status__in=[ContactImport.Status.UPLOADED, ContactImport.Status.FAILED],
-    ).update(status=ContactImport.Status.QUEUED, rows_done=0, error="")
+    ).update(
+        # started_at: when it was queued, until a worker claims it (the sweep
+        # re-enqueues an import queued too long ago: its task was lost).
+        status=ContactImport.Status.QUEUED,
+        rows_done=0,
+        error="",
+        started_at=timezone.now(),
+    )
     if not claimed:
         # Nothing got updated: a second click, or another tab got there first.
         return False
@@ -235,3 +246,48 @@ def contact_import_recover(*, contact_import: ContactImport, grace_seconds: int 
             )
     contact_import.refresh_from_db()
     return contact_import
+
+
+def contact_imports_sweep(*, grace_seconds: int = 60, requeue_after=None) -> dict:
+    """Recover imports nobody is looking at (the periodic directories.sweep_imports).
+
+    An import left "importing" by a dead worker (its claim older than
+    grace_seconds and its list no longer locked by its transaction) is marked
+    failed (contact_import_recover): its transaction died with it, so nothing of
+    it is visible, and the owner runs it again from Confirm import fields. It is
+    not restarted on its own: a file that kills its worker would do so forever.
+    An import queued longer than requeue_after ago (IMPORT_REQUEUE_AFTER) whose
+    task never ran (lost with a killed worker or a flushed broker) is enqueued
+    again when the queue is empty, or regardless after ten times that; a
+    duplicate task is harmless (the queued → importing claim runs it once).
+    """
+    now = timezone.now()
+    requeue_after = requeue_after or timedelta(seconds=settings.IMPORT_REQUEUE_AFTER)
+    failed = 0
+    stale = ContactImport.objects.filter(
+        status=ContactImport.Status.IMPORTING,
+        started_at__lt=now - timedelta(seconds=grace_seconds),
+    )
+    for contact_import in stale:
+        recovered = contact_import_recover(
+            contact_import=contact_import, grace_seconds=grace_seconds
+        )
+        failed += recovered.status == ContactImport.Status.FAILED
+    overdue = now - requeue_after * (1 if queue_is_idle() else 10)
+    requeued = []
+    for pk in ContactImport.objects.filter(
+        status=ContactImport.Status.QUEUED, started_at__lt=overdue
+    ).values_list("pk", flat=True):
+        # Conditional: a worker that claimed it meanwhile keeps its started_at.
+        if ContactImport.objects.filter(
+            pk=pk, status=ContactImport.Status.QUEUED, started_at__lt=overdue
+        ).update(started_at=now):
+            enqueue_now("directories.import_contacts", pk)
+            requeued.append(pk)
+    if failed or requeued:
+        logger.warning(
+            "import sweep: %s interrupted imports failed, %s requeued",
+            failed,
+            len(requeued),
+        )
+    return {"failed": failed, "requeued": len(requeued)}

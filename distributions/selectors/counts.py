@@ -7,6 +7,7 @@ from django.db.models.functions import Collate, Lower
 
 from directories.selectors import opted_out_queryset
 from distributions.models import Delivery, Distribution, Invitation
+from distributions.status import IN_DOUBT
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,8 @@ class DistributionCounts:
     emails_queued: int = 0
     emails_sent: int = 0
     emails_failed: int = 0
+    # Interrupted mid-send (distributions.status.IN_DOUBT): not in emails_failed.
+    emails_in_doubt: int = 0
     opted_out: int = 0
     surveys_started: int = 0
     surveys_finished: int = 0
@@ -44,7 +47,8 @@ def distribution_counts(
                 filter=Q(status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING]),
             ),
             sent=Count("id", filter=Q(status=Delivery.Status.SENT)),
-            failed=Count("id", filter=Q(status=Delivery.Status.FAILED)),
+            failed=Count("id", filter=Q(status=Delivery.Status.FAILED) & ~IN_DOUBT),
+            in_doubt=Count("id", filter=IN_DOUBT),
             opted_out=Count("id", filter=Q(status=Delivery.Status.OPTED_OUT)),
         )
     }
@@ -87,6 +91,7 @@ def distribution_counts(
             emails_queued=mail.get("queued", 0),
             emails_sent=mail.get("sent", 0),
             emails_failed=mail.get("failed", 0),
+            emails_in_doubt=mail.get("in_doubt", 0),
             opted_out=mail.get("opted_out", 0) + opted_out_now.get(distribution.pk, 0),
             surveys_started=links.get("started", 0),
             surveys_finished=links.get("finished", 0),

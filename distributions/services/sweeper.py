@@ -7,62 +7,76 @@ whose send_batch task was lost, and distributions that are done.
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import ProgrammingError, transaction
 from django.db import connection as db
-from django.db import transaction
 from django.utils import timezone
 
+from core.leases import leases_delete, leases_read
 from core.queue import enqueue_now, queue_is_idle
 from distributions.models import Delivery, Distribution
 from distributions.services.dispatch import (
     delivery_batches_enqueue,
     distributions_finish,
 )
+from distributions.services.send import BATCH_LEASE, CLAIM_LEASE
+from distributions.status import INTERRUPTED
 
 logger = logging.getLogger(__name__)
 
-INTERRUPTED = (
-    "Interrupted while sending (the worker stopped between claiming this email and "
-    "recording the mail server's reply). Not retried, so it cannot arrive twice; "
-    "it may or may not have been delivered."
-)
-
 
 def deliveries_sweep(
-    *, stuck_after: timedelta | None = None, requeue_after: timedelta | None = None
+    *,
+    stuck_after: timedelta | None = None,
+    requeue_after: timedelta | None = None,
+    dead_after: timedelta | None = None,
 ) -> dict[str, int]:
     """Resolve deliveries a dead worker left behind; re-enqueue lost work.
 
-    Policy for deliveries still "sending" stuck_after past their claim
-    (DISTRIBUTIONS_STUCK_AFTER, default 10 minutes; a live worker stops using a
-    claim after half of that), taken group by group (a distribution and a
-    claimed_at: one claim):
+    A claim (a group of deliveries moved to "sending" together: a distribution
+    and a claimed_at) is dead when its lease (core.leases, renewed every few
+    seconds by the live worker that holds it) went stale: LEASE_DEAD_AFTER
+    (default 30 s) without renewal. A live but slow worker keeps renewing, so it
+    is never taken for dead; a claim older than DISTRIBUTIONS_STUCK_AFTER is
+    taken back regardless (a live lane stops using a claim after half of that).
+    For a dead claim's deliveries still "sending":
     - the lowest id of the group was perhaps handed to the mail server, which
       may or may not have accepted it: failed with INTERRUPTED, never re-sent
-      (at most once).
+      (at most once). The owner may resend these (services.resend).
     - the others never started (each outcome is committed before the next email
       starts): queued again and re-enqueued, so they go out once, later.
-    - if PostgreSQL restarted after the claim, the outcome marks of the last
-      moments may be lost (see send._fast_commits): the whole group is in doubt and
-      failed with INTERRUPTED.
+    - if PostgreSQL crashed after the claim (not a clean restart: see
+      _database_crashed) and per-email marks commit without waiting for the
+      flush (DISTRIBUTIONS_FAST_COMMITS), marks of the last moments may be lost:
+      the whole group is in doubt and failed with INTERRUPTED.
 
-    Queued deliveries of sending distributions whose task was due more than
-    requeue_after ago (DISTRIBUTIONS_REQUEUE_AFTER) are enqueued again when the
-    broker's queue is empty (their task is lost: a killed worker had reserved
-    it, or Redis was flushed), or regardless after ten times that (a queue that
-    never empties). Released claims are enqueued at once. A duplicate task is
-    harmless, since each delivery is claimed before it is sent. Then finish what
-    is done, and kick dispatch if something is due.
+    The deliveries of a send_batch whose lease went stale (its worker died) and
+    that are still queued are enqueued again at once. Other queued deliveries of
+    sending distributions whose task was due more than requeue_after ago
+    (DISTRIBUTIONS_REQUEUE_AFTER) and that no live batch holds are enqueued
+    again when the broker's queue is empty (their task is lost: Redis was
+    flushed or restarted), or regardless after ten times that (a queue that
+    never empties). A duplicate task is harmless, since each delivery is claimed
+    before it is sent. Then finish what is done, and kick dispatch if due.
     """
     now = timezone.now()
     stuck_after = stuck_after or timedelta(seconds=settings.DISTRIBUTIONS_STUCK_AFTER)
     requeue_after = requeue_after or timedelta(
         seconds=settings.DISTRIBUTIONS_REQUEUE_AFTER
     )
+    dead_after = dead_after or timedelta(seconds=settings.LEASE_DEAD_AFTER)
+    # Read before the rows: a claim older than dead_after committed its lease
+    # before this read.
+    claims = leases_read(CLAIM_LEASE, dead_after=dead_after.total_seconds())
+    batches = leases_read(BATCH_LEASE, dead_after=dead_after.total_seconds())
+    live_claims = {
+        datetime.fromisoformat(data["claimed_at"]) for data in claims.live.values()
+    }
     table = Delivery._meta.db_table
     with transaction.atomic(), db.cursor() as cursor:
+        crashed = settings.DISTRIBUTIONS_FAST_COMMITS and _database_crashed(cursor)
         # Locked first, so a late outcome from a live worker waits for this
         # transaction and then finds the claim resolved.
         # Deliveries are only ever "sending" in distributions being sent; the
@@ -75,12 +89,17 @@ def deliveries_sweep(
             "WHERE dist.status = 'sending' AND d.status = 'sending' "
             "AND d.claimed_at < %s "
             "ORDER BY d.distribution_id, d.claimed_at, d.id FOR UPDATE OF d",
-            [now - stuck_after],
+            [now - min(dead_after, stuck_after)],
         )
         in_doubt, never_started, seen_groups = [], [], set()
         for pk, distribution_id, claimed_at, before_restart in cursor.fetchall():
+            dead = claimed_at < now - stuck_after or (
+                claims.judged and claimed_at not in live_claims
+            )
+            if not dead:
+                continue
             group = (distribution_id, claimed_at)
-            if before_restart or group not in seen_groups:
+            if (before_restart and crashed) or group not in seen_groups:
                 in_doubt.append(pk)
             else:
                 never_started.append(pk)
@@ -94,6 +113,15 @@ def deliveries_sweep(
             "WHERE id = ANY(%s)",
             [never_started],
         )
+        # A dead worker's batches: what it had not claimed goes back at once.
+        orphaned = [pk for data in batches.stale.values() for pk in data["ids"]]
+        cursor.execute(
+            f"UPDATE {table} SET enqueued_at = NULL "
+            "WHERE id = ANY(%s) AND status = 'queued'",
+            [orphaned],
+        )
+    leases_delete([*claims.stale, *batches.stale])
+    held = [pk for data in batches.live.values() for pk in data["ids"]]
     interrupted, unclaimed = in_doubt, len(never_started)
     # While batches wait in the queue, their deliveries wait too: do not copy a
     # long campaign's backlog into the queue every sweep.
@@ -107,8 +135,9 @@ def deliveries_sweep(
             "WHERE d.distribution_id = dist.id AND dist.status = 'sending' "
             "AND d.status = 'queued' "
             "AND (d.enqueued_at IS NULL OR d.enqueued_at < %s) "
+            "AND NOT d.id = ANY(%s) "
             "RETURNING d.id",
-            [now, overdue],
+            [now, overdue, held],
         )
         requeued = sorted(row[0] for row in cursor.fetchall())
     delivery_batches_enqueue(requeued)
@@ -138,3 +167,24 @@ def deliveries_sweep(
         "requeued": len(requeued),
         "finished": finished,
     }
+
+
+def _database_crashed(cursor) -> bool:
+    """Return whether PostgreSQL's last start followed a crash (not a clean stop).
+
+    After a crash PostgreSQL discards its statistics, stamping their reset time
+    during startup; a clean shutdown keeps them. So a shared-statistics reset at
+    or after the server's start means crash recovery (or an administrator's
+    pg_stat_reset_shared, which errs on the safe side: more in doubt, never a
+    second email). Without the privilege to read it, assume a crash.
+    """
+    try:
+        with transaction.atomic():
+            cursor.execute(
+                "SELECT coalesce((SELECT stats_reset FROM pg_stat_bgwriter) "
+                ">= pg_postmaster_start_time(), true)"
+            )
+            return cursor.fetchone()[0]
+    except ProgrammingError:
+        # Not allowed to read the statistics (a connection error propagates).
+        return True

@@ -25,6 +25,7 @@ from distributions.services.compose import (
     preview_email_send,
 )
 from distributions.services.email_message import invitation_message
+from distributions.services.resend import deliveries_in_doubt_resend, in_doubt_count
 from distributions.status import invitation_status
 from distributions.views.polling import rows_poll
 from distributions.views.shared import (
@@ -279,4 +280,32 @@ def email_cancel(request, survey_id: int, pk: int):
         request,
         "distributions/email_cancel.html",
         {**tab_context(survey, "emails"), "distribution": distribution},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_resend(request, survey_id: int, pk: int):
+    """Resend to these N: the emails in doubt after an interruption (GET asks)."""
+    survey = survey_get(user=request.user, pk=survey_id)
+    distribution = email_distribution_get(user=request.user, survey=survey, pk=pk)
+    if request.method == "POST":
+        count = deliveries_in_doubt_resend(user=request.user, distribution=distribution)
+        if count:
+            messages.success(
+                request,
+                f"{count} email{'s' if count != 1 else ''} to "
+                f"{distribution.list_name} queued again.",
+            )
+        else:
+            messages.info(request, "No email of this distribution is in doubt.")
+        return redirect("distributions:emails", survey_id=survey.pk)
+    count = in_doubt_count(distribution=distribution)
+    if not count:
+        messages.info(request, "No email of this distribution is in doubt.")
+        return redirect("distributions:emails", survey_id=survey.pk)
+    return render(
+        request,
+        "distributions/email_resend.html",
+        {**tab_context(survey, "emails"), "distribution": distribution, "count": count},
     )

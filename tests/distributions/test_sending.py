@@ -14,6 +14,7 @@ from config.celery import app as celery_app
 from directories.models import Suppression
 from distributions.models import Delivery, Distribution, Invitation
 from distributions.selectors.invitations import invitations_with_status
+from distributions.services import sweeper
 from distributions.services.dispatch import (
     _dispatch_one,
     distribution_cancel,
@@ -353,23 +354,44 @@ def test_sweeper_resolves_what_a_dead_worker_left(db, smtp_server, eager):
     assert delivery_statuses(distribution) == {"sent": 4, "failed": 1}
 
 
-def test_a_claim_from_before_a_postgresql_restart_is_all_in_doubt(
-    db, smtp_server, eager
+@pytest.mark.parametrize("crashed", [True, False])
+def test_a_claim_from_before_a_postgresql_crash_is_all_in_doubt(
+    db, smtp_server, eager, monkeypatch, crashed
 ):
     survey = published_survey()
     distribution = email_distribution(survey, make_list(survey.owner, n=2))
     dispatch_without_sending()
     # Outcome marks committed without waiting for the WAL flush may be lost in a
-    # crash, so no delivery of a claim older than the server counts as unsent.
+    # crash, so no delivery of a claim older than a crashed server counts as
+    # unsent; a clean restart loses nothing, so only the lowest is in doubt.
+    monkeypatch.setattr(sweeper, "_database_crashed", lambda cursor: crashed)
     Delivery.objects.filter(distribution=distribution).update(
         status="sending", claimed_at=postgresql_started_at() - timedelta(seconds=1)
     )
 
     result = deliveries_sweep(stuck_after=timedelta(microseconds=1))
 
-    assert result["interrupted"] == 2 and result["released"] == 0
-    assert delivery_statuses(distribution) == {"failed": 2}
-    assert smtp_server.received == []
+    if crashed:
+        assert result["interrupted"] == 2 and result["released"] == 0
+        assert delivery_statuses(distribution) == {"failed": 2}
+        assert smtp_server.received == []
+    else:
+        assert result["interrupted"] == 1 and result["released"] == 1
+        assert delivery_statuses(distribution) == {"failed": 1, "sent": 1}
+        assert len(smtp_server.received) == 1
+
+
+def test_the_sweeper_tells_a_clean_restart_from_a_crash(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # The shared test server was started cleanly (and its statistics kept).
+        cursor.execute(
+            "SELECT (SELECT stats_reset FROM pg_stat_bgwriter), "
+            "pg_postmaster_start_time()"
+        )
+        reset, started = cursor.fetchone()
+        assert sweeper._database_crashed(cursor) == (reset >= started)
 
 
 def test_a_live_send_is_not_swept(db, smtp_server, eager):
