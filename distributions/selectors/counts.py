@@ -72,6 +72,19 @@ def distribution_counts(
         progress.setdefault(row["invitation__distribution_id"], {}).update(
             started=row["started"], finished=row["finished"]
         )
+    # An anonymous finish leaves its links only finished_anonymously_at (the
+    # response no longer names them): each row counts its own.
+    for row in (
+        Invitation.objects.filter(
+            distribution_id__in=root_ids,
+            finished_anonymously_at__isnull=False,
+            response__isnull=True,
+        )
+        .values("distribution_id")
+        .annotate(finished=Count("id"))
+    ):
+        links = progress.setdefault(row["distribution_id"], {})
+        links["finished"] = links.get("finished", 0) + row["finished"]
     counts = {}
     for distribution in distributions:
         mail = emails.get(distribution.pk, {})
