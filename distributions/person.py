@@ -38,11 +38,12 @@ def invitation_person_key(invitation: Invitation) -> str | None:
 def person_key_sql(alias: str) -> str:
     """Return person_key() in SQL over the invitation row named alias.
 
-    Byte-wise collation, as Response.person_key's: the join compares bytes.
+    Addresses are stored stripped (directories strips them on the way in), so
+    only lower() runs per row. Byte-wise collation, as Response.person_key's.
     """
     return (
-        f"(CASE WHEN btrim({alias}.email) <> ''"
-        f" THEN 'email:' || lower(btrim({alias}.email))"
+        f"(CASE WHEN {alias}.email <> ''"
+        f" THEN 'email:' || lower({alias}.email)"
         f" WHEN {alias}.contact_id IS NOT NULL"
         f" THEN 'contact:' || {alias}.contact_id::text END) COLLATE \"C\""
     )
