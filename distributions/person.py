@@ -66,12 +66,19 @@ class PersonProgress:
     public_id: str
 
 
-def person_progress_sql(*, survey_id: int, anonymous: bool, alias="i"):
+def _reads_other_links_anonymous_finishes(survey) -> bool:
+    # Several responses per contact: another link's finish is not this one's.
+    return survey.anonymous_responses and not survey.allow_multiple_responses
+
+
+def person_progress_sql(*, survey, alias="i"):
     """Return the PersonProgress joins for invitations of one survey.
 
     Both response subqueries are the survey's responses only (small beside 100,000
     invitations), hashed once; the invitations are probed by id and by key.
     """
+    survey_id = survey.pk
+    anonymous = _reads_other_links_anonymous_finishes(survey)
     own_sql, own_params = response_progress_rows(
         survey_id=survey_id
     ).query.sql_with_params()
@@ -110,7 +117,7 @@ def person_progress_sql(*, survey_id: int, anonymous: bool, alias="i"):
     )
 
 
-def with_person_progress(invitations, *, survey_id: int, anonymous: bool):
+def with_person_progress(invitations, *, survey):
     """Annotate an invitations QuerySet with the person's progress, for pages.
 
     person_started_at, person_finished_at (the person's response, whatever link
@@ -118,6 +125,8 @@ def with_person_progress(invitations, *, survey_id: int, anonymous: bool):
     (another of the person's links that finished anonymously). A few rows at a
     time: each is an indexed lookup per row.
     """
+    survey_id = survey.pk
+    anonymous = _reads_other_links_anonymous_finishes(survey)
     key = RawSQL(person_key_sql(Invitation._meta.db_table), [])
     person = person_progress_rows(survey_id=survey_id).filter(
         person_key=OuterRef("person_key")
@@ -155,12 +164,15 @@ def _email_lower(field="email"):
     return Collate(Lower(field), "C")
 
 
-def person_finished_anonymously(*, survey_id: int, invitation: Invitation) -> bool:
-    """Return whether any of the person's links to the survey finished anonymously."""
+def person_finished_anonymously(*, survey, invitation: Invitation) -> bool:
+    """Return whether the person finished the survey anonymously, by this link or
+    (one response per contact) by any other of theirs."""
     if invitation.finished_anonymously_at is not None:
         return True
+    if not _reads_other_links_anonymous_finishes(survey):
+        return False
     others = Invitation.objects.filter(
-        distribution__survey_id=survey_id, finished_anonymously_at__isnull=False
+        distribution__survey_id=survey.pk, finished_anonymously_at__isnull=False
     )
     if invitation.email:
         others = others.alias(email_lower=_email_lower()).filter(

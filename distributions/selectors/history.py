@@ -72,9 +72,7 @@ def _history_sql(distribution: Distribution, *, now, extra=()) -> tuple[str, lis
     )
     delivery_sql, delivery_params = deliveries.query.sql_with_params()
     # The person's progress by any of their links (distributions.person).
-    person = person_progress_sql(
-        survey_id=root.survey_id, anonymous=root.survey.anonymous_responses
-    )
+    person = person_progress_sql(survey=root.survey)
     started, finished = person.started_at, person.finished_at
     sql = f"""
         SELECT i.last_name, i.first_name, i.email, i.external_reference, i.token,

@@ -32,11 +32,8 @@ def invitations_with_status(*, distribution: Distribution) -> QuerySet[Invitatio
     """
     root = distribution.root
     deliveries = Delivery.objects.filter(invitation=OuterRef("pk"))
-    survey = root.survey
     invitations = with_person_progress(
-        Invitation.objects.filter(distribution=root),
-        survey_id=survey.pk,
-        anonymous=survey.anonymous_responses,
+        Invitation.objects.filter(distribution=root), survey=root.survey
     )
     return (
         invitations.annotate(

@@ -194,10 +194,7 @@ def _create_deliveries(distribution: Distribution, now) -> int:
     if distribution.parent_id:
         # The audience is chosen by the person's response to the survey, by any
         # of their links (distributions.person), as it is now.
-        person = person_progress_sql(
-            survey_id=distribution.survey_id,
-            anonymous=distribution.survey.anonymous_responses,
-        )
+        person = person_progress_sql(survey=distribution.survey)
         person_joins, person_params = person.joins, person.params
         # A follow-up skips a hard-bounced address without a row of its own, so
         # its history keeps "Email Failed" (with the server's reply) rather than

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 
 from directories.services.suppressions import suppression_add
 from distributions.models import Distribution, Invitation
-from distributions.person import invitation_person_key, person_key
+from distributions.person import invitation_person_key
 from surveys.respondent import person_response_get_or_create, response_create
 
 
@@ -72,22 +72,16 @@ def invitations_finish_anonymously(*, survey_id: int, responses) -> None:
     """Drop the invitations' ties to responses being anonymized; keep "Finished".
 
     Registered with surveys (register_anonymize_hook), it runs in the transaction
-    that anonymizes them. responses: [(id, person_key, finished_at)]. Every link of
-    the person to the survey gets finished_anonymously_at (the finish time: counts,
-    reminders, the history and "already completed" read it); the link that started
-    the response loses its response_id.
+    that anonymizes them. responses: [(id, person_key, finished_at)]. The link that
+    started a response loses its response_id; it and, for a response that names its
+    person (one per contact), every link of the person to the survey get
+    finished_anonymously_at (the finish time: counts, reminders, the history and
+    "already completed" read it).
     """
     finished = {pk: at for pk, _, at in responses}
+    # A response without a person key (several allowed per contact) finishes
+    # only the link that started it.
     by_key = {key: at for _, key, at in responses if key}
-    tied = Invitation.objects.filter(response_id__in=list(finished))
-    for email, contact_id, response_id in tied.values_list(
-        "email", "contact_id", "response_id"
-    ):
-        # A response made with no person key (several allowed per contact) still
-        # finishes its own link's person.
-        key = person_key(email=email, contact_id=contact_id)
-        if key:
-            by_key.setdefault(key, finished[response_id])
     emails = {k[len("email:") :]: at for k, at in by_key.items() if k[:6] == "email:"}
     contacts = {
         int(k[len("contact:") :]): at for k, at in by_key.items() if k[:8] == "contact:"

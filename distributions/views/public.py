@@ -59,12 +59,8 @@ def public_link(request, token: str):
     # The person's response by any of their links (one indexed lookup when this
     # link has none of its own), or their anonymous finish.
     response = invitation_person_response(invitation=invitation)
-    finished_anonymously = response is None and (
-        invitation.finished_anonymously_at is not None
-        or (
-            survey.anonymous_responses
-            and person_finished_anonymously(survey_id=survey.pk, invitation=invitation)
-        )
+    finished_anonymously = response is None and person_finished_anonymously(
+        survey=survey, invitation=invitation
     )
     finished = finished_anonymously or (
         response is not None and response.finished_at is not None

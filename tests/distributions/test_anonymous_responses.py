@@ -167,3 +167,17 @@ def test_turning_it_on_offers_to_anonymize_those_already_collected(owner, owner_
         "still name"
         not in owner_client.get(f"/surveys/{survey.pk}/options/").content.decode()
     )
+
+
+def test_with_several_responses_per_contact_only_the_finishing_link_is_done(owner):
+    routes = two_routes(owner, anonymous_responses=True, allow_multiple_responses=True)
+    client = Client()
+    finish(client, routes, routes.link(routes.email, 0))
+
+    assert routes.invitation(routes.email, 0).finished_anonymously_at is not None
+    assert routes.invitation(routes.batch, 0).finished_anonymously_at is None
+    assert "Page 1 of 2" in client.get(routes.link(routes.batch, 0)).content.decode()
+    assert statuses(routes.batch)["student0@example.edu"] == "Link Created"
+    assert history(routes.batch)["student0@example.edu"]["Status"] == "Link Created"
+    finish(client, routes, routes.link(routes.batch, 0))
+    assert Response.objects.filter(finished_at__isnull=False).count() == 2
