@@ -3,7 +3,7 @@
 Sets up, in the database named by DATABASE_URL, a scratch owner with a published
 survey, a 100,000-contact list (COPY), one sent email distribution with its
 invitations (invitations_create_from_list), a delivery each (sent, some failed or
-opted out) and responses for 30% of them (20% finished). Then, in a fresh child
+opted out) and responses for 30% of them (20% finished), each naming its person (person_key). Then, in a fresh child
 process (so its memory is its own):
 
 - the history CSV through Django's test Client (the real view, streamed and fully
@@ -147,10 +147,15 @@ def set_up() -> tuple[int, int, int]:
             INSERT INTO {response_table}
                 (id, channel, first_name, last_name, email, external_reference,
                  embedded_data, current_page, created_at, started_at,
-                 last_activity_at, finished_at, survey_id, version_id)
+                 last_activity_at, finished_at, survey_id, version_id, person_key,
+                 public_id)
             SELECT m.response_id, 'invitation', i.first_name, i.last_name, i.email,
                    i.external_reference, i.embedded_data, 0, %s, %s, %s,
-                   CASE WHEN m.finished THEN %s::timestamptz END, %s, %s
+                   CASE WHEN m.finished THEN %s::timestamptz END, %s, %s,
+                   -- As the personal link names its person (distributions.person).
+                   'email:' || lower(i.email),
+                   -- Response.public_id's form ("R_" + 15 letters or digits).
+                   'R_' || left(md5(m.response_id::text), 15)
             FROM bench_map m JOIN {invitation_table} i ON i.id = m.invitation_id
             """,
             [now, now, now, now, survey.pk, version.pk],

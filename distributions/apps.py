@@ -74,3 +74,8 @@ class DistributionsConfig(AppConfig):
                 url=_survey_strip_url,
             )
         )
+        # An anonymous survey's finished responses lose their invitations' ties.
+        from distributions.services.public import invitations_finish_anonymously
+        from surveys.respondent import register_anonymize_hook
+
+        register_anonymize_hook(invitations_finish_anonymously)

@@ -73,17 +73,38 @@ def status_from(
     return _RANK_STATUS[delivery_rank or 0]
 
 
+def person_progress(invitation) -> tuple:
+    """Return (started_at, finished_at) of the invitation's person, by any route.
+
+    Its own response, else the annotations of distributions.person
+    (with_person_progress): the person's response through another link, a finish
+    recorded anonymously.
+    """
+    response = invitation.response
+    started = response.started_at if response is not None else None
+    finished = response.finished_at if response is not None else None
+    started = started or getattr(invitation, "person_started_at", None)
+    finished = (
+        finished
+        or getattr(invitation, "person_finished_at", None)
+        or invitation.finished_anonymously_at
+        or getattr(invitation, "person_finished_anonymously_at", None)
+    )
+    return started, finished
+
+
 def invitation_status(invitation, *, now=None) -> str:
     """Return the status of an invitation loaded with its response.
 
-    `delivery_rank` is the annotation of selectors.invitations.invitations_with_status;
-    without it the emails count as not sent (a personal-links batch).
+    `delivery_rank` and the person's progress are the annotations of
+    selectors.invitations.invitations_with_status; without them the emails count
+    as not sent (a personal-links batch) and only the link's own response counts.
     """
-    response = invitation.response
+    started, finished = person_progress(invitation)
     return status_from(
-        finished=response is not None and response.finished_at is not None,
+        finished=finished is not None,
         revoked=invitation.revoked_at is not None,
         expired=invitation.expires_at <= (now or timezone.now()),
-        started=response is not None and response.started_at is not None,
+        started=started is not None,
         delivery_rank=getattr(invitation, "delivery_rank", 0),
     )

@@ -41,6 +41,45 @@ class SurveyOptionsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Shown to everyone who opens a link while the survey is closed.",
     )
+    already_completed_message = forms.CharField(
+        label="Already completed message",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=(
+            "Shown when someone who finished opens any of their personal links "
+            "again. Left empty: the standard text."
+        ),
+    )
+    allow_multiple_responses = forms.BooleanField(
+        label="Allow more than one response per contact",
+        required=False,
+        help_text=(
+            "Off: a contact (the same email, in any list) has one response, whichever "
+            "of their personal links they open; an unfinished one resumes, a finished "
+            "one shows the Already completed message. On: each personal link has its "
+            "own response."
+        ),
+    )
+    anonymous_responses = forms.BooleanField(
+        label="Anonymize responses",
+        required=False,
+        help_text=(
+            "When a response is finished, its tie to the contact and the link is "
+            "removed, and its times keep only the date. Responses, results and "
+            "exports show no name, email, external reference or embedded data. "
+            "Distributions still show who finished."
+        ),
+    )
+
+    def clean_already_completed_message(self):
+        text = self.cleaned_data["already_completed_message"].strip()
+        return text or Survey._meta.get_field("already_completed_message").default
+
+    MESSAGE_FIELDS = (
+        "thank_you_message",
+        "closed_message",
+        "already_completed_message",
+    )
 
 
 class QuestionAddForm(forms.Form):

@@ -35,9 +35,21 @@ CONTRACT (distributions relies on these names and signatures):
     survey_unavailable(request, *, survey, channel) -> HttpResponse | None
                                      the closed message, the "only by invitation"
                                      403 for the anonymous channel, or None.
-    response_create(*, survey, channel, contact=None, resume_key=None) -> Response
+    response_create(*, survey, channel, contact=None, resume_key=None,
+                    person_key=None) -> Response
         contact: {"first_name", "last_name", "email", "external_reference",
                   "embedded_data"} copied onto the response (personal links).
+        person_key: the caller's opaque name for the person (unique per survey).
+    person_response_get_or_create(*, survey, person_key, contact) -> (Response, bool)
+        the person's response, created if none (True): two links of one person
+        submitting at once make one (the constraint response_one_per_person).
+        The person's existing response is read with surveys.selectors.person_response.
+    already_completed_page(request, *, survey) -> HttpResponse
+        the survey's "already completed" text (Survey.already_completed_message).
+    register_anonymize_hook(hook)    hook(*, survey_id, responses) runs in the
+        transaction that anonymizes finished responses (an anonymous survey's finish,
+        or anonymizing those already collected), before their ties are dropped;
+        responses: [(id, person_key, finished_at)]. Registered once, in ready().
 
 Optional hooks for an entry view (both used by the anonymous link, neither needed):
     request.respondent_hidden_fields = {name: value}  extra hidden form fields.
@@ -49,11 +61,8 @@ surveys.definitions.
 """
 
 import functools
-import logging
 from urllib.parse import urlencode
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
@@ -61,16 +70,33 @@ from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedire
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from core.client_address import client_address
-from core.tokens import new_token
 from surveys import engine
+from surveys.anonymity import register_anonymize_hook, responses_anonymize
 from surveys.definitions import published_definition, version_definition
+from surveys.link_limits import invalid_link_count, limit_setting
 from surveys.models import Answer, Response, Survey
+from surveys.responses import (
+    new_resume_key,
+    person_response_get_or_create,
+    response_create,
+)
 from surveys.widgets import render_question
 
-logger = logging.getLogger(__name__)
-
-ALREADY_COMPLETED = "You have already completed this survey."
+__all__ = [
+    "already_completed_page",
+    "invalid_link",
+    "message_page",
+    "new_resume_key",
+    "person_response_get_or_create",
+    "refuse_invalid_link",
+    "register_anonymize_hook",
+    "render_page",
+    "respondent_page",
+    "response_create",
+    "run_engine",
+    "survey_unavailable",
+    "throttled_page",
+]
 INVITATION_ONLY = (
     "This survey can only be taken by invitation.\n"
     "Open it with the personal link in the email that invited you: each person's "
@@ -106,63 +132,20 @@ def invalid_link(request, *, gone=False) -> HttpResponse:
     )
 
 
-def _setting(name, default):
-    # Defaults match config/settings.py's "surveys" block.
-    return getattr(settings, name, default)
-
-
-def _client_key(request) -> str:
-    # The forwarded address only through TRUSTED_PROXIES (core.client_address).
-    return "surveys:invalid-link:" + client_address(request)
-
-
-# Set while the cache fails, so an outage is logged once, not on every bad link.
-_cache_failing = False
-
-
-def _count_invalid_link(request) -> int:
-    """Count one failed lookup for this client; return its failures in the window.
-
-    0 when the cache cannot answer: an outage must not turn the neutral page into a 500.
-    """
-    global _cache_failing
-    key = _client_key(request)
-    window = _setting("RESPONDENT_INVALID_LINK_WINDOW", 600)
-    try:
-        # add() starts the window only once; incr() keeps its expiry.
-        cache.add(key, 0, timeout=window)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(key, 1, timeout=window)
-            count = 1
-    except Exception:  # noqa: BLE001  any cache backend's connection error
-        if not _cache_failing:
-            _cache_failing = True
-            logger.warning(
-                "The cache is not answering: invalid respondent links are not "
-                "counted until it does.",
-                exc_info=True,
-            )
-        return 0
-    _cache_failing = False
-    return count
-
-
 def refuse_invalid_link(request, *, gone=False) -> HttpResponse:
     """Count a failed link lookup; return the neutral page, or 429 past the limit.
 
     Unknown, revoked and expired links take this same path (one lookup, one count,
     one page), so neither the body nor the time tells them apart.
     """
-    if _count_invalid_link(request) > _setting("RESPONDENT_INVALID_LINK_LIMIT", 20):
+    if invalid_link_count(request) > limit_setting("RESPONDENT_INVALID_LINK_LIMIT", 20):
         return throttled_page(request)
     return invalid_link(request, gone=gone)
 
 
 def throttled_page(request) -> HttpResponse:
     http = _render(request, "surveys/respond/invalid_link.html", {}, status=429)
-    http["Retry-After"] = str(_setting("RESPONDENT_INVALID_LINK_WINDOW", 600))
+    http["Retry-After"] = str(limit_setting("RESPONDENT_INVALID_LINK_WINDOW", 600))
     return http
 
 
@@ -187,25 +170,11 @@ def survey_unavailable(request, *, survey, channel) -> HttpResponse | None:
     return None
 
 
-def response_create(*, survey, channel, contact=None, resume_key=None) -> Response:
-    """Create a response on the survey's published version, copying the contact."""
-    version_id, _ = published_definition(survey)
-    contact = contact or {}
-    return Response.objects.create(
-        survey=survey,
-        version_id=version_id,
-        channel=channel,
-        resume_key=resume_key,
-        first_name=contact.get("first_name") or "",
-        last_name=contact.get("last_name") or "",
-        email=contact.get("email") or "",
-        external_reference=contact.get("external_reference") or "",
-        embedded_data=contact.get("embedded_data") or {},
+def already_completed_page(request, *, survey) -> HttpResponse:
+    """Return the page a person who already finished the survey sees."""
+    return message_page(
+        request, title=survey.title, message=survey.already_completed_message
     )
-
-
-def new_resume_key() -> str:
-    return new_token()
 
 
 # --- the engine -----------------------------------------------------------------
@@ -220,6 +189,7 @@ def render_page(
     errors=None,
     action_url,
     preview=False,
+    anonymous=False,
     status=200,
 ) -> HttpResponse:
     """Render one page of a definition as a respondent sees it."""
@@ -241,6 +211,7 @@ def render_page(
         "is_last": page_index == len(pages) - 1,
         "action_url": action_url,
         "preview": preview,
+        "anonymous": anonymous,
         # An entry view may ask for extra hidden fields (the anonymous link's
         # resume key) by setting request.respondent_hidden_fields = {name: value}.
         "hidden_fields": getattr(request, "respondent_hidden_fields", {}).items(),
@@ -303,7 +274,7 @@ def _engine_show(request, *, survey, response, action_url):
         furthest = 0
     else:
         if response.finished_at is not None:
-            return message_page(request, title=survey.title, message=ALREADY_COMPLETED)
+            return already_completed_page(request, survey=survey)
         definition = version_definition(response.version_id, survey=survey)
         furthest = response.current_page
     pages = engine.pages_of(definition)
@@ -335,6 +306,7 @@ def _engine_show(request, *, survey, response, action_url):
         page_index=index,
         display=display,
         action_url=action_url,
+        anonymous=survey.anonymous_responses,
     )
 
 
@@ -362,7 +334,7 @@ def _engine_submit(request, *, survey, response, create_response, action_url):
         # response behind this submit; whoever comes after a finish sees finished_at.
         response = Response.objects.select_for_update().get(pk=response.pk)
         if response.finished_at is not None:
-            return message_page(request, title=survey.title, message=ALREADY_COMPLETED)
+            return already_completed_page(request, survey=survey)
         definition = version_definition(response.version_id, survey=survey)
         pages = engine.pages_of(definition)
         index = _page_param(request.POST)
@@ -391,6 +363,7 @@ def _engine_submit(request, *, survey, response, create_response, action_url):
                 display=parsed.display,
                 errors=parsed.errors,
                 action_url=action_url,
+                anonymous=survey.anonymous_responses,
             )
         if index < len(pages) - 1:
             Response.objects.filter(pk=response.pk).update(
@@ -406,8 +379,12 @@ def _engine_submit(request, *, survey, response, create_response, action_url):
         finished = Response.objects.filter(
             pk=response.pk, finished_at__isnull=True
         ).update(finished_at=now, current_page=index, **progress)
+        if finished and survey.anonymous_responses:
+            # In the finishing transaction: no moment where a finished response
+            # still names its person (docs/architecture.md, anonymous responses).
+            responses_anonymize(survey_id=survey.pk, response_ids=[response.pk])
     if not finished:
-        return message_page(request, title=survey.title, message=ALREADY_COMPLETED)
+        return already_completed_page(request, survey=survey)
     # Options (messages, access) apply at once, unlike questions, which wait for
     # Publish: the thank-you is read from the survey, not the version.
     return message_page(

@@ -4,6 +4,7 @@ Answers are keyed by question id and read through the SurveyVersion definitions,
 a question removed from the draft (or changed since) is still exported and shown.
 """
 
+import datetime
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -26,6 +27,8 @@ EXPORT_COLUMNS = [
     "Email",
     "External Data Reference",
 ]
+# An anonymous survey's export: no identity columns, no embedded data, dates only.
+ANONYMOUS_EXPORT_COLUMNS = EXPORT_COLUMNS[:4]
 
 
 def question_catalogue(*, survey: Survey) -> list[dict]:
@@ -273,17 +276,35 @@ def _question_columns(catalogue: list[dict]) -> list[tuple[int, str, object]]:
 def export_header_and_rows(*, survey: Survey, owner, batch_size: int = 1000):
     """Return (header, row iterator) for the responses CSV, dates in owner's zone."""
     catalogue = question_catalogue(survey=survey)
-    keys = _embedded_keys(survey)
+    anonymous = survey.anonymous_responses
+    keys = [] if anonymous else _embedded_keys(survey)
     columns = _question_columns(catalogue)
-    header = EXPORT_COLUMNS + keys + [title for _, title, _ in columns]
+    fixed = ANONYMOUS_EXPORT_COLUMNS if anonymous else EXPORT_COLUMNS
+    header = fixed + keys + [title for _, title, _ in columns]
     zone = owner_time_zone(owner)
 
     def when(value):
-        return (
-            timezone.localtime(value, zone).isoformat(timespec="seconds")
-            if value
-            else ""
+        if not value:
+            return ""
+        if anonymous:
+            # The date an anonymized response keeps (midnight UTC): no time of
+            # day to match against the history's finish times.
+            return value.astimezone(datetime.UTC).date().isoformat()
+        return timezone.localtime(value, zone).isoformat(timespec="seconds")
+
+    def identity(response) -> list:
+        if anonymous:
+            return []
+        data = (
+            response.embedded_data if isinstance(response.embedded_data, dict) else {}
         )
+        return [
+            response.last_name,
+            response.first_name,
+            response.email,
+            response.external_reference,
+            *[data.get(key, "") for key in keys],
+        ]
 
     def rows() -> Iterator[list]:
         last_id = 0
@@ -304,21 +325,12 @@ def export_header_and_rows(*, survey: Survey, owner, batch_size: int = 1000):
                 answers[response_id][question_id] = value
             for response in batch:
                 given = answers[response.pk]
-                data = (
-                    response.embedded_data
-                    if isinstance(response.embedded_data, dict)
-                    else {}
-                )
                 yield [
                     response.public_id,
                     when(response.started_at),
                     when(response.finished_at),
                     "True" if response.finished_at else "False",
-                    response.last_name,
-                    response.first_name,
-                    response.email,
-                    response.external_reference,
-                    *[data.get(key, "") for key in keys],
+                    *identity(response),
                     *[cell(given.get(qid)) for qid, _, cell in columns],
                 ]
 

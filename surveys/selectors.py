@@ -174,3 +174,25 @@ def person_responses_data(
 
 def _iso(moment) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def person_progress_rows(*, survey_id: int) -> QuerySet:
+    """Return the survey's responses that name their person, as unordered
+    (person_key, public_id, started_at, finished_at) rows.
+
+    For another app's bulk statement, compiled and joined on the person key (as
+    response_progress_rows is on the id): a person's response, whichever link
+    started it. Served by the index of response_one_per_person.
+    """
+    return (
+        Response.objects.filter(survey_id=survey_id, person_key__isnull=False)
+        .order_by()
+        .values("person_key", "public_id", "started_at", "finished_at")
+    )
+
+
+def person_response(*, survey_id: int, person_key: str | None) -> Response | None:
+    """Return the person's response to the survey (one indexed lookup), or None."""
+    if not person_key:
+        return None
+    return Response.objects.filter(survey_id=survey_id, person_key=person_key).first()

@@ -14,6 +14,11 @@ urlpatterns = [
     # --- Survey tab: builder, Options, Preview, Publish ---
     path("surveys/<int:pk>/", builder.survey_detail, name="detail"),
     path("surveys/<int:pk>/options/", builder.survey_options, name="options"),
+    path(
+        "surveys/<int:pk>/options/anonymize/",
+        builder.survey_anonymize_responses,
+        name="anonymize_responses",
+    ),
     path("surveys/<int:pk>/preview/", builder.survey_preview, name="preview"),
     path("surveys/<int:pk>/publish/", builder.survey_publish, name="publish"),
     path("surveys/<int:pk>/close/", builder.survey_close, name="close"),

@@ -81,6 +81,27 @@ def distribution_counts(
         progress.setdefault(row["invitation__distribution_id"], {}).update(
             started=row["started"], finished=row["finished"]
         )
+    # An anonymous finish leaves its links only finished_anonymously_at (the
+    # response no longer names them): each row counts its own. Only for surveys
+    # whose responses are anonymous: no index serves it (a scan of every link).
+    anonymous_ids = list(
+        Distribution.objects.filter(
+            pk__in=root_ids, survey__anonymous_responses=True
+        ).values_list("pk", flat=True)
+    )
+    for row in (
+        Invitation.objects.filter(
+            distribution_id__in=anonymous_ids,
+            finished_anonymously_at__isnull=False,
+            response__isnull=True,
+        )
+        .values("distribution_id")
+        .annotate(finished=Count("id"))
+        if anonymous_ids
+        else ()
+    ):
+        links = progress.setdefault(row["distribution_id"], {})
+        links["finished"] = links.get("finished", 0) + row["finished"]
     opted_out_now = _opted_out_now(distributions, emailed=set(emails))
     counts = {}
     for distribution in distributions:

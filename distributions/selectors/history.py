@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from directories.selectors import opted_out_queryset
 from distributions.models import Delivery, Distribution, Invitation
+from distributions.person import person_progress_sql
 from distributions.personal_link import personal_link_prefix
 from distributions.status import DELIVERY_RANK, status_from
-from surveys.selectors import response_progress_rows
 
 HISTORY_COLUMNS = [
     "Response ID",
@@ -106,26 +106,26 @@ def _history_sql(distribution: Distribution, *, now, extra=()) -> tuple[str, lis
         .values("invitation_id", "rank", "first_sent")
     )
     delivery_sql, delivery_params = deliveries.query.sql_with_params()
-    response_sql, response_params = response_progress_rows(
-        survey_id=root.survey_id
-    ).query.sql_with_params()
+    # The person's progress by any of their links (distributions.person).
+    person = person_progress_sql(survey=root.survey)
+    started, finished = person.started_at, person.finished_at
     sql = f"""
         SELECT i.last_name, i.first_name, i.email, i.external_reference, i.token,
-               r.public_id,
-               r.finished_at IS NOT NULL, i.revoked_at IS NOT NULL,
-               i.expires_at <= %s, r.started_at IS NOT NULL, d.rank,
+               {person.public_id},
+               {finished} IS NOT NULL, i.revoked_at IS NOT NULL,
+               i.expires_at <= %s, {started} IS NOT NULL, d.rank,
                to_char(d.first_sent, '{_ISO_FORMAT}'),
-               to_char(r.started_at, '{_ISO_FORMAT}'),
-               to_char(r.finished_at, '{_ISO_FORMAT}'),
+               to_char({started}, '{_ISO_FORMAT}'),
+               to_char({finished}, '{_ISO_FORMAT}'),
                to_char(i.expires_at, '{_ISO_FORMAT}')
                {"".join(", i.embedded_data ->> %s" for _ in extra)}
         FROM {Invitation._meta.db_table} i
-        LEFT JOIN ({response_sql}) r ON r.id = i.response_id
+        {person.joins}
         LEFT JOIN ({delivery_sql}) d ON d.invitation_id = i.id
         WHERE i.distribution_id = %s
         ORDER BY i.id
     """
-    return sql, [now, *extra, *response_params, *delivery_params, root.pk]
+    return sql, [now, *extra, *person.params, *delivery_params, root.pk]
 
 
 def history_rows(

@@ -18,20 +18,25 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from distributions.models import Delivery, Distribution, Invitation
-from distributions.status import DELIVERY_RANK
+from distributions.person import invitation_person_key, with_person_progress
+from distributions.status import DELIVERY_RANK, person_progress
+from surveys.selectors import person_response
 
 
 def invitations_with_status(*, distribution: Distribution) -> QuerySet[Invitation]:
     """Return the root distribution's invitations annotated for the history.
 
-    Annotations: delivery_rank, first_sent_at, started_at, finished_at,
-    response_pk. The status text comes from invitation_status(invitation).
+    Annotations: delivery_rank, first_sent_at, and the person's progress by any
+    route (distributions.person.with_person_progress). The status text comes from
+    invitation_status(invitation).
     """
     root = distribution.root
     deliveries = Delivery.objects.filter(invitation=OuterRef("pk"))
+    invitations = with_person_progress(
+        Invitation.objects.filter(distribution=root), survey=root.survey
+    )
     return (
-        Invitation.objects.filter(distribution=root)
-        .annotate(
+        invitations.annotate(
             delivery_rank=Coalesce(
                 Subquery(
                     deliveries.values("invitation")
@@ -91,6 +96,22 @@ def invitation_by_token(*, token: str) -> Invitation | None:
         )
         .filter(token=token)
         .first()
+    )
+
+
+def invitation_person_response(*, invitation: Invitation):
+    """Return the response a personal link continues, or None.
+
+    Its own response; else, unless the survey allows several per contact, the
+    person's response to the survey made through another of their links.
+    """
+    if invitation.response_id is not None:
+        return invitation.response
+    survey = invitation.distribution.survey
+    if survey.allow_multiple_responses:
+        return None
+    return person_response(
+        survey_id=survey.pk, person_key=invitation_person_key(invitation)
     )
 
 
@@ -158,11 +179,11 @@ def invitation_timeline(*, invitation: Invitation) -> list[TimelineEvent]:
             )
         else:
             events.append(TimelineEvent(delivery.created_at, f"{kind} email queued"))
-    response = invitation.response
-    if response is not None and response.started_at:
-        events.append(TimelineEvent(response.started_at, "Survey started"))
-    if response is not None and response.finished_at:
-        events.append(TimelineEvent(response.finished_at, "Survey finished"))
+    started, finished = person_progress(invitation)
+    if started:
+        events.append(TimelineEvent(started, "Survey started"))
+    if finished:
+        events.append(TimelineEvent(finished, "Survey finished"))
     if invitation.revoked_at:
         events.append(TimelineEvent(invitation.revoked_at, "Link revoked"))
     epoch = timezone.now().replace(year=1970)

@@ -33,12 +33,11 @@ from directories.selectors import (
     suppression_reason_labels,
 )
 from distributions.models import Delivery, Distribution, Invitation
-from distributions.person import ERASED_DELIVERY_ERROR
+from distributions.person import ERASED_DELIVERY_ERROR, person_progress_sql
 from distributions.services.invitations import (
     invitation_statistics_refresh,
     invitations_create_from_list,
 )
-from surveys.selectors import response_progress_rows
 
 logger = logging.getLogger(__name__)
 
@@ -168,14 +167,16 @@ def _dispatch_one() -> int | None:
     return distribution.pk
 
 
+# Over the person's progress by any of their links ({started}, {finished}: the
+# expressions of distributions.person.person_progress_sql).
 _AUDIENCE_SQL = {
     Distribution.Audience.ALL: "",
-    Distribution.Audience.NOT_FINISHED: "AND r.finished_at IS NULL",
-    Distribution.Audience.NOT_STARTED: "AND r.started_at IS NULL",
+    Distribution.Audience.NOT_FINISHED: "AND {finished} IS NULL",
+    Distribution.Audience.NOT_STARTED: "AND {started} IS NULL AND {finished} IS NULL",
     Distribution.Audience.STARTED_NOT_FINISHED: (
-        "AND r.started_at IS NOT NULL AND r.finished_at IS NULL"
+        "AND {started} IS NOT NULL AND {finished} IS NULL"
     ),
-    Distribution.Audience.FINISHED: "AND r.finished_at IS NOT NULL",
+    Distribution.Audience.FINISHED: "AND {finished} IS NOT NULL",
 }
 
 
@@ -194,11 +195,18 @@ def _create_deliveries(distribution: Distribution, now) -> int:
     """
     root_id = distribution.parent_id or distribution.pk
     audience, audience_params = "", []
+    person_joins, person_params = "", []
     if distribution.parent_id:
+        # The audience is chosen by the person's response to the survey, by any
+        # of their links (distributions.person), as it is now.
+        person = person_progress_sql(survey=distribution.survey)
+        person_joins, person_params = person.joins, person.params
         # A follow-up skips a hard-bounced address without a row of its own, so
         # its history keeps "Email Failed" (with the server's reply) rather than
         # reading "Opted Out".
-        audience = _AUDIENCE_SQL[distribution.audience] + (
+        audience = _AUDIENCE_SQL[distribution.audience].format(
+            started=person.started_at, finished=person.finished_at
+        ) + (
             " AND i.revoked_at IS NULL AND i.expires_at > %s"
             " AND (s.reason IS NULL OR s.reason NOT IN ('bounced', 'erased'))"
         )
@@ -212,9 +220,6 @@ def _create_deliveries(distribution: Distribution, now) -> int:
         owner_id=distribution.owner_id
     ).query.sql_with_params()
     email_hash, email_hash_params = suppression_email_hash_sql("i.email")
-    responses, responses_params = response_progress_rows(
-        survey_id=distribution.survey_id
-    ).query.sql_with_params()
     reasons = suppression_reason_labels()
     sql = f"""
         INSERT INTO {Delivery._meta.db_table}
@@ -239,7 +244,7 @@ def _create_deliveries(distribution: Distribution, now) -> int:
                 CASE WHEN i.email NOT LIKE '%%@%%' THEN 'erased' END
             ) AS reason
         ) s
-        LEFT JOIN ({responses}) r ON r.id = i.response_id
+        {person_joins}
         WHERE i.distribution_id = %s {audience}
         ORDER BY i.id
         ON CONFLICT (distribution_id, invitation_id) DO NOTHING
@@ -255,7 +260,7 @@ def _create_deliveries(distribution: Distribution, now) -> int:
         *suppressions_params,
         *hashed_params,
         *email_hash_params,
-        *responses_params,
+        *person_params,
         root_id,
         *audience_params,
     ]

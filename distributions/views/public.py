@@ -9,13 +9,18 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from distributions.selectors.invitations import invitation_by_token
+from distributions.person import person_finished_anonymously
+from distributions.selectors.invitations import (
+    invitation_by_token,
+    invitation_person_response,
+)
 from distributions.services.compose import preview_survey_id
 from distributions.services.public import (
     invitation_opt_out,
     invitation_response_get_or_create,
 )
 from surveys.respondent import (
+    already_completed_page,
     invalid_link,
     refuse_invalid_link,
     respondent_page,
@@ -50,16 +55,25 @@ def public_link(request, token: str):
     invitation, refusal = _usable_invitation(request, token)
     if refusal:
         return refusal
-    response = invitation.response
-    finished = response is not None and response.finished_at is not None
+    survey = invitation.distribution.survey
+    # The person's response by any of their links (one indexed lookup when this
+    # link has none of its own), or their anonymous finish.
+    response = invitation_person_response(invitation=invitation)
+    finished_anonymously = response is None and person_finished_anonymously(
+        survey=survey, invitation=invitation
+    )
+    finished = finished_anonymously or (
+        response is not None and response.finished_at is not None
+    )
     if invitation.expires_at <= timezone.now() and not finished:
         return refuse_invalid_link(request, gone=True)
-    survey = invitation.distribution.survey
     unavailable = survey_unavailable(request, survey=survey, channel="invitation")
     if unavailable is not None:
         return unavailable
     if survey.state != survey.State.PUBLISHED:
         return refuse_invalid_link(request)
+    if finished_anonymously:
+        return already_completed_page(request, survey=survey)
     invitation_id = invitation.pk
     return run_engine(
         request,

@@ -93,15 +93,31 @@ def survey_update_header(*, survey: Survey, title: str, introduction: str) -> Su
 
 @transaction.atomic
 def survey_set_options(
-    *, survey: Survey, access: str, thank_you_message: str, closed_message: str
+    *,
+    survey: Survey,
+    access: str,
+    thank_you_message: str,
+    closed_message: str,
+    already_completed_message: str | None = None,
+    allow_multiple_responses: bool | None = None,
+    anonymous_responses: bool | None = None,
 ) -> Survey:
-    """Save Options; access takes effect at once, the messages too (not versioned)."""
+    """Save Options; they take effect at once (not versioned). Options left None
+    keep their value. Turning anonymous responses on changes the responses that
+    finish from now on; those already collected: survey_responses_anonymize."""
     survey.access = access
     survey.thank_you_message = thank_you_message
     survey.closed_message = closed_message
-    survey.save(
-        update_fields=["access", "thank_you_message", "closed_message", "updated_at"]
-    )
+    fields = ["access", "thank_you_message", "closed_message", "updated_at"]
+    for name, value in (
+        ("already_completed_message", already_completed_message),
+        ("allow_multiple_responses", allow_multiple_responses),
+        ("anonymous_responses", anonymous_responses),
+    ):
+        if value is not None:
+            setattr(survey, name, value)
+            fields.append(name)
+    survey.save(update_fields=fields)
     return survey
 
 
@@ -114,6 +130,9 @@ def survey_duplicate(*, survey: Survey, owner) -> Survey:
         introduction=survey.introduction,
         thank_you_message=survey.thank_you_message,
         closed_message=survey.closed_message,
+        already_completed_message=survey.already_completed_message,
+        allow_multiple_responses=survey.allow_multiple_responses,
+        anonymous_responses=survey.anonymous_responses,
         access=survey.access,
     )
     for page in survey.pages.prefetch_related("questions"):

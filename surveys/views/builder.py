@@ -5,9 +5,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
-from surveys import engine, selectors, services
+from surveys import anonymity, engine, selectors, services
 from surveys.forms import (
     QuestionAddForm,
     QuestionForm,
@@ -58,20 +59,55 @@ def survey_options(request, pk):
     survey = selectors.survey_get(user=request.user, pk=pk)
     form = SurveyOptionsForm(
         request.POST or None,
-        initial={
-            "access": survey.access,
-            "thank_you_message": survey.thank_you_message,
-            "closed_message": survey.closed_message,
-        },
+        initial={name: getattr(survey, name) for name in SurveyOptionsForm.base_fields},
     )
     if request.method == "POST" and form.is_valid():
+        was_anonymous = survey.anonymous_responses
         services.survey_set_options(survey=survey, **form.cleaned_data)
         messages.success(request, "Options saved.")
+        # Those already collected keep their identity until the owner confirms.
+        if (
+            survey.anonymous_responses
+            and not was_anonymous
+            and anonymity.survey_finished_identified_count(survey=survey)
+        ):
+            return redirect("surveys:anonymize_responses", survey.pk)
         return redirect("surveys:options", survey.pk)
     return render(
         request,
         "surveys/survey_options.html",
-        _builder_context(survey, form=form, survey_actions=survey_actions(survey)),
+        _builder_context(
+            survey,
+            form=form,
+            survey_actions=survey_actions(survey),
+            identified_count=(
+                anonymity.survey_finished_identified_count(survey=survey)
+                if survey.anonymous_responses
+                else 0
+            ),
+        ),
+    )
+
+
+@login_required
+def survey_anonymize_responses(request, pk):
+    """Confirm, then anonymize the finished responses already collected."""
+    survey = selectors.survey_get(user=request.user, pk=pk)
+    if not survey.anonymous_responses:
+        return redirect("surveys:options", survey.pk)
+    if request.method == "POST":
+        done = anonymity.survey_responses_anonymize(survey=survey)
+        messages.success(
+            request, f"{done} finished response{pluralize(done)} anonymized."
+        )
+        return redirect("surveys:options", survey.pk)
+    return render(
+        request,
+        "surveys/survey_anonymize.html",
+        _builder_context(
+            survey,
+            identified_count=anonymity.survey_finished_identified_count(survey=survey),
+        ),
     )
 
 

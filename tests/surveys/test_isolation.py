@@ -13,6 +13,7 @@ OWNER_URLS = [
     "/surveys/{s}/duplicate/",
     "/surveys/{s}/delete/",
     "/surveys/{s}/options/",
+    "/surveys/{s}/options/anonymize/",
     "/surveys/{s}/preview/",
     "/surveys/{s}/publish/",
     "/surveys/{s}/close/",
