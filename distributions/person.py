@@ -13,6 +13,7 @@ Also the one home of "how far has this invitation's person got": the history CSV
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Min, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Collate, Lower
@@ -191,3 +192,42 @@ def person_finished_anonymously(*, survey, invitation: Invitation) -> bool:
     else:
         return False
     return others.exists()
+
+
+def person_finishes_keep(invitation_ids) -> int:
+    """Record on these invitations that their person finished, before the tie is cut.
+
+    Erasure and close-and-strip remove the address an invitation finds its person's
+    response by (and the response's person key): an invitation whose person
+    finished through another link would read unfinished after. The finish is kept
+    the way an anonymous one is (finished_anonymously_at). Return how many rows.
+    """
+    if not invitation_ids:
+        return 0
+    table = Invitation._meta.db_table
+    recorded = 0
+    survey_ids = (
+        Invitation.objects.filter(id__in=invitation_ids)
+        .values_list("distribution__survey_id", flat=True)
+        .distinct()
+    )
+    for survey_id in survey_ids:
+        person_sql, person_params = person_progress_rows(
+            survey_id=survey_id
+        ).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                UPDATE {table} AS i SET finished_anonymously_at = p.finished_at
+                FROM ({person_sql}) AS p
+                WHERE i.id = ANY(%s) AND i.finished_anonymously_at IS NULL
+                  AND p.finished_at IS NOT NULL
+                  AND p.person_key = {person_key_sql("i")}
+                  AND i.distribution_id IN (
+                      SELECT id FROM {Distribution._meta.db_table}
+                      WHERE survey_id = %s)
+                """,
+                [*person_params, list(invitation_ids), survey_id],
+            )
+            recorded += cursor.rowcount
+    return recorded

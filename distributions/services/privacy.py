@@ -19,7 +19,11 @@ from core.tokens import new_token
 from directories.selectors import opted_out_queryset
 from directories.services.privacy import person_directory_erase
 from distributions.models import Delivery, Invitation
-from distributions.person import ERASED_DELIVERY_ERROR, ERASED_EMAIL_PREFIX
+from distributions.person import (
+    ERASED_DELIVERY_ERROR,
+    ERASED_EMAIL_PREFIX,
+    person_finishes_keep,
+)
 from distributions.selectors.privacy import person_found
 from surveys.selectors import person_responses
 from surveys.services.privacy import person_responses_erase, survey_strip_identifiers
@@ -132,6 +136,9 @@ def _invitations_blank(invitations, *, rotate_tokens: bool) -> int:
     ids = list(pending.values_list("id", flat=True))
     if not ids:
         return 0
+    # A finish by another of the person's links is found through the address
+    # about to go: keep it on the row.
+    person_finishes_keep(ids)
     # Whoever had opted out stays in the Opted Out counts without an address.
     for owner_id in invitations.values_list(
         "distribution__owner_id", flat=True

@@ -9,9 +9,9 @@ from distributions.models import Delivery, Distribution, Invitation
 from distributions.services.dispatch import _dispatch_one
 from distributions.services.links import links_generate
 from distributions.services.reminders import reminder_schedule
-from tests.distributions.links_support import make_list
 from tests.distributions.ui_support import email_distribution
 from tests.factories import build_survey
+from tests.helpers import make_list
 from tests.surveys.conftest import page1_answers, page2_answers
 
 
@@ -25,7 +25,7 @@ class TwoRoutes:
         return f"/s/{self.invitation(distribution, n).token}/"
 
     def invitation(self, distribution, n: int) -> Invitation:
-        return distribution.invitations.get(email=f"student{n}@example.edu")
+        return distribution.invitations.get(email=f"person{n}@example.edu")
 
 
 def two_routes(owner, *, size=3, **survey_options) -> TwoRoutes:
@@ -33,7 +33,7 @@ def two_routes(owner, *, size=3, **survey_options) -> TwoRoutes:
     for name, value in survey_options.items():
         setattr(survey, name, value)
     survey.save()
-    the_list = make_list(owner, size=size)
+    the_list = make_list(owner, n=size)
     email = email_distribution(survey, the_list)
     for invitation in email.invitations.all():
         Delivery.objects.create(

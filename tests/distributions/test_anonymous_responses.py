@@ -20,7 +20,7 @@ from tests.distributions.test_one_person import history, statuses
 
 pytestmark = pytest.mark.django_db
 
-IDENTITY = ("student0@example.edu", "First0", "Last0", "REF0")
+IDENTITY = ("person0@example.edu", "First0", "Last0", "REF0")
 
 
 def assert_midnight_utc(value):
@@ -35,8 +35,8 @@ def test_finishing_drops_every_tie_in_the_same_transaction(owner):
     start(client, routes, routes.link(routes.email, 0))
     # Until it finishes, the response resumes from any of the person's links.
     started = Response.objects.get()
-    assert started.person_key == "email:student0@example.edu"
-    assert started.email == "student0@example.edu"
+    assert started.person_key == "email:person0@example.edu"
+    assert started.email == "person0@example.edu"
     before = timezone.now()
     finish(client, routes, routes.link(routes.batch, 0))
 
@@ -74,23 +74,23 @@ def test_history_counts_and_follow_ups_still_know_who_finished(owner):
     start(client, routes, routes.link(routes.email, 1))
     finished_at = routes.invitation(routes.email, 0).finished_anonymously_at
 
-    row = history(routes.email)["student0@example.edu"]
+    row = history(routes.email)["person0@example.edu"]
     assert row["Status"] == "Survey Finished"
     assert row["Response ID"] == ""
     assert row["End Date"] == timezone.localtime(finished_at).isoformat(
         timespec="seconds"
     )
-    assert statuses(routes.batch)["student0@example.edu"] == "Survey Finished"
+    assert statuses(routes.batch)["person0@example.edu"] == "Survey Finished"
     counts = distribution_counts([routes.email, routes.batch])
     assert counts[routes.email.pk].surveys_finished == 1
     assert counts[routes.email.pk].surveys_started == 1
     assert follow_up_recipients(owner, routes.batch, audience="not_finished") == [
-        "student1@example.edu",
-        "student2@example.edu",
+        "person1@example.edu",
+        "person2@example.edu",
     ]
     assert follow_up_recipients(
         owner, routes.email, audience="finished", message_type="thank_you"
-    ) == ["student0@example.edu"]
+    ) == ["person0@example.edu"]
 
     # A batch made afterwards: its link of the same person knows too.
     later = links_generate(
@@ -99,8 +99,8 @@ def test_history_counts_and_follow_ups_still_know_who_finished(owner):
         contact_list=routes.batch.contact_list,
         expires_at=timezone.now() + datetime.timedelta(days=30),
     )
-    assert history(later)["student0@example.edu"]["Status"] == "Survey Finished"
-    assert statuses(later)["student0@example.edu"] == "Survey Finished"
+    assert history(later)["person0@example.edu"]["Status"] == "Survey Finished"
+    assert statuses(later)["person0@example.edu"] == "Survey Finished"
     again = client.get(routes.link(later, 0)).content.decode()
     assert "You have already completed this survey." in again
     assert Response.objects.count() == 2
@@ -123,7 +123,7 @@ def test_response_pages_and_export_show_no_identity_and_dates_only(owner, owner_
     texts = [page.content.decode() for page in pages]
     texts.append(b"".join(export.streaming_content).decode("utf-8-sig"))
     for text in texts:
-        for value in (*IDENTITY, "student1@example.edu", "First1", "REF1"):
+        for value in (*IDENTITY, "person1@example.edu", "First1", "REF1"):
             assert value not in text
     header, *rows = texts[-1].splitlines()
     assert header.startswith("Response ID,Start Date,End Date,Finished,")
@@ -152,7 +152,7 @@ def test_turning_it_on_offers_to_anonymize_those_already_collected(owner, owner_
     assert "cannot be undone" in confirm
     assert "1 finished response" in confirm
     # Nothing changes before the owner confirms.
-    assert Response.objects.get().email == "student0@example.edu"
+    assert Response.objects.get().email == "person0@example.edu"
 
     owner_client.post(confirm_url)
     response = Response.objects.get()
@@ -160,9 +160,7 @@ def test_turning_it_on_offers_to_anonymize_those_already_collected(owner, owner_
     assert_midnight_utc(response.finished_at)
     assert routes.invitation(routes.email, 0).response_id is None
     assert routes.invitation(routes.batch, 0).finished_anonymously_at is not None
-    assert history(routes.email)["student0@example.edu"]["Status"] == (
-        "Survey Finished"
-    )
+    assert history(routes.email)["person0@example.edu"]["Status"] == ("Survey Finished")
     assert (
         "still name"
         not in owner_client.get(f"/surveys/{survey.pk}/options/").content.decode()
@@ -177,7 +175,7 @@ def test_with_several_responses_per_contact_only_the_finishing_link_is_done(owne
     assert routes.invitation(routes.email, 0).finished_anonymously_at is not None
     assert routes.invitation(routes.batch, 0).finished_anonymously_at is None
     assert "Page 1 of 2" in client.get(routes.link(routes.batch, 0)).content.decode()
-    assert statuses(routes.batch)["student0@example.edu"] == "Link Created"
-    assert history(routes.batch)["student0@example.edu"]["Status"] == "Link Created"
+    assert statuses(routes.batch)["person0@example.edu"] == "Link Created"
+    assert history(routes.batch)["person0@example.edu"]["Status"] == "Link Created"
     finish(client, routes, routes.link(routes.batch, 0))
     assert Response.objects.filter(finished_at__isnull=False).count() == 2

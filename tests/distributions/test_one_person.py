@@ -55,7 +55,7 @@ def test_a_person_continues_through_another_link_with_the_same_answers(owner):
     finish(client, routes, routes.link(routes.batch, 1))
 
     response = Response.objects.get()
-    assert response.person_key == "email:student1@example.edu"
+    assert response.person_key == "email:person1@example.edu"
     assert response.answers.count() == 8
     # Tied to the link that started it only: each row counts its own links.
     assert routes.invitation(routes.email, 1).response_id == response.pk
@@ -96,22 +96,22 @@ def test_history_pages_and_counts_show_the_persons_real_status(owner):
     client = Client()
     finish(client, routes, routes.link(routes.batch, 0))
     start(client, routes, routes.link(routes.batch, 1))
-    finished = Response.objects.get(person_key="email:student0@example.edu")
+    finished = Response.objects.get(person_key="email:person0@example.edu")
 
     email_history = history(routes.email)
-    assert email_history["student0@example.edu"]["Status"] == "Survey Finished"
-    assert email_history["student0@example.edu"]["Response ID"] == finished.public_id
-    assert email_history["student0@example.edu"]["End Date"]
-    assert email_history["student1@example.edu"]["Status"] == "Survey Started"
-    assert email_history["student2@example.edu"]["Status"] == "Email Sent"
+    assert email_history["person0@example.edu"]["Status"] == "Survey Finished"
+    assert email_history["person0@example.edu"]["Response ID"] == finished.public_id
+    assert email_history["person0@example.edu"]["End Date"]
+    assert email_history["person1@example.edu"]["Status"] == "Survey Started"
+    assert email_history["person2@example.edu"]["Status"] == "Email Sent"
     assert statuses(routes.email) == {
-        "student0@example.edu": "Survey Finished",
-        "student1@example.edu": "Survey Started",
-        "student2@example.edu": "Email Sent",
+        "person0@example.edu": "Survey Finished",
+        "person1@example.edu": "Survey Started",
+        "person2@example.edu": "Email Sent",
     }
-    assert statuses(routes.batch)["student0@example.edu"] == "Survey Finished"
+    assert statuses(routes.batch)["person0@example.edu"] == "Survey Finished"
     [annotated] = invitations_with_status(distribution=routes.email).filter(
-        email="student0@example.edu"
+        email="person0@example.edu"
     )
     labels = [event.label for event in invitation_timeline(invitation=annotated)]
     assert "Survey finished" in labels
@@ -135,18 +135,18 @@ def test_reminders_and_thank_yous_follow_the_persons_response_by_any_route(owner
     start(client, routes, routes.link(routes.batch, 1))
 
     assert follow_up_recipients(owner, routes.email, audience="not_finished") == [
-        "student1@example.edu",
-        "student2@example.edu",
+        "person1@example.edu",
+        "person2@example.edu",
     ]
     assert follow_up_recipients(owner, routes.email, audience="not_started") == [
-        "student2@example.edu"
+        "person2@example.edu"
     ]
     assert follow_up_recipients(
         owner, routes.email, audience="started_not_finished"
-    ) == ["student1@example.edu"]
+    ) == ["person1@example.edu"]
     assert follow_up_recipients(
         owner, routes.email, audience="finished", message_type="thank_you"
-    ) == ["student0@example.edu"]
+    ) == ["person0@example.edu"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -174,7 +174,7 @@ def test_two_links_of_one_person_submitting_at_once_make_one_response(owner):
 
     assert results == [302, 302]
     response = Response.objects.get()
-    assert response.person_key == "email:student0@example.edu"
+    assert response.person_key == "email:person0@example.edu"
     assert response.answers.count() == 3
     tied = [
         routes.invitation(distribution, 0).response_id

@@ -65,5 +65,5 @@ def test_a_person_moves_between_links_and_devices(browser, live_server, owner):
     assert Response.objects.filter(finished_at__isnull=False).count() == 2
     assert Response.objects.count() == 2
     assert follow_up_recipients(owner, routes.email, audience="not_finished") == [
-        "student2@example.edu"
+        "person2@example.edu"
     ]
