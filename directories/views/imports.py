@@ -9,6 +9,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django_htmx.http import HttpResponseClientRefresh
 
 from core.csv_export import csv_download
+from core.middleware import reads_own_body
 from directories import selectors
 from directories.forms import (
     ConfirmImportForm,
@@ -61,6 +62,7 @@ def sample_template(request):
     )
 
 
+@reads_own_body
 @csrf_exempt
 @login_required
 def upload(request, pk):
