@@ -82,6 +82,12 @@ NO_EMAIL = (
     "template) and upload it again."
 )
 EMPTY_FILE = "The file is empty: it needs a header row and at least one contact."
+FILE_GONE = "The uploaded file is no longer stored: upload it again."
+# The import's temporary table has one column per file column next to seven of its
+# own, and PostgreSQL allows 1,600 columns in a table (a 1,700-column file was a
+# 500, issue 14); each row must also fit one 8 kB page, where a long value still
+# takes 18 bytes. 250 columns keeps far inside both, and no contact list needs more.
+MAX_COLUMNS = 250
 
 
 class ImportRefused(Exception):
@@ -102,7 +108,11 @@ def detect_encoding(path) -> str:
     Refuse binary files (NUL bytes outside UTF-16, workbook signatures). The whole
     file is scanned once, so a bad byte on the last line still counts.
     """
-    with open(path, "rb") as handle:
+    try:
+        handle = open(path, "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        raise ImportRefused(FILE_GONE) from None
+    with handle:
         head = handle.read(8)
         if head.startswith(codecs.BOM_UTF8):
             return "utf-8-sig"
@@ -138,7 +148,19 @@ def detect_encoding(path) -> str:
 
 def open_text(path, encoding: str):
     # newline="" lets the csv module see line breaks inside quoted fields.
-    return open(path, encoding=encoding, newline="")  # noqa: SIM115
+    try:
+        return open(path, encoding=encoding, newline="")  # noqa: SIM115
+    except FileNotFoundError:
+        raise ImportRefused(FILE_GONE) from None
+
+
+def check_width(header: list[str]) -> None:
+    """Refuse a file with more columns than an import can store."""
+    if len(header) > MAX_COLUMNS:
+        raise ImportRefused(
+            f"The file has {len(header)} columns; Canvass can import at most "
+            f"{MAX_COLUMNS}. Remove the columns you do not need and upload it again."
+        )
 
 
 def detect_delimiter(sample: str) -> str:
@@ -233,6 +255,7 @@ def sniff(path, *, encoding: str | None = None, preview_rows: int = 5) -> Sniffe
         header_line, header = first
         preview = [cells for _, cells in _take(rows, preview_rows)]
     header = clean_header(header)
+    check_width(header)
     if "email" not in guess_mapping(header):
         raise ImportRefused(NO_EMAIL)
     return Sniffed(
