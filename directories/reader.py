@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from django.core.validators import EmailValidator
 
+from core.text import multiline, one_line
+
 csv.field_size_limit(10 * 1024 * 1024)
 
 ENCODING_CHOICES = [
@@ -269,7 +271,7 @@ def sniff(path, *, encoding: str | None = None, preview_rows: int = 5) -> Sniffe
 
 
 def clean_header(header: list[str]) -> list[str]:
-    header = [name.lstrip("\ufeff").strip() for name in header]
+    header = [one_line(name.lstrip("\ufeff")).strip() for name in header]
     # Trailing empty columns (a spreadsheet's stray formatting) are not columns.
     while header and not header[-1]:
         header.pop()
@@ -331,6 +333,15 @@ class RowValidator:
                 self._domains[domain_part] = verdict
         return verdict
 
+    def clean_cells(self, cells: list[str]) -> list[str]:
+        cells = list(cells)
+        for position in self.positions:
+            if position is not None:
+                cells[position] = one_line(cells[position])
+        for position in self.embedded_positions:
+            cells[position] = multiline(cells[position])
+        return cells
+
     def validate(self, line: int, cells: list[str]):
         """Return (row, errors).
 
@@ -346,6 +357,10 @@ class RowValidator:
                 errors.append(
                     ("", "This row has more values than the header row has columns.")
                 )
+        if not "".join(cells).isprintable():
+            # A control character somewhere (or a tab, a no-break space...): clean
+            # each value, so no CR reaches an email (issue 14). Rare: one check a row.
+            cells = self.clean_cells(cells)
         values = [cells[p] if p is not None else "" for p in self.positions]
         # Every limit is at least 32 characters: one C-level check for most rows.
         if max(map(len, values)) > 32:
