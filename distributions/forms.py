@@ -4,6 +4,7 @@ Forms validate and convert input (times in the owner's zone, link expiry, piped
 text); the services write.
 """
 
+import re
 from datetime import timedelta
 
 from django import forms
@@ -21,12 +22,22 @@ from distributions.services.compose import FORM_TOKEN_TAKEN_CODE, message_proble
 from distributions.services.email_message import default_from
 from distributions.services.reminders import AUDIENCES
 
+TOKEN_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
 
 class OneTimeTokenMixin:
     """A form whose hidden one-time token turned out to be another account's gets a
     fresh one with the error, so sending it again works."""
 
     token_field = "request_token"
+
+    def clean(self):
+        cleaned = super().clean()
+        token = cleaned.get(self.token_field)
+        if token and not TOKEN_FORMAT.fullmatch(token):
+            # Not a token this site made (the column holds 64 characters): ignored.
+            cleaned[self.token_field] = ""
+        return cleaned
 
     def add_error(self, field, error):
         if getattr(error, "code", None) == FORM_TOKEN_TAKEN_CODE:

@@ -110,3 +110,16 @@ def links_generate_for(user):
         contact_list=make_list(user, size=2),
         expires_at=timezone.now() + datetime.timedelta(days=30),
     )
+
+
+@pytest.mark.parametrize("token", ["x" * 65, "a\r\nb {{ 7*7 }}", "' OR 1=1 --"])
+def test_a_token_this_site_did_not_make_is_ignored(owner_client, owner, token):
+    # The column holds 64 characters: a longer one was a 500 (found by the
+    # hostile-input walk, tests/core/test_hostile_input.py).
+    batch = links_generate_for(owner)
+    answered = owner_client.post(
+        schedule_url(batch), reminder_data(request_token=token)
+    )
+
+    assert answered.status_code == 302
+    assert Distribution.objects.get(parent=batch).compose_token is None
