@@ -65,6 +65,7 @@ ANONYMOUS_PAGES = {
     "accounts:password_reset_done",
     "accounts:password_reset_confirm",
     "accounts:password_reset_complete",
+    "admin:login",
 }
 
 
@@ -77,7 +78,7 @@ def urlencoded(pairs) -> str:
 
 
 def url_patterns() -> list[tuple[str, URLPattern]]:
-    """Every named URL of the URLconf but the admin's, as (full name, pattern)."""
+    """Every named URL of the URLconf, as (full name, pattern)."""
     found = []
 
     def walk(resolver: URLResolver, namespaces: list[str]):
@@ -91,7 +92,12 @@ def url_patterns() -> list[tuple[str, URLPattern]]:
                 found.append((":".join([*namespaces, entry.name]), entry))
 
     walk(get_resolver(), [])
-    return [(name, entry) for name, entry in found if not name.startswith("admin:")]
+    # The admin's pages are for staff, Django's own; its sign-in page is anyone's.
+    return [
+        (name, entry)
+        for name, entry in found
+        if not name.startswith("admin:") or name == "admin:login"
+    ]
 
 
 def is_anonymous_page(full_name: str) -> bool:
@@ -279,7 +285,9 @@ class Form:
         return list(dict.fromkeys(name for name, _ in self.fields))
 
 
-class _FormParser(HTMLParser):
+class FormParser(HTMLParser):
+    """Collect each form's fields with the values a browser would send."""
+
     def __init__(self, page_url: str):
         super().__init__(convert_charrefs=True)
         self.page_url = page_url
@@ -294,35 +302,34 @@ class _FormParser(HTMLParser):
         attrs = {k: v if v is not None else "" for k, v in attrs}
         if tag == "form":
             action = urljoin(self.page_url, attrs.get("action") or self.page_url)
-            self.current = Form(
-                method=(attrs.get("method") or "get").lower(), action=action
-            )
+            method = (attrs.get("method") or "get").lower()
+            self.current = Form(method=method, action=action)
             self.forms.append(self.current)
+            return
+        if tag == "option" and self.select is not None:
+            if self.select_value is None or "selected" in attrs:
+                self.select_value = attrs.get("value", "")
+            return
         if self.current is None or not attrs.get("name"):
             return
         name = attrs["name"]
-        kind = attrs.get("type", "text").lower()
-        if tag == "input" and kind in ("submit", "image"):
+        kind = attrs.get("type", "submit" if tag == "button" else "text").lower()
+        fields = self.current.fields
+        if tag in ("input", "button") and kind in ("submit", "image"):
             self.current.buttons.append((name, attrs.get("value", "")))
         elif tag == "input" and kind in ("checkbox", "radio"):
-            if "checked" in attrs or not any(n == name for n, _ in self.current.fields):
-                self._set(name, attrs.get("value", "on"), replace=kind == "radio")
+            # The first box of a group, or the checked one: a value the form takes.
+            present = any(n == name for n, _ in fields)
+            if "checked" in attrs or not present:
+                if kind == "radio":
+                    fields[:] = [(n, v) for n, v in fields if n != name]
+                fields.append((name, attrs.get("value", "on")))
         elif tag == "input" and kind != "file":
-            self.current.fields.append((name, attrs.get("value", "")))
-        elif tag == "button" and kind == "submit":
-            self.current.buttons.append((name, attrs.get("value", "")))
+            fields.append((name, attrs.get("value", "")))
         elif tag == "select":
             self.select, self.select_value = name, None
         elif tag == "textarea":
             self.textarea, self.text = name, ""
-
-    def handle_startendtag(self, tag, attrs):
-        self.handle_starttag(tag, attrs)
-
-    def _set(self, name, value, *, replace):
-        if replace:
-            self.current.fields = [(n, v) for n, v in self.current.fields if n != name]
-        self.current.fields.append((name, value))
 
     def handle_data(self, data):
         if self.textarea is not None:
@@ -337,19 +344,6 @@ class _FormParser(HTMLParser):
         elif tag == "select" and self.select is not None and self.current:
             self.current.fields.append((self.select, self.select_value or ""))
             self.select = None
-
-    def handle_starttag_option(self, attrs):
-        value = attrs.get("value", "")
-        if self.select_value is None or "selected" in attrs:
-            self.select_value = value
-
-
-class FormParser(_FormParser):
-    def handle_starttag(self, tag, attrs):
-        if tag == "option" and self.select is not None:
-            self.handle_starttag_option({k: v or "" for k, v in attrs})
-            return
-        super().handle_starttag(tag, attrs)
 
 
 def page_forms(page_url: str, html: str) -> list[Form]:
