@@ -20,12 +20,12 @@ from directories.models import Contact, ContactImport, ContactList
 from directories.reader import (
     CONTACT_FIELDS,
     ImportRefused,
-    RowValidator,
     check_width,
     clean_header,
     open_text,
     records,
 )
+from directories.rows import RowValidator
 
 TEMP_TABLE = "contact_import_rows"
 DIRECT_COLUMNS = (
