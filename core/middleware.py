@@ -8,12 +8,16 @@ raw `request.POST.get`: no person types a NUL, so refusing the whole request los
 nothing, and new views are covered without thinking of it. Django's form CharFields
 refuse NUL too; this is the net under the code that reads the request directly.
 
-Lone surrogates are refused with it. Django decodes undecodable bytes to U+FFFD, so
-none should get this far, but one would fail in the same places (UTF-8 cannot encode
-it), and checking costs one regular expression per value.
+Undecodable text is refused too: bytes that are not UTF-8 (a lone surrogate's CESU-8
+bytes among them) in the path, the query string or a urlencoded body. Django would
+turn them into U+FFFD and carry on; no browser sends them for a page served as
+UTF-8, so a 400 says plainly what is wrong. (A multipart body is decoded by Django
+with replacement, field by field; its NULs are refused like any other.) A lone
+surrogate that somehow got decoded is refused with NUL, by the same expression.
 """
 
 import re
+from urllib.parse import unquote_to_bytes
 
 from django.views.defaults import bad_request
 
@@ -31,6 +35,21 @@ def reads_own_body(view):
     return view
 
 
+def _undecodable(raw: bytes, *, quoted: bool) -> bool:
+    if quoted:
+        raw = unquote_to_bytes(raw.replace(b"+", b" "))
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _wsgi_bytes(request, key: str) -> bytes:
+    # PEP 3333: the server hands bytes over as latin-1 text.
+    return request.META.get(key, "").encode("latin-1", "replace")
+
+
 def _has_forbidden(pairs) -> bool:
     search = FORBIDDEN_TEXT.search
     for key, values in pairs:
@@ -40,14 +59,18 @@ def _has_forbidden(pairs) -> bool:
 
 
 class RequestTextGuard:
-    """Answer 400 to a request whose path, query, cookies or form data hold a NUL."""
+    """Answer 400 to a request whose path, query, cookies or form data hold a NUL,
+    or whose path, query or urlencoded body is not UTF-8."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         if (
-            FORBIDDEN_TEXT.search(request.path)
+            # Django writes a path's bytes that are not UTF-8 back as %XX escapes.
+            _undecodable(unquote_to_bytes(request.path_info), quoted=False)
+            or _undecodable(_wsgi_bytes(request, "QUERY_STRING"), quoted=True)
+            or FORBIDDEN_TEXT.search(request.path)
             or _has_forbidden(request.GET.lists())
             or _has_forbidden((k, [v]) for k, v in request.COOKIES.items())
         ):
@@ -59,6 +82,10 @@ class RequestTextGuard:
         # POST anyway: parsing it here first costs nothing more.
         if request.method != "POST" or getattr(view_func, "reads_own_body", False):
             return None
+        # Django itself refuses a urlencoded body that names another charset.
+        urlencoded = request.content_type == "application/x-www-form-urlencoded"
+        if urlencoded and _undecodable(request.body, quoted=True):
+            return _refuse(request)
         if _has_forbidden(request.POST.lists()):
             return _refuse(request)
         return None

@@ -108,21 +108,51 @@ def test_a_nul_in_a_cookie_is_a_400(owner):
 
 
 @pytest.mark.django_db
-def test_undecodable_text_and_encoded_surrogates_are_never_a_500(client, owner):
-    # Invalid UTF-8 (a lone surrogate's CESU-8 bytes among them) reaches the views as
-    # U+FFFD, so they answer as for any wrong value.
+@pytest.mark.parametrize(
+    "query", ["page=%ED%A0%80", "page=%FF%FE", "%ED%B2%A9=1", "q=caf%E9"]
+)
+def test_undecodable_query_text_is_a_400(client, owner, query):
+    # Not UTF-8: a lone surrogate's CESU-8 bytes, stray bytes, Latin-1.
+    survey = build_survey(owner)
+
+    assert client.get(f"/r/{survey.public_key}/?{query}").status_code == 400
+
+
+@pytest.mark.django_db
+def test_undecodable_path_or_body_is_a_400(client, owner):
     survey = build_survey(owner)
     link = f"/r/{survey.public_key}/"
-    for query in ("page=%ED%A0%80", "page=%FF%FE", "%ED%B2%A9=1"):
-        assert client.get(f"{link}?{query}").status_code == 200
-    assert client.get("/s/%ED%A0%80/").status_code == 404
-    assert client.get("/r/%FF/").status_code == 404
+
+    assert client.get("/s/%ED%A0%80/").status_code == 400
+    assert client.get("/r/%FF/").status_code == 400
     posted = client.post(
         link,
         b"page=1&action=next&q1=%ED%A0%80%ED%B2%A9",
         content_type="application/x-www-form-urlencoded",
     )
+    assert posted.status_code == 400
+    assert not Answer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_utf8_text_of_every_kind_passes(client, owner):
+    survey = build_survey(owner)
+    link = f"/r/{survey.public_key}/"
+
+    assert client.get(f"{link}?q=%E2%80%AEcaf%C3%A9+%F0%9F%98%80").status_code == 200
+    posted = client.post(
+        link,
+        "page=1&action=next&q1=caf%C3%A9+%F0%9F%98%80+%E2%80%8F",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert posted.status_code in (200, 302)
+    # Django refuses a form body in another charset, even one that says so.
+    latin = client.post(
+        link,
+        b"page=1&action=next&q1=caf%E9",
+        content_type="application/x-www-form-urlencoded; charset=ISO-8859-1",
+    )
+    assert latin.status_code == 400
 
 
 def test_clean_requests_pass_untouched(client, db):
