@@ -35,11 +35,12 @@ def reads_own_body(view):
     return view
 
 
-def _undecodable(raw: bytes, *, quoted: bool) -> bool:
-    if quoted:
-        raw = unquote_to_bytes(raw.replace(b"+", b" "))
+def _undecodable(raw: bytes) -> bool:
+    """True when percent-encoded raw bytes do not decode as UTF-8."""
+    if raw.isascii() and b"%" not in raw:
+        return False  # the common case, at C speed
     try:
-        raw.decode("utf-8")
+        unquote_to_bytes(raw).decode("utf-8")
     except UnicodeDecodeError:
         return True
     return False
@@ -68,8 +69,8 @@ class RequestTextGuard:
     def __call__(self, request):
         if (
             # Django writes a path's bytes that are not UTF-8 back as %XX escapes.
-            _undecodable(unquote_to_bytes(request.path_info), quoted=False)
-            or _undecodable(_wsgi_bytes(request, "QUERY_STRING"), quoted=True)
+            _undecodable(request.path_info.encode("utf-8", "surrogatepass"))
+            or _undecodable(_wsgi_bytes(request, "QUERY_STRING"))
             or FORBIDDEN_TEXT.search(request.path)
             or _has_forbidden(request.GET.lists())
             or _has_forbidden((k, [v]) for k, v in request.COOKIES.items())
@@ -84,7 +85,7 @@ class RequestTextGuard:
             return None
         # Django itself refuses a urlencoded body that names another charset.
         urlencoded = request.content_type == "application/x-www-form-urlencoded"
-        if urlencoded and _undecodable(request.body, quoted=True):
+        if urlencoded and _undecodable(request.body):
             return _refuse(request)
         if _has_forbidden(request.POST.lists()):
             return _refuse(request)
