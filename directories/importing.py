@@ -20,11 +20,12 @@ from directories.models import Contact, ContactImport, ContactList
 from directories.reader import (
     CONTACT_FIELDS,
     ImportRefused,
-    RowValidator,
+    check_width,
     clean_header,
     open_text,
     records,
 )
+from directories.rows import RowValidator
 
 TEMP_TABLE = "contact_import_rows"
 DIRECT_COLUMNS = (
@@ -115,6 +116,7 @@ def _open_rows(contact_import: ContactImport):
         if first is None:
             raise ImportRefused("The file is empty.")
         header = clean_header(first[1])
+        check_width(header)
         mapping = mapping_list(contact_import, len(header))
         if "email" not in mapping:
             raise ImportRefused("Choose which column holds the Email address.")

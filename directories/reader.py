@@ -1,4 +1,4 @@
-"""Read contact spreadsheets: encoding, delimiter, header mapping, row validation.
+"""Read contact spreadsheets: encoding, delimiter, header mapping (rows: rows.py).
 
 Nothing here touches the database, so the same reader serves the Confirm import
 fields preview, the import itself and the command line.
@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.core.validators import EmailValidator
+from core.text import one_line
 
 csv.field_size_limit(10 * 1024 * 1024)
 
@@ -82,6 +82,12 @@ NO_EMAIL = (
     "template) and upload it again."
 )
 EMPTY_FILE = "The file is empty: it needs a header row and at least one contact."
+FILE_GONE = "The uploaded file is no longer stored: upload it again."
+# The import's temporary table has one column per file column next to seven of its
+# own, and PostgreSQL allows 1,600 columns in a table (a 1,700-column file was a
+# 500, issue 14); each row must also fit one 8 kB page, where a long value still
+# takes 18 bytes. 250 columns keeps far inside both, and no contact list needs more.
+MAX_COLUMNS = 250
 
 
 class ImportRefused(Exception):
@@ -102,7 +108,11 @@ def detect_encoding(path) -> str:
     Refuse binary files (NUL bytes outside UTF-16, workbook signatures). The whole
     file is scanned once, so a bad byte on the last line still counts.
     """
-    with open(path, "rb") as handle:
+    try:
+        handle = open(path, "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        raise ImportRefused(FILE_GONE) from None
+    with handle:
         head = handle.read(8)
         if head.startswith(codecs.BOM_UTF8):
             return "utf-8-sig"
@@ -138,7 +148,19 @@ def detect_encoding(path) -> str:
 
 def open_text(path, encoding: str):
     # newline="" lets the csv module see line breaks inside quoted fields.
-    return open(path, encoding=encoding, newline="")  # noqa: SIM115
+    try:
+        return open(path, encoding=encoding, newline="")  # noqa: SIM115
+    except FileNotFoundError:
+        raise ImportRefused(FILE_GONE) from None
+
+
+def check_width(header: list[str]) -> None:
+    """Refuse a file with more columns than an import can store."""
+    if len(header) > MAX_COLUMNS:
+        raise ImportRefused(
+            f"The file has {len(header)} columns; Canvass can import at most "
+            f"{MAX_COLUMNS}. Remove the columns you do not need and upload it again."
+        )
 
 
 def detect_delimiter(sample: str) -> str:
@@ -233,6 +255,7 @@ def sniff(path, *, encoding: str | None = None, preview_rows: int = 5) -> Sniffe
         header_line, header = first
         preview = [cells for _, cells in _take(rows, preview_rows)]
     header = clean_header(header)
+    check_width(header)
     if "email" not in guess_mapping(header):
         raise ImportRefused(NO_EMAIL)
     return Sniffed(
@@ -246,7 +269,7 @@ def sniff(path, *, encoding: str | None = None, preview_rows: int = 5) -> Sniffe
 
 
 def clean_header(header: list[str]) -> list[str]:
-    header = [name.lstrip("\ufeff").strip() for name in header]
+    header = [one_line(name.lstrip("\ufeff")).strip() for name in header]
     # Trailing empty columns (a spreadsheet's stray formatting) are not columns.
     while header and not header[-1]:
         header.pop()
@@ -259,113 +282,3 @@ def _take(iterator, count):
         if item is None:
             return
         yield item
-
-
-class RowValidator:
-    """Turn a record into a contact row for COPY, or the reasons it is rejected.
-
-    Runs once per row of files with a million rows: kept to plain local lookups.
-    """
-
-    def __init__(self, header: list[str], mapping: list[str]):
-        self.header = header
-        self.width = len(header)
-        self.index = {
-            target: index
-            for index, target in reversed(list(enumerate(mapping)))
-            if target in CONTACT_FIELDS
-        }
-        self.embedded = [
-            (index, header[index])
-            for index, target in enumerate(mapping)
-            if target == "embedded"
-        ]
-        names = ("first_name", "last_name", "external_reference", "language")
-        self.positions = [self.index.get(name) for name in names]
-        self.named_positions = [(name, self.index.get(name)) for name in names]
-        self.email_position = self.index["email"]
-        self.embedded_positions = [index for index, _ in self.embedded]
-        validator = EmailValidator()
-        self._validator = validator
-        # Resolve Django's lazily compiled pattern once, not per row.
-        self._user_match = validator.user_regex.match
-        self._domains: dict[str, bool] = {}
-
-    def email_valid(self, value: str) -> bool:
-        """EmailValidator's rules, with the domain verdict cached: a file has few domains."""
-        if "@" not in value or len(value) > 320:
-            return False
-        user_part, domain_part = value.rsplit("@", 1)
-        if not self._user_match(user_part):
-            return False
-        verdict = self._domains.get(domain_part)
-        if verdict is None:
-            validator = self._validator
-            verdict = domain_part in validator.domain_allowlist or bool(
-                validator.validate_domain_part(domain_part)
-            )
-            if len(self._domains) < 100_000:
-                self._domains[domain_part] = verdict
-        return verdict
-
-    def validate(self, line: int, cells: list[str]):
-        """Return (row, errors).
-
-        row is (line, email, email_lower, first_name, last_name, external_reference,
-        language, *embedded values); errors is [(column, reason)].
-        """
-        width = self.width
-        errors = []
-        if len(cells) != width:
-            if len(cells) < width:
-                cells = cells + [""] * (width - len(cells))
-            elif "".join(cells[width:]).strip():
-                errors.append(
-                    ("", "This row has more values than the header row has columns.")
-                )
-        values = [cells[p] if p is not None else "" for p in self.positions]
-        # Every limit is at least 32 characters: one C-level check for most rows.
-        if max(map(len, values)) > 32:
-            for value, (name, position) in zip(
-                values, self.named_positions, strict=True
-            ):
-                if len(value) > MAX_LENGTHS[name]:
-                    errors.append(
-                        (
-                            self.header[position],
-                            f"Too long: {len(value)} characters, "
-                            f"at most {MAX_LENGTHS[name]}.",
-                        )
-                    )
-        email_position = self.email_position
-        email = cells[email_position].strip()
-        if not email:
-            errors.append((self.header[email_position], "Email is missing."))
-        elif len(email) > MAX_LENGTHS["email"]:
-            errors.append(
-                (
-                    self.header[email_position],
-                    f"Too long: {len(email)} characters, at most {MAX_LENGTHS['email']}.",
-                )
-            )
-        elif not self.email_valid(email):
-            errors.append(
-                (
-                    self.header[email_position],
-                    f"{email!r} is not a valid email address.",
-                )
-            )
-        embedded = [cells[p] for p in self.embedded_positions]
-        if embedded and max(map(len, embedded)) > EMBEDDED_MAX_LENGTH:
-            for value, (_, column) in zip(embedded, self.embedded, strict=True):
-                if len(value) > EMBEDDED_MAX_LENGTH:
-                    errors.append(
-                        (
-                            column,
-                            f"Too long: {len(value)} characters, "
-                            f"at most {EMBEDDED_MAX_LENGTH}.",
-                        )
-                    )
-        if errors:
-            return None, errors
-        return (line, email, email.lower(), *values, *embedded), errors

@@ -4,6 +4,7 @@ Forms validate and convert input (times in the owner's zone, link expiry, piped
 text); the services write.
 """
 
+import re
 from datetime import timedelta
 
 from django import forms
@@ -18,9 +19,32 @@ from core.tokens import new_token
 from distributions.default_messages import default_message
 from distributions.expiry import ExpiryChoice, expiry_choices, link_expiry_compute
 from distributions.models import MessageType
-from distributions.services.compose import message_problems
+from distributions.services.compose import FORM_TOKEN_TAKEN_CODE, message_problems
 from distributions.services.email_message import default_from
 from distributions.services.reminders import AUDIENCES
+
+TOKEN_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class OneTimeTokenMixin:
+    """A form whose hidden one-time token turned out to be another account's gets a
+    fresh one with the error, so sending it again works."""
+
+    token_field = "request_token"
+
+    def clean(self):
+        cleaned = super().clean()
+        token = cleaned.get(self.token_field)
+        if token and not TOKEN_FORMAT.fullmatch(token):
+            # Not a token this site made (the column holds 64 characters): ignored.
+            cleaned[self.token_field] = ""
+        return cleaned
+
+    def add_error(self, field, error):
+        if getattr(error, "code", None) == FORM_TOKEN_TAKEN_CODE:
+            self.data = self.data.copy()
+            self.data[self.add_prefix(self.token_field)] = new_token()
+        super().add_error(field, error)
 
 
 class SingleLineField(forms.CharField):
@@ -198,8 +222,10 @@ class MessageFieldsForm(OwnerZoneForm):
         return cleaned
 
 
-class ComposeForm(ExpiryForm, MessageFieldsForm):
+class ComposeForm(OneTimeTokenMixin, ExpiryForm, MessageFieldsForm):
     """Compose Email: To, From, When, Subject, the message, link expiry."""
+
+    token_field = "compose_token"
 
     contact_list = forms.ModelChoiceField(
         label="To", queryset=None, empty_label="Choose a list"
@@ -279,7 +305,7 @@ class MessageForm(forms.Form):
         return cleaned
 
 
-class GenerateLinksForm(ExpiryForm):
+class GenerateLinksForm(OneTimeTokenMixin, ExpiryForm):
     """Generate Links: Select Contacts (a list, whole or sampled) and the expiry."""
 
     SCOPE_ALL = "all"
@@ -347,7 +373,7 @@ class GenerateLinksForm(ExpiryForm):
         return cleaned
 
 
-class ReminderForm(MessageFieldsForm):
+class ReminderForm(OneTimeTokenMixin, MessageFieldsForm):
     """Schedule Reminder / Schedule Thank You: When, From, Subject, message, who."""
 
     audience = forms.ChoiceField(label="Send to", widget=forms.RadioSelect)

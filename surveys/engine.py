@@ -32,6 +32,14 @@ GROUPED_KINDS = {SINGLE_CHOICE, MULTIPLE_CHOICE, RATING, MATRIX}
 TEXT_LIMITS = {SHORT_TEXT: 1000, LONG_TEXT: 20000, EMAIL: 254, NUMBER: 40}
 
 REQUIRED_MESSAGE = "This question requires an answer."
+# A number answer has at most this many digits before the decimal point: checked on
+# the Decimal's digits and exponent before any arithmetic, since int() of "1e1000000"
+# writes out a million digits (issue 14). Doubles hold 15 digits exactly.
+NUMBER_MAX_WHOLE_DIGITS = 15
+NUMBER_TOO_LARGE = (
+    f"Enter a number with at most {NUMBER_MAX_WHOLE_DIGITS} digits before the "
+    "decimal point."
+)
 
 
 def pages_of(definition: dict) -> list[dict]:
@@ -167,6 +175,11 @@ def _number(raw: str, low, high):
         raise ValidationError("Enter a number, like 42.") from None
     if not number.is_finite():
         raise ValidationError("Enter a number, like 42.")
+    if number.is_zero():
+        # "0e1000000" is zero: no arithmetic on its exponent.
+        number = Decimal(0)
+    elif number.adjusted() >= NUMBER_MAX_WHOLE_DIGITS:
+        raise ValidationError(NUMBER_TOO_LARGE)
     if low is not None and high is not None and not low <= number <= high:
         raise ValidationError(f"Enter a number from {low} to {high}.")
     if low is not None and number < low:

@@ -86,6 +86,9 @@ class QuestionAddForm(forms.Form):
     kind = forms.ChoiceField(label="Question type", choices=Question.Kind.choices)
 
 
+BOUND_LIMIT = 1_000_000_000
+
+
 class QuestionForm(forms.Form):
     text = forms.CharField(
         label="Question text", widget=forms.Textarea(attrs={"rows": 2})
@@ -106,8 +109,14 @@ class QuestionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="One per line: each is a row answered on the scale.",
     )
-    min_value = forms.IntegerField(label="Minimum", required=False)
-    max_value = forms.IntegerField(label="Maximum", required=False)
+    # Bounds live in a 32-bit integer column: a larger one must be a form error,
+    # not PostgreSQL's "integer out of range".
+    min_value = forms.IntegerField(
+        label="Minimum", required=False, min_value=-BOUND_LIMIT, max_value=BOUND_LIMIT
+    )
+    max_value = forms.IntegerField(
+        label="Maximum", required=False, min_value=-BOUND_LIMIT, max_value=BOUND_LIMIT
+    )
 
     def __init__(self, *args, question: Question, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import IntegrityError, models, transaction
 
+from core.text import multiline, one_line
 from directories.models import Contact, ContactList
 from directories.reader import EMBEDDED_MAX_LENGTH, MAX_LENGTHS
 from directories.services import DirectoryError
@@ -91,6 +92,27 @@ def _remove_files(paths):
             Path(path).unlink(missing_ok=True)
 
 
+SINGLE_LINE_FIELDS = ("first_name", "last_name", "external_reference", "language")
+
+
+def contact_values_clean(values: dict, *, field_names: bool = False) -> dict:
+    """Return a contact's values without control characters (core.text).
+
+    Names, reference and language on one line; embedded data keeps its line breaks
+    as LF. field_names also puts the embedded field names on one line (new fields).
+    """
+    cleaned = dict(values)
+    for name in SINGLE_LINE_FIELDS:
+        if values.get(name):
+            cleaned[name] = one_line(values[name])
+    embedded = values.get("embedded_data") or {}
+    cleaned["embedded_data"] = {
+        (one_line(key).strip() if field_names else key): multiline(value or "")
+        for key, value in embedded.items()
+    }
+    return cleaned
+
+
 def contact_values_errors(
     *, contact_list: ContactList, values: dict, exclude_pk: int | None = None
 ) -> dict[str, str]:
@@ -125,12 +147,13 @@ def contact_values_errors(
 
 def contact_update(*, contact: Contact, values: dict) -> Contact:
     """Save edited values; raise DirectoryError listing the problems."""
+    values = contact_values_clean(values)
     errors = contact_values_errors(
         contact_list=contact.contact_list, values=values, exclude_pk=contact.pk
     )
     if errors:
         raise DirectoryError(" ".join(errors.values()))
-    for name in ("first_name", "last_name", "external_reference", "language"):
+    for name in SINGLE_LINE_FIELDS:
         setattr(contact, name, values.get(name) or "")
     contact.email = values["email"].strip()
     contact.embedded_data = {
@@ -158,6 +181,8 @@ def contacts_add_manual(
     with every cell empty are ignored. Return (added, errors) where errors maps
     (row index, field) to a message; when there are errors nothing is saved.
     """
+    rows = [contact_values_clean(values, field_names=True) for values in rows]
+    extra_fields = [one_line(name).strip() for name in extra_fields]
     errors: dict[tuple[int, str], str] = {}
     seen: dict[str, int] = {}
     to_add = []

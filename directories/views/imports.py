@@ -5,10 +5,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django_htmx.http import HttpResponseClientRefresh
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from core.csv_export import csv_download
+from core.middleware import reads_own_body
 from directories import selectors
 from directories.forms import (
     ConfirmImportForm,
@@ -61,6 +63,7 @@ def sample_template(request):
     )
 
 
+@reads_own_body
 @csrf_exempt
 @login_required
 def upload(request, pk):
@@ -215,6 +218,15 @@ def import_counts(request, pk, import_pk):
     contact_import = selectors.contact_import_get(
         user=request.user, list_pk=pk, pk=import_pk
     )
+    if contact_import.status not in (
+        ContactImport.Status.UPLOADED,
+        ContactImport.Status.FAILED,
+    ):
+        # Imported meanwhile (another tab): its file is gone, its result is the answer.
+        detail = reverse("directories:import_detail", args=[pk, import_pk])
+        if request.htmx:
+            return HttpResponseClientRedirect(detail)
+        return redirect(detail)
     outcome = imports.contact_import_analyse(contact_import=contact_import)
     return render(
         request,

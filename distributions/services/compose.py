@@ -27,6 +27,11 @@ from distributions.services.piping import render_message
 PAST_GRACE = timedelta(minutes=2)
 PREVIEW_SALT = "distributions.preview"
 PREVIEW_MAX_AGE = 60 * 60 * 24 * 30
+# The form's one-time token is another account's: the form gets a fresh token.
+FORM_TOKEN_TAKEN = (
+    "This form was already sent from another account. Check it and send it again."
+)
+FORM_TOKEN_TAKEN_CODE = "form_token_taken"
 EMBEDDED_FIELD = re.compile(r"\$\{e://Field/([^}\n]+)\}")
 
 
@@ -172,7 +177,16 @@ def distribution_create_for_token(
     except IntegrityError:
         if not compose_token:
             raise
-        return Distribution.objects.get(owner=owner, compose_token=compose_token), False
+        existing = Distribution.objects.filter(
+            owner=owner, compose_token=compose_token
+        ).first()
+        if existing is None:
+            # Another owner's row holds the token (a form restored after switching
+            # accounts, or a forged one): neither a 500 nor their row.
+            raise ValidationError(
+                FORM_TOKEN_TAKEN, code=FORM_TOKEN_TAKEN_CODE
+            ) from None
+        return existing, False
     return distribution, True
 
 

@@ -186,7 +186,8 @@ def _text_header(value: str) -> str:
 
 
 def _part(content_type: str, text: str) -> bytes:
-    data = text.replace("\r\n", "\n").encode()
+    # A bare CR is a line break too: left alone it reaches the SMTP data (issue 14).
+    data = text.replace("\r\n", "\n").replace("\r", "\n").encode()
     if max(map(len, data.split(b"\n"))) <= 998:
         encoding = "7bit" if data.isascii() else "8bit"
     else:

@@ -22,6 +22,8 @@ from urllib.parse import unquote
 
 from django.template.loader import render_to_string
 
+from core.text import multiline, one_line
+
 # `${...}` on one line; the inside is parsed by _parse_placeholder.
 PLACEHOLDER = re.compile(r"\$\{([^}\n]*)\}")
 CONTACT_FIELDS = {
@@ -170,11 +172,13 @@ def message_errors(
 
 
 def _value(piece: _Piece, values: dict) -> str:
+    # Cleaned again here (core.text): rows stored before the import cleaned them,
+    # and snapshots of them, must not put a bare CR into the SMTP data either.
     if piece.kind == "contact":
         raw = values.get(piece.arg)
-    else:
-        raw = (values.get("embedded_data") or {}).get(piece.arg)
-    return "" if raw is None else str(raw)
+        return "" if raw is None else one_line(str(raw))
+    raw = (values.get("embedded_data") or {}).get(piece.arg)
+    return "" if raw is None else multiline(str(raw))
 
 
 def _text(segments: tuple, values: dict, survey_url: str, opt_out_url: str) -> str:
@@ -227,8 +231,9 @@ def _html_frame() -> tuple[str, str]:
 
 
 def single_line(value: str) -> str:
-    """Return value on one line: every line break (CR, LF, U+2028...) becomes a space."""
-    return " ".join(value.splitlines()).strip()
+    """Return value on one line: every line break (CR, LF, U+2028...) becomes a space,
+    other control characters go."""
+    return one_line(value).strip()
 
 
 def render_message(
