@@ -26,6 +26,7 @@ from tests.distributions.ui_support import (
     links_batch,
 )
 from tests.factories import UserFactory
+from tests.helpers import make_list
 
 # Values a stranger may send. Each is written into the request exactly as a hostile
 # client would: a lone surrogate as its CESU-8 bytes, which no UTF-8 decoder takes.
@@ -164,7 +165,7 @@ def build_world() -> World:
     services.survey_publish(survey=survey)
     survey.refresh_from_db()
 
-    people = contact_list(owner, name="Students", size=3, embedded_fields=["Cohort"])
+    people = make_list(owner, name="Students", n=3, embedded_fields=["Cohort"])
     email = email_distribution(survey, people)
     invitation = email.invitations.order_by("pk").first()
     deliver(email, invitation)

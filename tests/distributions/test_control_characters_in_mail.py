@@ -20,6 +20,7 @@ from tests.distributions.pipeline_support import (
     published_survey,
 )
 from tests.distributions.test_email_message import make_invitation
+from tests.helpers import make_list
 
 pytestmark = pytest.mark.django_db
 

@@ -43,7 +43,7 @@ def test_compose_with_another_owners_token(client, owner, other_owner):
 
     client.force_login(owner)
     mine = published_survey(owner)
-    my_list = contact_list(owner, name="Mine")
+    my_list = make_list(owner, name="Mine", n=3)
     answered = client.post(compose_url(mine), form_data(my_list, compose_token="t1"))
 
     assert answered.status_code == 200
@@ -70,7 +70,7 @@ def test_generate_links_with_another_owners_token(client, owner, other_owner):
 
     client.force_login(owner)
     mine = build_survey(owner)
-    my_list = contact_list(owner, name="Mine")
+    my_list = make_list(owner, name="Mine", n=3)
     answered = post_generate(client, mine, my_list, request_token="t2")
 
     assert answered.status_code in (200, 400)
