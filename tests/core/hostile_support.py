@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.services import sender_add, sender_confirmation_token
 from directories.models import Suppression
 from directories.services.imports import contact_import_create
 from distributions.models import Message
@@ -125,6 +126,7 @@ class World:
     suppression: object
     message: object
     kwargs: dict = field(default_factory=dict)
+    sender_token: str = ""
 
 
 def build_world() -> World:
@@ -202,8 +204,11 @@ def build_world() -> World:
             body="${l://SurveyLink?d=Go}",
         ),
     )
+    sender = sender_add(user=owner, email="lab@example.edu")
+    _, world.sender_token = sender_confirmation_token(sender_id=sender.pk)
     world.kwargs = {
         "survey_id": survey.pk,
+        "list_pk": world.contact_list.pk,
         "page_pk": second.pk,
         "import_pk": contact_import.pk,
         "contact_pk": world.contact.pk,
@@ -229,6 +234,8 @@ def url_variants(full_name: str, entry: URLPattern, world: World) -> list[str]:
         kwargs["pk"] = _pk_for(full_name, world)
     if full_name == "accounts:password_reset_confirm":
         kwargs["token"] = default_token_generator.make_token(world.owner)
+    if full_name == "accounts:sender_confirm":
+        kwargs["token"] = world.sender_token
     missing = names - set(kwargs) - {"question_pk"}
     assert not missing, f"the walk has no object for {full_name} {missing}"
     if "question_pk" in names:
