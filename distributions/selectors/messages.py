@@ -34,7 +34,6 @@ def message_library(*, user, message_type: str | None = None) -> list[dict]:
     ]
     for kind in [message_type] if message_type else MessageType.values:
         shipped = default_message(kind)
-        entries.append(
-            {**shipped, "name": f"{shipped['name']} (default)", "message_type": kind}
-        )
+        # Its name says it is Canvass' own ("Default reminder").
+        entries.append({**shipped, "message_type": kind})
     return entries

@@ -51,7 +51,7 @@ def test_insert_buttons_fields_and_when(logged_in_page, owner, survey):
     expiry_day = page.get_by_label("Expiry date")
     assert not expiry_day.is_visible()
     page.get_by_role("combobox", name=re.compile(r"^Link expires")).select_option(
-        label="Custom date"
+        label="Custom date..."
     )
     assert expiry_day.is_visible()
 

@@ -126,7 +126,7 @@ def test_the_seed_personal_links_flow(
     assert page.get_by_role("radio", name="Everyone who has not finished").is_checked()
     assert page.get_by_role("radio", name="Now").is_checked()
     page.get_by_role("combobox", name="Load Message").select_option(
-        label="Default reminder (default)"
+        label="Default reminder"
     )
     page.get_by_role("button", name="Schedule Reminder").click()
     page.get_by_text("Your reminder to Students is being sent.").wait_for()
