@@ -5,7 +5,7 @@ from django.core.validators import EmailValidator
 from django.db import transaction
 
 from directories.models import Suppression
-from directories.selectors import suppression_exists
+from directories.selectors.suppressions import suppression_exists
 from directories.services import DirectoryError
 
 

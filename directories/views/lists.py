@@ -15,6 +15,7 @@ from directories.forms import (
     SuppressionForm,
 )
 from directories.navigation import contact_actions
+from directories.selectors import suppressions as suppression_selectors
 from directories.services import DirectoryError, lists, suppressions
 
 CONTACTS_PER_PAGE = 50
@@ -305,7 +306,7 @@ def suppression_index(request):
             return redirect("directories:suppressions")
     query = request.GET.get("q", "")
     page = Paginator(
-        selectors.suppression_list(user=request.user, query=query), 50
+        suppression_selectors.suppression_list(user=request.user, query=query), 50
     ).get_page(request.GET.get("page"))
     return render(
         request,
@@ -317,7 +318,9 @@ def suppression_index(request):
 @login_required
 @require_POST
 def suppression_remove(request, suppression_pk):
-    suppression = selectors.suppression_get(user=request.user, pk=suppression_pk)
+    suppression = suppression_selectors.suppression_get(
+        user=request.user, pk=suppression_pk
+    )
     suppressions.suppression_remove(suppression=suppression)
     messages.success(request, f"{suppression} removed from the opt-out list.")
     return redirect(reverse("directories:suppressions"))

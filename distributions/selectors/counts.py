@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.db.models.functions import Collate, Lower
 
-from directories.selectors import opted_out_queryset
+from directories.selectors.suppressions import opted_out_queryset
 from distributions.models import Delivery, Distribution, Invitation
 from distributions.status import IN_DOUBT
 

@@ -14,7 +14,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
-from directories.selectors import opted_out_queryset
+from directories.selectors.suppressions import opted_out_queryset
 from distributions.models import Delivery, Distribution, Invitation
 from distributions.person import person_progress_sql
 from distributions.personal_link import personal_link_prefix

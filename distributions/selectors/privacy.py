@@ -19,11 +19,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Collate, Lower
 from django.utils import timezone
 
-from directories.selectors import (
-    person_contacts,
-    person_directory_data,
-    suppression_exists,
-)
+from directories.selectors import person_contacts, person_directory_data
+from directories.selectors.suppressions import suppression_exists
 from distributions.models import Delivery, Invitation
 from distributions.person import person_key
 from distributions.status import DELIVERY_RANK, invitation_status

@@ -26,7 +26,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from core.queue import enqueue, enqueue_now
-from directories.selectors import (
+from directories.selectors.suppressions import (
     suppression_email_hash_sql,
     suppression_hashed_queryset,
     suppression_queryset,

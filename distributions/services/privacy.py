@@ -16,7 +16,7 @@ from django.db.models.functions import Collate, Lower
 from core.audit import audit_record
 from core.models import AuditEntry
 from core.tokens import new_token
-from directories.selectors import opted_out_queryset
+from directories.selectors.suppressions import opted_out_queryset
 from directories.services.privacy import person_directory_erase
 from distributions.models import Delivery, Invitation
 from distributions.person import (

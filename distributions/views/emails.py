@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import owner_time_zone
 from directories.selectors import contact_list_list, contact_list_opted_out_count
-from distributions.forms import ComposeForm, MessageForm
+from distributions.forms.compose import ComposeForm, MessageForm
 from distributions.models import Distribution
 from distributions.selectors.invitations import distribution_invitations_page
 from distributions.selectors.messages import message_library

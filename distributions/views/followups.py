@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import owner_time_zone
-from distributions.forms import ReminderForm
+from distributions.forms.compose import ReminderForm
 from distributions.models import MessageType
 from distributions.selectors.messages import message_library
 from distributions.selectors.pages import root_distribution_get

@@ -14,7 +14,7 @@ from directories.selectors import (
     contact_list_list,
     contact_list_opt_out_counts,
 )
-from distributions.forms import GenerateLinksForm
+from distributions.forms.links import GenerateLinksForm
 from distributions.models import Distribution
 from distributions.selectors.history import history_header, links_csv_rows
 from distributions.selectors.pages import link_batch_get, link_batch_rows

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.next_url import safe_next, with_query
 from distributions.default_messages import default_library_messages
-from distributions.forms import MessageForm
+from distributions.forms.compose import MessageForm
 from distributions.selectors.messages import message_get, message_list
 from distributions.services.compose import (
     message_create,

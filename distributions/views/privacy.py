@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from directories.navigation import contact_list_page_url, contact_page_url
 from directories.selectors import contact_get
-from distributions.forms import PersonEraseForm, SurveyStripForm
+from distributions.forms.privacy import PersonEraseForm, SurveyStripForm
 from distributions.selectors.privacy import person_export, survey_strip_preview
 from distributions.services.privacy import person_erase, survey_close_and_strip
 from surveys.navigation import survey_options_url

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 
 from directories.models import Suppression
-from directories.selectors import (
-    contact_list_opted_out_count,
+from directories.selectors import contact_list_opted_out_count
+from directories.selectors.suppressions import (
     suppressed_email_set,
     suppression_exists,
     suppression_list,

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core.models import AuditEntry
 from directories.models import Contact, Suppression
-from directories.selectors import suppression_exists
+from directories.selectors.suppressions import suppression_exists
 from distributions.models import Delivery, Invitation
 from distributions.selectors.invitations import invitations_with_status
 from distributions.services.dispatch import _dispatch_one

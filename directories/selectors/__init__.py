@@ -3,13 +3,20 @@
 from collections.abc import Iterator
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models import Count, Exists, F, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower, RowNumber
 from django.shortcuts import get_object_or_404
 
 from directories.models import Contact, ContactImport, ContactList, Suppression
-from directories.suppression_hash import email_hash, email_hash_sql, normalized
+from directories.selectors.suppressions import (
+    OPT_OUT_REASONS,
+    opted_out_match,
+    suppression_for_email,
+    suppression_hashed_queryset,
+    suppression_queryset,
+)
+from directories.suppression_hash import email_hash_sql
 
 
 def contact_list_list(*, user) -> QuerySet[ContactList]:
@@ -31,28 +38,9 @@ def contact_list_by_name(*, user, name: str) -> ContactList | None:
     return ContactList.objects.filter(owner=user, name__iexact=name.strip()).first()
 
 
-# The suppressions that mean "do not contact this person": they opted out, or the
-# owner added them by hand. Personal-link batches leave these out; a hard bounce
-# only says the email address fails, and a personal link may still reach them.
-OPT_OUT_REASONS = (Suppression.Reason.OPTED_OUT, Suppression.Reason.MANUAL)
-
-
-def opted_out_queryset(*, owner_id: int) -> QuerySet:
-    """Return the owner's opted-out addresses as unordered `email_lower` rows.
-
-    For another app's statement, which compiles it or filters on it
-    (`lower(email) IN (...)`); OPT_OUT_REASONS says which suppressions count.
-    """
-    return (
-        Suppression.objects.filter(owner_id=owner_id, reason__in=OPT_OUT_REASONS)
-        .order_by()
-        .values(email_lower=Lower("email"))
-    )
-
-
 def _without_opted_out(contacts: QuerySet, *, owner_id: int) -> QuerySet:
     # NOT EXISTS: an anti-join on the unique (owner, lower(email)) index.
-    contacts = contacts.filter(~Exists(_opted_out_match(owner_id=owner_id)))
+    contacts = contacts.filter(~Exists(opted_out_match(owner_id=owner_id)))
     hashed = suppression_hashed_queryset(owner_id=owner_id).filter(
         reason__in=OPT_OUT_REASONS
     )
@@ -64,13 +52,6 @@ def _without_opted_out(contacts: QuerySet, *, owner_id: int) -> QuerySet:
             email_hashed__in=hashed.values("email_hash")
         )
     return contacts
-
-
-def _opted_out_match(**owner) -> QuerySet:
-    """The owner's opt-out of the outer query's contact (for Exists)."""
-    return Suppression.objects.annotate(email_lower=Lower("email")).filter(
-        **owner, reason__in=OPT_OUT_REASONS, email_lower=Lower(OuterRef("email"))
-    )
 
 
 def _list_contacts(contact_list: ContactList, *, without_opted_out: bool) -> QuerySet:
@@ -94,7 +75,7 @@ def contact_list_opt_out_counts(*, user) -> dict[int, int]:
     """
     return dict(
         Contact.objects.filter(contact_list__owner=user)
-        .filter(Exists(_opted_out_match(owner=user)))
+        .filter(Exists(opted_out_match(owner=user)))
         .values("contact_list_id")
         .annotate(n=Count("id"))
         .values_list("contact_list_id", "n")
@@ -212,97 +193,6 @@ def contact_iter(
         last_id = batch[-1].id
 
 
-class SuppressedAddresses(set):
-    """The owner's suppressed addresses, lower-cased; `in` also matches the hashed
-    opt-outs of erased people (directories.suppression_hash)."""
-
-    def __init__(self, addresses, hashes):
-        super().__init__(addresses)
-        self.hashes = frozenset(hashes)
-
-    def __contains__(self, email) -> bool:
-        email = normalized(email)
-        return super().__contains__(email) or (
-            bool(self.hashes) and email_hash(email) in self.hashes
-        )
-
-
-def suppressed_email_set(*, owner) -> SuppressedAddresses:
-    """Return the owner's suppressed addresses (see SuppressedAddresses)."""
-    addresses, hashes = set(), set()
-    for email, hashed in Suppression.objects.filter(owner=owner).values_list(
-        "email", "email_hash"
-    ):
-        if email:
-            addresses.add(email.lower())
-        else:
-            hashes.add(hashed)
-    return SuppressedAddresses(addresses, hashes)
-
-
-def suppression_queryset(*, owner_id: int) -> QuerySet:
-    """Return the owner's suppressions by address as unordered (email_lower,
-    reason) rows; the erased ones are suppression_hashed_queryset's.
-
-    For another app's bulk statement, which compiles it
-    (`qs.query.sql_with_params()`) and joins it on lower(email): a plain unordered
-    SELECT, so PostgreSQL folds it into that join and the unique (owner,
-    lower(email)) index serves it as it would the table.
-    """
-    return (
-        Suppression.objects.filter(owner_id=owner_id)
-        .exclude(email="")
-        .order_by()
-        .values("reason", email_lower=Lower("email"))
-    )
-
-
-def suppression_hashed_queryset(*, owner_id: int) -> QuerySet:
-    """Return the owner's hashed suppressions (erased people) as unordered
-    (email_hash, reason) rows, for a bulk statement that joins them on
-    suppression_email_hash_sql(its address column)."""
-    return (
-        Suppression.objects.filter(owner_id=owner_id)
-        .exclude(email_hash="")
-        .order_by()
-        .values("email_hash", "reason")
-    )
-
-
-def suppression_email_hash_sql(column: str) -> tuple[str, list]:
-    """Return (sql, params) hashing an address column as hashed suppressions are."""
-    return email_hash_sql(column)
-
-
-def suppression_reason_labels() -> dict[str, str]:
-    """Return each suppression reason's label, by its stored value."""
-    return dict(Suppression.Reason.choices)
-
-
-def suppression_exists(*, owner, email: str) -> bool:
-    """Return whether the owner suppresses the address (by itself or its hash)."""
-    email = email.strip()
-    if not email:
-        return False
-    return (
-        Suppression.objects.filter(owner=owner)
-        .filter(Q(email__iexact=email) | Q(email_hash=email_hash(email)))
-        .exists()
-    )
-
-
-def suppression_for_email(*, owner, email: str) -> Suppression | None:
-    """Return the owner's suppression of the address (by itself or its hash)."""
-    email = email.strip()
-    if not email:
-        return None
-    return (
-        Suppression.objects.filter(owner=owner)
-        .filter(Q(email__iexact=email) | Q(email_hash=email_hash(email)))
-        .first()
-    )
-
-
 TEMPLATE_COLUMNS = [
     "FirstName",
     "LastName",
@@ -360,21 +250,6 @@ def contact_export_rows(*, contact_list: ContactList) -> Iterator[list[str]]:
             contact.language,
             *[data.get(name, "") for name in fields],
         ]
-
-
-def suppression_list(*, user, query: str = "") -> QuerySet[Suppression]:
-    suppressions = Suppression.objects.filter(owner=user).order_by("-created_at", "-id")
-    query = query.strip()
-    if query:
-        # The whole address also finds an erased person's hashed opt-out.
-        suppressions = suppressions.filter(
-            Q(email__icontains=query) | Q(email_hash=email_hash(query))
-        )
-    return suppressions
-
-
-def suppression_get(*, user, pk: int) -> Suppression:
-    return get_object_or_404(Suppression, owner=user, pk=pk)
 
 
 def directory_summary(*, user) -> dict:
