@@ -55,7 +55,18 @@ def public_link(request, token: str):
     if invitation.expires_at <= timezone.now() and not finished:
         return refuse_invalid_link(request, gone=True)
     survey = invitation.distribution.survey
-    unavailable = survey_unavailable(request, survey=survey, channel="invitation")
+    # What the response will copy: piped text and logic know the person from the
+    # first page on (surveys.respondent's contract).
+    contact = {
+        "first_name": invitation.first_name,
+        "last_name": invitation.last_name,
+        "email": invitation.email,
+        "external_reference": invitation.external_reference,
+        "embedded_data": invitation.embedded_data or {},
+    }
+    unavailable = survey_unavailable(
+        request, survey=survey, channel="invitation", contact=contact
+    )
     if unavailable is not None:
         return unavailable
     if survey.state != survey.State.PUBLISHED:
@@ -69,6 +80,7 @@ def public_link(request, token: str):
             invitation_id=invitation_id
         ),
         action_url=request.path,
+        contact=contact,
     )
 
 
