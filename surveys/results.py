@@ -273,7 +273,12 @@ def _question_columns(catalogue: list[dict]) -> list[tuple[int, str, object]]:
 def export_header_and_rows(*, survey: Survey, owner, batch_size: int = 1000):
     """Return (header, row iterator) for the responses CSV, dates in owner's zone."""
     catalogue = question_catalogue(survey=survey)
-    keys = _embedded_keys(survey)
+    # Declared fields first (a column even before any response has it), then any
+    # other contact column the responses carry.
+    found = _embedded_keys(survey)
+    keys = list(survey.embedded_fields) + [
+        k for k in found if k not in survey.embedded_fields
+    ]
     columns = _question_columns(catalogue)
     header = EXPORT_COLUMNS + keys + [title for _, title, _ in columns]
     zone = owner_time_zone(owner)
