@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from surveys import engine
 from surveys.models import Answer, Page, Question, Survey, SurveyVersion
-from surveys.services.rules import rules_problems
+from surveys.services.rules import rules_follow_copy, rules_problems
 
 
 class PublishRefused(Exception):
@@ -125,10 +125,21 @@ def survey_duplicate(*, survey: Survey, owner) -> Survey:
         thank_you_message=survey.thank_you_message,
         closed_message=survey.closed_message,
         access=survey.access,
+        embedded_fields=survey.embedded_fields,
+        screen_out_message=survey.screen_out_message,
     )
+    page_ids: dict[int, int] = {}
+    question_ids: dict[int, int] = {}
     for page in survey.pages.prefetch_related("questions"):
-        new_page = Page.objects.create(survey=copy, position=page.position)
-        Question.objects.bulk_create(
+        new_page = Page.objects.create(
+            survey=copy,
+            position=page.position,
+            introduction=page.introduction,
+            display_logic=page.display_logic,
+        )
+        page_ids[page.pk] = new_page.pk
+        originals = list(page.questions.all())
+        copies = Question.objects.bulk_create(
             [
                 Question(
                     survey=copy,
@@ -142,10 +153,17 @@ def survey_duplicate(*, survey: Survey, owner) -> Survey:
                     statements=q.statements,
                     min_value=q.min_value,
                     max_value=q.max_value,
+                    display_logic=q.display_logic,
+                    skip_logic=q.skip_logic,
                 )
-                for q in page.questions.all()
+                for q in originals
             ]
         )
+        question_ids |= {
+            old.pk: new.pk for old, new in zip(originals, copies, strict=True)
+        }
+    # Rules and piped answers name questions and pages by id: point them at the copies.
+    rules_follow_copy(survey=copy, question_ids=question_ids, page_ids=page_ids)
     if not copy.pages.exists():
         Page.objects.create(survey=copy, position=0)
     return copy

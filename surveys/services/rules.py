@@ -7,6 +7,8 @@ or on one not asked before the rule applies, a skip that does not go forward, an
 quota without a field.
 """
 
+import re
+
 from surveys import logic
 from surveys.piping import piped_questions, piping_problems
 
@@ -146,3 +148,51 @@ def piping_warnings(survey) -> list[str]:
                             "answered before this page (it shows empty)."
                         )
     return warnings
+
+
+_PIPED_QID = re.compile(r"(\$\{q://(?:QID)?)([0-9]+)(/)")
+
+
+def _remap_rule(rule: dict, question_ids: dict, page_ids: dict) -> dict:
+    if not rule:
+        return rule
+    rule = dict(rule)
+    conditions = []
+    for condition in rule.get("conditions") or []:
+        kind, _, key = condition.get("source", "").partition(":")
+        if kind == "q" and key.isdigit() and int(key) in question_ids:
+            condition = {**condition, "source": f"q:{question_ids[int(key)]}"}
+        conditions.append(condition)
+    rule["conditions"] = conditions
+    if isinstance(rule.get("to"), int) and rule["to"] in page_ids:
+        rule["to"] = page_ids[rule["to"]]
+    return rule
+
+
+def _remap_text(text: str, question_ids: dict) -> str:
+    if "${q://" not in text:
+        return text
+    return _PIPED_QID.sub(
+        lambda m: (
+            m.group(1) + str(question_ids.get(int(m.group(2)), m.group(2))) + m.group(3)
+        ),
+        text,
+    )
+
+
+def rules_follow_copy(*, survey, question_ids: dict, page_ids: dict) -> None:
+    """Point a duplicated survey's rules and piped answers at its own questions."""
+    for page in survey.pages.all():
+        page.display_logic = _remap_rule(page.display_logic, question_ids, page_ids)
+        page.introduction = _remap_text(page.introduction, question_ids)
+        page.save(update_fields=["display_logic", "introduction"])
+    for question in survey.questions.all():
+        question.display_logic = _remap_rule(
+            question.display_logic, question_ids, page_ids
+        )
+        question.skip_logic = _remap_rule(question.skip_logic, question_ids, page_ids)
+        question.text = _remap_text(question.text, question_ids)
+        question.help_text = _remap_text(question.help_text, question_ids)
+        for item in question.choices:
+            item["label"] = _remap_text(item["label"], question_ids)
+        question.save()

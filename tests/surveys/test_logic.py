@@ -255,3 +255,17 @@ def test_publish_refuses_broken_rules_naming_them(owner_client, owner):
     assert "A quota names no field" in text
     survey.refresh_from_db()
     assert survey.published_version == 1
+
+
+def test_a_duplicate_keeps_its_rules_pointing_at_its_own_questions(owner):
+    survey, q = logic_survey(owner)
+
+    copy = services.survey_duplicate(survey=survey, owner=owner)
+
+    copied = {c.text: c for c in copy.questions.all()}
+    q1 = copied["Do you teach?"]
+    assert q1.skip_logic["conditions"][0]["source"] == f"q:{q1.pk}"
+    q2 = copied["Your course?"]
+    assert f"${{q://QID{q2.pk}/ChoiceTextEntryValue}}" in "".join(copied)
+    assert copy.embedded_fields == ["Department"]
+    assert services.rules_problems(copy) == []
