@@ -81,10 +81,16 @@ def survey_options(request, pk):
         services.survey_set_options(survey=survey, **form.cleaned_data)
         messages.success(request, "Options saved.")
         return redirect("surveys:options", survey.pk)
+    order, labels, _ = draft_order(survey)
     return render(
         request,
         "surveys/survey_options.html",
-        _builder_context(survey, form=form, survey_actions=survey_actions(survey)),
+        _builder_context(
+            survey,
+            form=form,
+            survey_actions=survey_actions(survey),
+            **picker_context(survey, order, labels),
+        ),
     )
 
 
