@@ -59,6 +59,19 @@ class Survey(models.Model):
     # Qualtrics' "Anonymize responses": a finished response keeps no tie to the
     # person, their invitation or their contact data.
     anonymous_responses = models.BooleanField(default=False)
+    # Embedded data fields the owner declares (["Department", ...]): recorded on each
+    # response from the contact, or for the anonymous link from the URL's query
+    # parameters of those names; exported as columns (docs/architecture.md, Logic).
+    embedded_fields = models.JSONField(default=list, blank=True)
+    # Closing rules (surveys.closing): a moment, a number of finished responses, and
+    # quotas [{"source": "e:Department" | "q:<question id>", "limit": N}] (N finished
+    # responses per value). Applied at once, like the messages.
+    close_at = models.DateTimeField(null=True, blank=True)
+    close_after_finished = models.PositiveIntegerField(null=True, blank=True)
+    quotas = models.JSONField(default=list, blank=True)
+    screen_out_message = models.TextField(
+        default="Thank you for your time. You do not qualify for this survey."
+    )
     state = models.CharField(max_length=16, choices=State, default=State.DRAFT)
     access = models.CharField(max_length=16, choices=Access, default=Access.ANYONE)
     # The anonymous link is /r/<public_key>/: random, so surveys cannot be enumerated.
@@ -86,6 +99,9 @@ class Page(models.Model):
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="pages")
     position = models.PositiveIntegerField(default=0)
+    introduction = models.TextField(blank=True)
+    # A rule of surveys.logic: {"join": "and"|"or", "conditions": [...]}; {} = shown.
+    display_logic = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["position", "id"]
@@ -122,6 +138,10 @@ class Question(models.Model):
     # Number bounds, or the rating/matrix scale ends.
     min_value = models.IntegerField(null=True, blank=True)
     max_value = models.IntegerField(null=True, blank=True)
+    # Rules of surveys.logic. display_logic: {"join", "conditions"}; skip_logic: the
+    # same plus "to" (a later Page's id or "end") and "message" (a screen-out).
+    display_logic = models.JSONField(default=dict, blank=True)
+    skip_logic = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["page__position", "position", "id"]
@@ -194,6 +214,9 @@ class Response(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Ended by a screen-out (a skip to the end with a message, or a full quota): it
+    # has finished_at but counts toward no cap or quota.
+    screened_out = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]

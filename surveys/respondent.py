@@ -23,8 +23,8 @@ CONTRACT (distributions relies on these names and signatures):
         whatever its address (a campus NAT) mistyped before. The limit slows a
         scanner; the 256-bit token makes guessing hopeless. A cache that cannot
         answer counts and throttles nothing (logged once).
-    run_engine(request, *, survey, response, create_response, action_url)
-                                     -> HttpResponse
+    run_engine(request, *, survey, response, create_response, action_url,
+               contact=None)         -> HttpResponse
         survey:          the Survey (published; closed / invitation-only checks are
                          the caller's, see survey_unavailable()).
         response:        the existing Response, or None if none exists yet.
@@ -32,9 +32,15 @@ CONTRACT (distributions relies on these names and signatures):
                          created) Response; called only on a POST, never on GET/HEAD,
                          inside the engine's transaction.
         action_url:      the URL the page's form posts back to.
-    survey_unavailable(request, *, survey, channel) -> HttpResponse | None
-                                     the closed message, the "only by invitation"
-                                     403 for the anonymous channel, or None.
+        contact:         the contact data response_create would copy (below), so
+                         piped text and logic know the person before the first
+                         submit creates the response; None for anonymous links.
+    survey_unavailable(request, *, survey, channel, contact=None)
+                                     -> HttpResponse | None
+                                     the closed message (closed by hand or by its
+                                     closing rules, surveys.closing; piped with the
+                                     contact), the "only by invitation" 403 for the
+                                     anonymous channel, or None.
     response_create(*, survey, channel, contact=None, resume_key=None,
                     person_key=None) -> Response
         contact: {"first_name", "last_name", "email", "external_reference",
@@ -70,11 +76,16 @@ from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedire
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from surveys import engine
+from surveys import closing, engine, logic
 from surveys.anonymity import register_anonymize_hook, responses_anonymize
 from surveys.definitions import published_definition, version_definition
-from surveys.link_limits import invalid_link_count, limit_setting
+from surveys.link_limit import (  # noqa: F401  (the contract's names, re-exported)
+    invalid_link,
+    refuse_invalid_link,
+    throttled_page,
+)
 from surveys.models import Answer, Response, Survey
+from surveys.piping import pipe, pipe_views
 from surveys.responses import (
     new_resume_key,
     person_response_get_or_create,
@@ -125,40 +136,23 @@ def _render(request, template, context, status=200) -> HttpResponse:
     )
 
 
-def invalid_link(request, *, gone=False) -> HttpResponse:
-    """Return the one neutral page for unknown, revoked (404) and expired (410) links."""
-    return _render(
-        request, "surveys/respond/invalid_link.html", {}, status=410 if gone else 404
-    )
+# invalid_link, refuse_invalid_link and throttled_page live in surveys.link_limit
+# (imported above): they are part of this contract.
 
 
-def refuse_invalid_link(request, *, gone=False) -> HttpResponse:
-    """Count a failed link lookup; return the neutral page, or 429 past the limit.
-
-    Unknown, revoked and expired links take this same path (one lookup, one count,
-    one page), so neither the body nor the time tells them apart.
-    """
-    if invalid_link_count(request) > limit_setting("RESPONDENT_INVALID_LINK_LIMIT", 20):
-        return throttled_page(request)
-    return invalid_link(request, gone=gone)
-
-
-def throttled_page(request) -> HttpResponse:
-    http = _render(request, "surveys/respond/invalid_link.html", {}, status=429)
-    http["Retry-After"] = str(limit_setting("RESPONDENT_INVALID_LINK_WINDOW", 600))
-    return http
-
-
-def survey_unavailable(request, *, survey, channel) -> HttpResponse | None:
+def survey_unavailable(
+    request, *, survey, channel, contact=None
+) -> HttpResponse | None:
     """Return the page that stops a respondent before the engine, or None."""
     if survey.published_version == 0:
         # Never published: nothing to show, and no hint that the link exists.
         return invalid_link(request)
-    if survey.state == Survey.State.CLOSED:
-        return _render(
+    if survey.state == Survey.State.CLOSED or closing.closed_by_date(survey):
+        return message_page(
             request,
-            "surveys/respond/message.html",
-            {"title": survey.title, "message": survey.closed_message},
+            title=survey.title,
+            message=survey.closed_message,
+            facts=logic.facts_of(None, contact),
         )
     if channel == Response.Channel.ANONYMOUS and survey.is_invitation_only:
         return _render(
@@ -191,24 +185,33 @@ def render_page(
     preview=False,
     anonymous=False,
     status=200,
+    facts=None,
 ) -> HttpResponse:
-    """Render one page of a definition as a respondent sees it."""
+    """Render one page of a definition as a respondent sees it, its display logic
+    applied and its texts piped (surveys.logic, surveys.piping) from `facts`."""
     pages = engine.pages_of(definition)
     page = pages[page_index]
     errors = errors or {}
-    questions = engine.question_views(page, display, errors)
+    facts = facts or logic.Facts()
+    index = logic.question_index(definition)
+    shown = {"questions": logic.visible_questions(page, facts, index)}
+    questions = engine.question_views(shown, display, errors)
+    pipe_views(questions, facts, index)
     for question in questions:
         question["html"] = render_question(question)
+    first = page_index == logic.page_path(definition, facts, index)[0]
+    texts = [definition.get("introduction", "") if first else ""]
+    introduction = "\n\n".join(filter(None, [*texts, page.get("introduction", "")]))
     context = {
         "title": definition.get("title", ""),
-        "introduction": definition.get("introduction", "") if page_index == 0 else "",
+        "introduction": pipe(introduction.strip(), facts, index),
         "questions": questions,
         "error_list": [q for q in questions if q["error"]],
         "page_index": page_index,
         "page_number": page_index + 1,
         "page_count": len(pages),
         "percent": round(100 * page_index / len(pages)),
-        "is_last": page_index == len(pages) - 1,
+        "is_last": logic.next_step(definition, facts, page_index, index)[0] is None,
         "action_url": action_url,
         "preview": preview,
         "anonymous": anonymous,
@@ -219,7 +222,11 @@ def render_page(
     return _render(request, "surveys/respond/page.html", context, status=status)
 
 
-def message_page(request, *, title, message, preview=False, status=200):
+def message_page(
+    request, *, title, message, preview=False, status=200, facts=None, index=None
+):
+    if facts is not None:
+        message = pipe(message, facts, index or {})
     return _render(
         request,
         "surveys/respond/message.html",
@@ -246,29 +253,27 @@ def _answers(response, question_ids=None) -> dict:
     return dict(answers.values_list("question_id", "value"))
 
 
-def run_engine(request, *, survey, response, create_response, action_url):
+def run_engine(request, *, survey, response, create_response, action_url, contact=None):
     """Show, validate and save the respondent's pages for one response.
 
     GET/HEAD only read: no Response is created and no timestamp moves (mail
     scanners open links first). Each POST saves its page; the first records
-    started_at, the last records finished_at with the last answers, once.
+    started_at, the last records finished_at with the last answers, once. Which
+    pages and questions are shown follows surveys.logic, from the response's
+    version, its contact data and its answers, so a resume walks the same pages.
     """
+    kwargs = {"survey": survey, "action_url": action_url, "contact": contact}
     if request.method in ("GET", "HEAD"):
-        return _engine_show(
-            request, survey=survey, response=response, action_url=action_url
-        )
+        return _engine_show(request, response=response, **kwargs)
     if request.method == "POST":
         return _engine_submit(
-            request,
-            survey=survey,
-            response=response,
-            create_response=create_response,
-            action_url=action_url,
+            request, response=response, create_response=create_response, **kwargs
         )
     return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
 
 
-def _engine_show(request, *, survey, response, action_url):
+def _engine_show(request, *, survey, response, action_url, contact):
+    answers = {}
     if response is None:
         _, definition = published_definition(survey)
         furthest = 0
@@ -277,29 +282,30 @@ def _engine_show(request, *, survey, response, action_url):
             return already_completed_page(request, survey=survey)
         definition = version_definition(response.version_id, survey=survey)
         furthest = response.current_page
-    pages = engine.pages_of(definition)
-    requested = _page_param(request.GET)
-    # Back and Forward in the browser may revisit any page up to the furthest
-    # reached; resuming without ?page= opens the furthest one.
-    index = furthest if requested is None else min(max(requested, 0), furthest)
-    index = min(index, len(pages) - 1)
-    display = {}
-    if response is not None:
-        questions = pages[index]["questions"]
-        by_id = {q["id"]: q for q in questions}
         # A caller may read the answers with the response (annotation
         # saved_answers: {"<question id>": value}) to save a query per page.
         if hasattr(response, "saved_answers"):
-            saved = {
-                int(qid): value
-                for qid, value in (response.saved_answers or {}).items()
-                if int(qid) in by_id
-            }
+            answers = {int(q): v for q, v in (response.saved_answers or {}).items()}
         else:
-            saved = _answers(response, list(by_id))
-        display = {
-            qid: engine.display_value(by_id[qid], value) for qid, value in saved.items()
-        }
+            answers = _answers(response)
+    facts = logic.facts_of(response, contact, answers)
+    screen_out = closing.quota_screen_out(survey, definition, facts)
+    if screen_out:
+        return message_page(request, title=survey.title, message=screen_out)
+    pages = engine.pages_of(definition)
+    requested = _page_param(request.GET)
+    # Back and Forward in the browser may revisit any page up to the furthest
+    # reached; resuming without ?page= opens the furthest one. A page the logic
+    # hides gives way to the one before it on the respondent's path.
+    index = furthest if requested is None else min(max(requested, 0), furthest)
+    path = logic.page_path(definition, facts)
+    index = logic.on_path(path, min(index, len(pages) - 1))
+    by_id = {q["id"]: q for q in pages[index]["questions"]}
+    display = {
+        qid: engine.display_value(by_id[qid], value)
+        for qid, value in answers.items()
+        if qid in by_id
+    }
     return render_page(
         request,
         definition=definition,
@@ -307,6 +313,7 @@ def _engine_show(request, *, survey, response, action_url):
         display=display,
         action_url=action_url,
         anonymous=survey.anonymous_responses,
+        facts=facts,
     )
 
 
@@ -325,7 +332,7 @@ def _save_answers(response, parsed: engine.ParsedPage) -> None:
         Answer.objects.filter(response=response, question_id__in=parsed.blank).delete()
 
 
-def _engine_submit(request, *, survey, response, create_response, action_url):
+def _engine_submit(request, *, survey, response, create_response, action_url, contact):
     action = request.POST.get("action", "next")
     with transaction.atomic():
         if response is None:
@@ -341,21 +348,35 @@ def _engine_submit(request, *, survey, response, create_response, action_url):
         if index is None:
             index = response.current_page
         index = min(max(index, 0), len(pages) - 1)
-        parsed = engine.parse_page(pages[index], request.POST)
+        facts = logic.facts_of(response, None, _answers(response))
+        questions = logic.question_index(definition)
+        shown = logic.visible_questions(pages[index], facts, questions)
+        parsed = engine.parse_page({"questions": shown}, request.POST)
         now = timezone.now()
         # Every submit keeps what passed validation, so nothing typed is lost even
-        # when the page comes back with errors or the respondent goes Back.
+        # when the page comes back with errors or the respondent goes Back. A hidden
+        # question is never required and keeps no answer.
         parsed.blank = [qid for qid in parsed.blank if qid not in parsed.errors]
+        shown_ids = {q["id"] for q in shown}
+        parsed.blank += [
+            q["id"] for q in pages[index]["questions"] if q["id"] not in shown_ids
+        ]
         _save_answers(response, parsed)
+        for qid in parsed.blank:
+            facts.answers.pop(qid, None)
+        facts.answers.update(parsed.values)
         progress = {
             "started_at": Coalesce(F("started_at"), now),
             "last_activity_at": now,
         }
+        mine = Response.objects.filter(pk=response.pk)
         if action == "back":
-            Response.objects.filter(pk=response.pk).update(**progress)
-            return HttpResponseRedirect(_page_url(action_url, max(index - 1, 0)))
+            mine.update(**progress)
+            path = logic.page_path(definition, facts, questions)
+            back = logic.previous_on_path(path, index)
+            return HttpResponseRedirect(_page_url(action_url, back))
         if parsed.errors:
-            Response.objects.filter(pk=response.pk).update(**progress)
+            mine.update(**progress)
             return render_page(
                 request,
                 definition=definition,
@@ -364,31 +385,52 @@ def _engine_submit(request, *, survey, response, create_response, action_url):
                 errors=parsed.errors,
                 action_url=action_url,
                 anonymous=survey.anonymous_responses,
+                facts=facts,
             )
-        if index < len(pages) - 1:
-            Response.objects.filter(pk=response.pk).update(
-                current_page=max(response.current_page, index + 1), **progress
+        following, screen_out = logic.next_step(definition, facts, index, questions)
+        screen_out = closing.quota_screen_out(survey, definition, facts) or screen_out
+        if screen_out:
+            screened = mine.filter(finished_at__isnull=True).update(
+                finished_at=now, screened_out=True, current_page=index, **progress
             )
-            return HttpResponseRedirect(_page_url(action_url, index + 1))
-        missing = engine.first_missing_page(definition, _answers(response))
+            if screened and survey.anonymous_responses:
+                responses_anonymize(survey_id=survey.pk, response_ids=[response.pk])
+            return message_page(
+                request,
+                title=survey.title,
+                message=screen_out,
+                facts=facts,
+                index=questions,
+            )
+        if following is not None:
+            mine.update(current_page=max(response.current_page, following), **progress)
+            return HttpResponseRedirect(_page_url(action_url, following))
+        missing = logic.first_missing_page(definition, facts)
         if missing is not None:
-            Response.objects.filter(pk=response.pk).update(
-                current_page=missing, **progress
-            )
+            mine.update(current_page=missing, **progress)
             return HttpResponseRedirect(_page_url(action_url, missing))
-        finished = Response.objects.filter(
-            pk=response.pk, finished_at__isnull=True
-        ).update(finished_at=now, current_page=index, **progress)
-        if finished and survey.anonymous_responses:
+        outcome = closing.finish(
+            survey, definition, facts, response.pk, current_page=index, **progress
+        )
+        if outcome == closing.FINISHED and survey.anonymous_responses:
             # In the finishing transaction: no moment where a finished response
             # still names its person (docs/architecture.md, anonymous responses).
             responses_anonymize(survey_id=survey.pk, response_ids=[response.pk])
-    if not finished:
+    if outcome == closing.ALREADY:
         return already_completed_page(request, survey=survey)
+    if outcome in (closing.CLOSED, closing.SCREENED_OUT):
+        message = (
+            survey.closed_message
+            if outcome == closing.CLOSED
+            else survey.screen_out_message
+        )
+        return message_page(request, title=survey.title, message=message, facts=facts)
     # Options (messages, access) apply at once, unlike questions, which wait for
     # Publish: the thank-you is read from the survey, not the version.
     return message_page(
         request,
         title=definition.get("title", survey.title),
         message=survey.thank_you_message,
+        facts=facts,
+        index=questions,
     )

@@ -276,8 +276,16 @@ def _question_columns(catalogue: list[dict]) -> list[tuple[int, str, object]]:
 def export_header_and_rows(*, survey: Survey, owner, batch_size: int = 1000):
     """Return (header, row iterator) for the responses CSV, dates in owner's zone."""
     catalogue = question_catalogue(survey=survey)
+    # Declared fields first (a column even before any response has it), then any
+    # other contact column the responses carry; none for anonymous responses.
     anonymous = survey.anonymous_responses
-    keys = [] if anonymous else _embedded_keys(survey)
+    found = [] if anonymous else _embedded_keys(survey)
+    keys = (
+        []
+        if anonymous
+        else list(survey.embedded_fields)
+        + [k for k in found if k not in survey.embedded_fields]
+    )
     columns = _question_columns(catalogue)
     fixed = ANONYMOUS_EXPORT_COLUMNS if anonymous else EXPORT_COLUMNS
     header = fixed + keys + [title for _, title, _ in columns]

@@ -81,6 +81,11 @@ def response_list(*, user, survey: Survey) -> QuerySet[Response]:
     )
 
 
+def responses_with_field(responses: QuerySet, *, name: str, value: str) -> QuerySet:
+    """Narrow responses to those whose embedded field `name` is `value` (exact)."""
+    return responses.filter(embedded_data__contains={name: value})
+
+
 def response_get(*, user, survey_pk: int, public_id: str) -> Response:
     """Return a response to one of the user's surveys by its R_ ID, or raise Http404."""
     return get_object_or_404(

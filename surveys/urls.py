@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import path
 
-from surveys.views import builder, lists, public, responses
+from surveys.views import builder, lists, logic, preview, public, responses
 
 app_name = "surveys"
 
@@ -19,11 +19,22 @@ urlpatterns = [
         builder.survey_anonymize_responses,
         name="anonymize_responses",
     ),
-    path("surveys/<int:pk>/preview/", builder.survey_preview, name="preview"),
+    path("surveys/<int:pk>/preview/", preview.survey_preview, name="preview"),
     path("surveys/<int:pk>/publish/", builder.survey_publish, name="publish"),
     path("surveys/<int:pk>/close/", builder.survey_close, name="close"),
     path("surveys/<int:pk>/reopen/", builder.survey_reopen, name="reopen"),
+    path("surveys/<int:pk>/closing/", logic.survey_closing, name="closing"),
     path("surveys/<int:pk>/pages/add/", builder.page_add, name="page_add"),
+    path(
+        "surveys/<int:pk>/pages/<int:page_pk>/",
+        logic.page_settings,
+        name="page_settings",
+    ),
+    path(
+        "surveys/<int:pk>/questions/<int:question_pk>/logic/",
+        logic.question_logic,
+        name="question_logic",
+    ),
     path(
         "surveys/<int:pk>/pages/<int:page_pk>/delete/",
         builder.page_delete,

@@ -8,7 +8,8 @@ Owners paste messages written for Qualtrics, so the same syntax works here:
     ${m://FirstName} ${m://LastName} ${m://Email} ${m://ExternalDataReference}
     ${e://Field/NAME}                     the contact's embedded data field NAME
 
-A message is parsed once into segments (cached), then rendered per recipient into
+A message is parsed once into segments (cached, by the parser survey pages share:
+core.piping), then rendered per recipient into
 a text part and an HTML part from the same segments: contact values are escaped in
 HTML, links become <a> elements, and the subject is forced onto one line so no value
 can add a header.
@@ -18,33 +19,20 @@ import functools
 import html
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from django.template.loader import render_to_string
 
-from core.text import multiline, one_line
-
-# `${...}` on one line; the inside is parsed by _parse_placeholder.
-PLACEHOLDER = re.compile(r"\$\{([^}\n]*)\}")
-CONTACT_FIELDS = {
-    "FirstName": "first_name",
-    "LastName": "last_name",
-    "Email": "email",
-    "ExternalDataReference": "external_reference",
-}
-DEFAULT_SURVEY_LINK_TEXT = "Take the survey"
-DEFAULT_OPT_OUT_TEXT = "Click here to unsubscribe"
-SURVEY_LINK_HELP = "${l://SurveyURL} or ${l://SurveyLink?d=Take the survey}"
-KNOWN_PLACEHOLDERS = (
-    "${l://SurveyURL}",
-    "${l://SurveyLink?d=...}",
-    "${l://OptOutLink?d=...}",
-    "${m://FirstName}",
-    "${m://LastName}",
-    "${m://Email}",
-    "${m://ExternalDataReference}",
-    "${e://Field/NAME}",
+from core.piping import (
+    EMAIL_KINDS,
+    EMAIL_PLACEHOLDERS,
+    Piece,
+    contact_value,
+    parse,
 )
+from core.text import one_line
+
+SURVEY_LINK_HELP = "${l://SurveyURL} or ${l://SurveyLink?d=Take the survey}"
+KNOWN_PLACEHOLDERS = EMAIL_PLACEHOLDERS
 
 
 @dataclass(frozen=True)
@@ -54,73 +42,9 @@ class RenderedMessage:
     html: str
 
 
-@dataclass(frozen=True)
-class _Piece:
-    """A parsed placeholder: kind is survey_url, survey_link, opt_out, contact, field."""
-
-    kind: str
-    arg: str = ""
-
-
-class _Unknown(Exception):
-    pass
-
-
-def _parse_placeholder(inner: str) -> _Piece:
-    scheme, sep, rest = inner.partition("://")
-    if not sep:
-        raise _Unknown
-    if scheme == "l":
-        name, _, query = rest.partition("?")
-        text = ""
-        if query:
-            key, eq, value = query.partition("=")
-            if key != "d" or not eq:
-                raise _Unknown
-            # Qualtrics writes the text URL-encoded (d=Take%20the%20survey).
-            text = unquote(value).strip()
-        if name == "SurveyURL" and not query:
-            return _Piece("survey_url")
-        if name == "SurveyLink":
-            return _Piece("survey_link", text or DEFAULT_SURVEY_LINK_TEXT)
-        if name == "OptOutLink":
-            return _Piece("opt_out", text or DEFAULT_OPT_OUT_TEXT)
-        raise _Unknown
-    if scheme == "m" and rest in CONTACT_FIELDS:
-        return _Piece("contact", CONTACT_FIELDS[rest])
-    if scheme == "e" and rest.startswith("Field/") and len(rest) > len("Field/"):
-        return _Piece("field", rest[len("Field/") :])
-    raise _Unknown
-
-
-@functools.lru_cache(maxsize=256)
 def _parse(source: str) -> tuple[tuple, tuple[str, ...]]:
-    """Split source into literal strings and _Piece placeholders, plus problems.
-
-    Problems are unknown placeholders and a `${` never closed.
-    """
-    segments: list = []
-    problems: list[str] = []
-    position = 0
-    for match in PLACEHOLDER.finditer(source):
-        literal = source[position : match.start()]
-        if "${" in literal:
-            problems.append(_unclosed(literal))
-        segments.append(literal)
-        try:
-            segments.append(_parse_placeholder(match.group(1)))
-        except _Unknown:
-            problems.append(
-                f"Unknown piped text {match.group(0)}. Use one of: "
-                + ", ".join(KNOWN_PLACEHOLDERS)
-                + "."
-            )
-        position = match.end()
-    tail = source[position:]
-    if "${" in tail:
-        problems.append(_unclosed(tail))
-    segments.append(tail)
-    return tuple(s for s in segments if s != ""), tuple(problems)
+    """The shared parser (core.piping), with the kinds an email may use."""
+    return parse(source, EMAIL_KINDS, EMAIL_PLACEHOLDERS)
 
 
 def _compile(source: str) -> tuple:
@@ -128,12 +52,6 @@ def _compile(source: str) -> tuple:
     if problems:
         raise ValueError("; ".join(problems))
     return segments
-
-
-def _unclosed(literal: str) -> str:
-    start = literal.index("${")
-    fragment = literal[start : start + 30].splitlines()[0]
-    return f"Piped text {fragment!r} is not closed with }}."
 
 
 def message_errors(
@@ -156,7 +74,7 @@ def message_errors(
         segments, problems = _parse(source)
         errors.extend(f"{label}: {problem}" for problem in problems)
         for piece in segments:
-            if not isinstance(piece, _Piece):
+            if not isinstance(piece, Piece):
                 continue
             if piece.kind == "field" and piece.arg not in known_fields:
                 available = ", ".join(embedded_fields) or "none"
@@ -171,14 +89,8 @@ def message_errors(
     return errors
 
 
-def _value(piece: _Piece, values: dict) -> str:
-    # Cleaned again here (core.text): rows stored before the import cleaned them,
-    # and snapshots of them, must not put a bare CR into the SMTP data either.
-    if piece.kind == "contact":
-        raw = values.get(piece.arg)
-        return "" if raw is None else one_line(str(raw))
-    raw = (values.get("embedded_data") or {}).get(piece.arg)
-    return "" if raw is None else multiline(str(raw))
+def _value(piece: Piece, values: dict) -> str:
+    return contact_value(piece, values)
 
 
 def _text(segments: tuple, values: dict, survey_url: str, opt_out_url: str) -> str:

@@ -15,6 +15,7 @@ from distributions.selectors.invitations import (
     invitation_person_response,
 )
 from distributions.services.compose import preview_survey_id
+from distributions.services.email_message import invitation_values
 from distributions.services.public import (
     invitation_opt_out,
     invitation_response_get_or_create,
@@ -67,7 +68,12 @@ def public_link(request, token: str):
     )
     if invitation.expires_at <= timezone.now() and not finished:
         return refuse_invalid_link(request, gone=True)
-    unavailable = survey_unavailable(request, survey=survey, channel="invitation")
+    # What the response will copy: piped text and logic know the person from the
+    # first page on (surveys.respondent's contract).
+    contact = invitation_values(invitation)
+    unavailable = survey_unavailable(
+        request, survey=survey, channel="invitation", contact=contact
+    )
     if unavailable is not None:
         return unavailable
     if survey.state != survey.State.PUBLISHED:
@@ -83,6 +89,7 @@ def public_link(request, token: str):
             invitation_id=invitation_id
         ),
         action_url=request.path,
+        contact=contact,
     )
 
 

@@ -8,6 +8,16 @@ from django.utils import timezone
 
 from surveys import engine
 from surveys.models import Answer, Page, Question, Survey, SurveyVersion
+from surveys.services.rules import rules_follow_copy, rules_problems
+
+
+class PublishRefused(Exception):
+    """Publish found rules that cannot run; .problems names each (in words)."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
 
 DEFAULT_CHOICES = {
     Question.Kind.SINGLE_CHOICE: ["Yes", "No"],
@@ -134,10 +144,21 @@ def survey_duplicate(*, survey: Survey, owner) -> Survey:
         allow_multiple_responses=survey.allow_multiple_responses,
         anonymous_responses=survey.anonymous_responses,
         access=survey.access,
+        embedded_fields=survey.embedded_fields,
+        screen_out_message=survey.screen_out_message,
     )
+    page_ids: dict[int, int] = {}
+    question_ids: dict[int, int] = {}
     for page in survey.pages.prefetch_related("questions"):
-        new_page = Page.objects.create(survey=copy, position=page.position)
-        Question.objects.bulk_create(
+        new_page = Page.objects.create(
+            survey=copy,
+            position=page.position,
+            introduction=page.introduction,
+            display_logic=page.display_logic,
+        )
+        page_ids[page.pk] = new_page.pk
+        originals = list(page.questions.all())
+        copies = Question.objects.bulk_create(
             [
                 Question(
                     survey=copy,
@@ -151,10 +172,17 @@ def survey_duplicate(*, survey: Survey, owner) -> Survey:
                     statements=q.statements,
                     min_value=q.min_value,
                     max_value=q.max_value,
+                    display_logic=q.display_logic,
+                    skip_logic=q.skip_logic,
                 )
-                for q in page.questions.all()
+                for q in originals
             ]
         )
+        question_ids |= {
+            old.pk: new.pk for old, new in zip(originals, copies, strict=True)
+        }
+    # Rules and piped answers name questions and pages by id: point them at the copies.
+    rules_follow_copy(survey=copy, question_ids=question_ids, page_ids=page_ids)
     if not copy.pages.exists():
         Page.objects.create(survey=copy, position=0)
     return copy
@@ -312,14 +340,35 @@ def survey_definition(survey: Survey) -> dict:
     for question in questions:
         by_page.setdefault(question.page_id, []).append(question)
     pages = []
+    # A skip's target Page id -> its index among the kept pages (an empty page's
+    # skips go to the next kept page; past the last, to the end).
+    targets = {}
     for page in survey.pages.order_by("position", "id"):
+        targets[page.pk] = len(pages)
         items = sorted(by_page.get(page.pk, []), key=lambda q: (q.position, q.pk))
         if items:
-            pages.append({"questions": [_question_definition(q) for q in items]})
+            pages.append(
+                {
+                    "id": page.pk,
+                    "introduction": page.introduction,
+                    "display_logic": page.display_logic,
+                    "questions": [_question_definition(q) for q in items],
+                }
+            )
+    for page in pages:
+        for question in page["questions"]:
+            skip = question["skip_logic"]
+            if skip and skip.get("to") != "end":
+                at = targets.get(skip.get("to"), len(pages))
+                question["skip_logic"] = {
+                    **skip,
+                    "to": at if at < len(pages) else "end",
+                }
     return {
         "title": survey.title,
         "introduction": survey.introduction,
         "thank_you_message": survey.thank_you_message,
+        "embedded_fields": survey.embedded_fields,
         "pages": pages,
     }
 
@@ -335,6 +384,8 @@ def _question_definition(question: Question) -> dict:
         "statements": question.statements,
         "min_value": question.min_value,
         "max_value": question.max_value,
+        "display_logic": question.display_logic,
+        "skip_logic": dict(question.skip_logic),
     }
 
 
@@ -343,6 +394,9 @@ def survey_publish(*, survey: Survey) -> SurveyVersion:
     """Freeze the draft as the next version; respondents see it from now on."""
     # Lock the survey so two Publish clicks cannot both take the same number.
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    problems = rules_problems(survey)
+    if problems:
+        raise PublishRefused(problems)
     number = survey.published_version + 1
     version = SurveyVersion.objects.create(
         survey=survey, number=number, definition=survey_definition(survey)

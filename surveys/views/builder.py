@@ -8,16 +8,18 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
-from surveys import anonymity, engine, selectors, services
+from surveys import anonymity, selectors, services
 from surveys.forms import (
     QuestionAddForm,
     QuestionForm,
     SurveyHeaderForm,
     SurveyOptionsForm,
 )
+from surveys.logic import rule_words, skip_words
 from surveys.models import Question
 from surveys.navigation import survey_actions
-from surveys.respondent import message_page, render_page
+from surveys.services.rules import draft_order, piping_warnings
+from surveys.views.logic import picker_context
 
 
 def _builder_context(survey, **extra):
@@ -42,14 +44,25 @@ def survey_detail(request, pk):
             services.survey_update_header(survey=survey, **header_form.cleaned_data)
             messages.success(request, "Saved. Publish to show respondents the change.")
             return redirect("surveys:detail", survey.pk)
+    pages = selectors.survey_builder_pages(survey=survey)
+    order, labels, page_labels = draft_order(survey)
+    # Each rule in plain words ("Shown if Q2 is Yes"), and Q-numbers as the rules say.
+    for item in pages:
+        item["logic_words"] = rule_words(item["page"].display_logic, labels)
+        for question in item["questions"]:
+            question.label = labels.get(f"q:{question.pk}", "")
+            question.logic_words = rule_words(question.display_logic, labels)
+            question.skip_words = skip_words(question.skip_logic, labels, page_labels)
     return render(
         request,
         "surveys/survey_detail.html",
         _builder_context(
             survey,
             header_form=header_form,
-            pages=selectors.survey_builder_pages(survey=survey),
+            pages=pages,
             kinds=Question.Kind.choices,
+            piping_warnings=piping_warnings(survey),
+            **picker_context(survey, order, labels, page_pk=None),
         ),
     )
 
@@ -73,6 +86,7 @@ def survey_options(request, pk):
         ):
             return redirect("surveys:anonymize_responses", survey.pk)
         return redirect("surveys:options", survey.pk)
+    order, labels, _ = draft_order(survey)
     return render(
         request,
         "surveys/survey_options.html",
@@ -85,6 +99,7 @@ def survey_options(request, pk):
                 if survey.anonymous_responses
                 else 0
             ),
+            **picker_context(survey, order, labels),
         ),
     )
 
@@ -160,10 +175,16 @@ def question_edit(request, pk, question_pk):
         return redirect(
             reverse("surveys:detail", args=[pk]) + f"#question-{question.pk}"
         )
+    order, labels, _ = draft_order(question.survey)
     return render(
         request,
         "surveys/question_edit.html",
-        _builder_context(question.survey, question=question, form=form),
+        _builder_context(
+            question.survey,
+            question=question,
+            form=form,
+            **picker_context(question.survey, order, labels, page_pk=question.page_id),
+        ),
     )
 
 
@@ -213,7 +234,12 @@ def survey_publish(request, pk):
             f"{survey.published_version}.",
         )
         return redirect("surveys:detail", pk)
-    version = services.survey_publish(survey=survey)
+    try:
+        version = services.survey_publish(survey=survey)
+    except services.PublishRefused as refused:
+        for problem in refused.problems:
+            messages.error(request, f"Not published. {problem}")
+        return redirect("surveys:detail", pk)
     messages.success(request, f"Published version {version.number}.")
     return redirect("surveys:detail", pk)
 
@@ -238,42 +264,3 @@ def survey_reopen(request, pk):
     services.survey_reopen(survey=survey)
     messages.success(request, "Survey reopened.")
     return redirect("surveys:detail", pk)
-
-
-@login_required
-def survey_preview(request, pk):
-    """Show the draft as a respondent would; validate pages, record nothing."""
-    survey = selectors.survey_get(user=request.user, pk=pk)
-    definition = services.survey_definition(survey)
-    pages = engine.pages_of(definition)
-    action_url = reverse("surveys:preview", args=[pk])
-    index = 0
-    display, errors = {}, {}
-    if request.method == "POST":
-        try:
-            index = min(max(int(request.POST.get("page", "1")) - 1, 0), len(pages) - 1)
-        except ValueError:
-            index = 0
-        parsed = engine.parse_page(pages[index], request.POST)
-        if request.POST.get("action") == "back":
-            index = max(index - 1, 0)
-        elif parsed.errors:
-            display, errors = parsed.display, parsed.errors
-        elif index == len(pages) - 1:
-            return message_page(
-                request,
-                title=survey.title,
-                message=survey.thank_you_message,
-                preview=True,
-            )
-        else:
-            index += 1
-    return render_page(
-        request,
-        definition=definition,
-        page_index=index,
-        display=display,
-        errors=errors,
-        action_url=action_url,
-        preview=True,
-    )

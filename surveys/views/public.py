@@ -21,6 +21,21 @@ from surveys.respondent import (
 RESUME_COOKIE = "canvass_resume"
 RESUME_FIELD = "resume"
 RESUME_KEY_FORMAT = re.compile(r"[A-Za-z0-9_-]{43}")
+# A declared embedded field's value from the URL travels in the form as "ed:<name>"
+# until the first submit records it on the response.
+URL_FIELD_PREFIX = "ed:"
+URL_FIELD_MAX = 255
+
+
+def url_embedded_data(survey, request) -> dict:
+    """The declared embedded fields given in the link's query (?Department=Physics)
+    or carried by the form; others are ignored."""
+    found = {}
+    for name in survey.embedded_fields or []:
+        value = request.GET.get(name) or request.POST.get(URL_FIELD_PREFIX + name)
+        if value:
+            found[name] = value.strip()[:URL_FIELD_MAX]
+    return found
 
 
 # CSRF: exempt on purpose. The respondent has no login and the form carries no
@@ -67,6 +82,12 @@ def public_respond(request, public_key):
     # no-store and sends no referrer.
     form_key = response.resume_key if response else posted_key or new_resume_key()
     request.respondent_hidden_fields = {RESUME_FIELD: form_key}
+    contact = None
+    if response is None:
+        url_data = url_embedded_data(survey, request)
+        contact = {"embedded_data": url_data} if url_data else None
+        for name, value in url_data.items():
+            request.respondent_hidden_fields[URL_FIELD_PREFIX + name] = value
     created = []
 
     def create_response():
@@ -76,7 +97,10 @@ def public_respond(request, public_key):
             # submit's commit, then find its response.
             with transaction.atomic():
                 new = response_create(
-                    survey=survey, channel=Response.Channel.ANONYMOUS, resume_key=key
+                    survey=survey,
+                    channel=Response.Channel.ANONYMOUS,
+                    resume_key=key,
+                    contact=contact,
                 )
         except IntegrityError:
             new = Response.objects.get(
@@ -92,6 +116,7 @@ def public_respond(request, public_key):
         response=response,
         create_response=create_response,
         action_url=action_url,
+        contact=contact,
     )
     # Also when the form named the response: the twin of a double click may be the
     # only reply the browser reads.

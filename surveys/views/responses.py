@@ -14,6 +14,12 @@ from surveys import results, selectors
 def response_list(request, pk):
     survey = selectors.survey_get(user=request.user, pk=pk)
     responses = selectors.response_list(user=request.user, survey=survey)
+    field = request.GET.get("field", "")
+    value = request.GET.get("value", "").strip()
+    if field in survey.embedded_fields and value:
+        responses = selectors.responses_with_field(responses, name=field, value=value)
+    else:
+        field, value = "", ""
     page = Paginator(responses, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -24,6 +30,8 @@ def response_list(request, pk):
             "page_obj": page,
             "finished_count": responses.filter(finished_at__isnull=False).count(),
             "in_progress_count": responses.filter(finished_at__isnull=True).count(),
+            "field": field,
+            "value": value,
         },
     )
 

@@ -108,6 +108,16 @@ def test_no_page_breaks_the_content_security_policy(
     watch.visit("/surveys/", "Surveys")
     watch.visit(f"{base}/")
     watch.visit(f"{base}/options/")
+    watch.visit(f"{base}/closing/")
+    from surveys import services
+
+    question = services.question_add(
+        survey=survey, page=services.page_add(survey=survey), kind="single_choice"
+    )
+    watch.visit(f"{base}/questions/{question.pk}/")
+    watch.visit(f"{base}/questions/{question.pk}/logic/")
+    watch.visit(f"{base}/pages/{question.page_id}/")
+    watch.visit(f"{base}/preview/?as=nobody@example.edu")
     watch.visit(f"{base}/distributions/")
     watch.visit(f"{base}/distributions/emails/compose/")
     page.get_by_label("Load Message").select_option(index=1)
