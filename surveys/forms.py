@@ -141,3 +141,29 @@ class QuestionForm(forms.Form):
             "min_value": data.get("min_value"),
             "max_value": data.get("max_value"),
         }
+
+
+class ResponseExportForm(forms.Form):
+    format = forms.ChoiceField(
+        label="File type",
+        choices=[
+            ("csv", "CSV (.csv)"),
+            ("xlsx", "Excel (.xlsx)"),
+            ("sav", "SPSS (.sav)"),
+        ],
+        initial="csv",
+        widget=forms.RadioSelect,
+    )
+    values = forms.ChoiceField(
+        label="Answers as",
+        choices=[
+            ("text", "Choice text (Yes, No)"),
+            ("coded", "Coded values (1, 2) with their labels"),
+        ],
+        initial="text",
+        widget=forms.RadioSelect,
+        help_text=(
+            "Coded values number each choice in its order; SPSS files carry the "
+            "choice text as value labels, Excel files on a second sheet."
+        ),
+    )

@@ -1,4 +1,5 @@
-"""Reads of responses for the owner: the question catalogue, summaries, the export.
+"""Reads of responses for the owner: the question catalogue, summaries (the export:
+surveys.exporting).
 
 Answers are keyed by question id and read through the SurveyVersion definitions, so
 a question removed from the draft (or changed since) is still exported and shown.
@@ -6,26 +7,12 @@ a question removed from the draft (or changed since) is still exported and shown
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 
 from django.db import connection
-from django.utils import timezone
 
-from accounts.selectors import owner_time_zone
 from surveys import engine
 from surveys.definitions import version_definition
-from surveys.models import Answer, Response, Survey
-
-EXPORT_COLUMNS = [
-    "Response ID",
-    "Start Date",
-    "End Date",
-    "Finished",
-    "Last Name",
-    "First Name",
-    "Email",
-    "External Data Reference",
-]
+from surveys.models import Response, Survey
 
 
 def question_catalogue(*, survey: Survey) -> list[dict]:
@@ -210,116 +197,3 @@ def survey_summary(*, survey: Survey) -> list[dict]:
 def _mean(given: list[tuple]) -> float | None:
     count = sum(n for _, n in given)
     return round(sum(value * n for value, n in given) / count, 2) if count else None
-
-
-# --- export ----------------------------------------------------------------------
-
-
-def _embedded_keys(survey: Survey) -> list[str]:
-    """Return the embedded-data keys found on the survey's responses, first seen first."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT key FROM surveys_response r, jsonb_object_keys(r.embedded_data) key"
-            " WHERE r.survey_id = %s AND jsonb_typeof(r.embedded_data) = 'object'"
-            " GROUP BY key ORDER BY MIN(r.id), key",
-            [survey.pk],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _question_columns(catalogue: list[dict]) -> list[tuple[int, str, object]]:
-    """Return (question id, header, value -> cell) for each question column."""
-    columns = []
-    for question in catalogue:
-        qid = question["id"]
-        text = question["text"]
-        kind = question["kind"]
-        labels = {c["id"]: c["label"] for c in question.get("choices", [])}
-        if kind == engine.MULTIPLE_CHOICE:
-            for choice in question.get("choices", []):
-                columns.append(
-                    (
-                        qid,
-                        f"{text} - {choice['label']}",
-                        lambda value, cid=choice["id"]: (
-                            "" if value is None else ("1" if cid in value else "0")
-                        ),
-                    )
-                )
-        elif kind == engine.MATRIX:
-            for statement in question.get("statements", []):
-                columns.append(
-                    (
-                        qid,
-                        f"{text} - {statement['label']}",
-                        lambda value, sid=statement["id"], labels=labels: (
-                            labels.get(value.get(sid), value.get(sid, ""))
-                            if isinstance(value, dict)
-                            else ""
-                        ),
-                    )
-                )
-        else:
-            columns.append(
-                (
-                    qid,
-                    text,
-                    lambda value, question=question: answer_text(question, value),
-                )
-            )
-    return columns
-
-
-def export_header_and_rows(*, survey: Survey, owner, batch_size: int = 1000):
-    """Return (header, row iterator) for the responses CSV, dates in owner's zone."""
-    catalogue = question_catalogue(survey=survey)
-    keys = _embedded_keys(survey)
-    columns = _question_columns(catalogue)
-    header = EXPORT_COLUMNS + keys + [title for _, title, _ in columns]
-    zone = owner_time_zone(owner)
-
-    def when(value):
-        return (
-            timezone.localtime(value, zone).isoformat(timespec="seconds")
-            if value
-            else ""
-        )
-
-    def rows() -> Iterator[list]:
-        last_id = 0
-        while True:
-            # Keyset batches: constant memory however many responses there are.
-            batch = list(
-                Response.objects.filter(
-                    survey=survey, started_at__isnull=False, pk__gt=last_id
-                ).order_by("pk")[:batch_size]
-            )
-            if not batch:
-                return
-            last_id = batch[-1].pk
-            answers: dict[int, dict] = {r.pk: {} for r in batch}
-            for response_id, question_id, value in Answer.objects.filter(
-                response_id__in=list(answers)
-            ).values_list("response_id", "question_id", "value"):
-                answers[response_id][question_id] = value
-            for response in batch:
-                given = answers[response.pk]
-                data = (
-                    response.embedded_data
-                    if isinstance(response.embedded_data, dict)
-                    else {}
-                )
-                yield [
-                    response.public_id,
-                    when(response.started_at),
-                    when(response.finished_at),
-                    "True" if response.finished_at else "False",
-                    response.last_name,
-                    response.first_name,
-                    response.email,
-                    response.external_reference,
-                    *[data.get(key, "") for key in keys],
-                    *[cell(given.get(qid)) for qid, _, cell in columns],
-                ]
-
-    return header, rows()

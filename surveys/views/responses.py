@@ -1,12 +1,9 @@
-"""The Responses tab: the list, one response, the summary, the CSV export."""
+"""The Responses tab: the list, one response, the summary (exports: views.exports)."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.utils import timezone
-from django.utils.text import slugify
 
-from core.csv_export import csv_download
 from surveys import results, selectors
 
 
@@ -58,12 +55,3 @@ def response_summary(request, pk):
             "summaries": results.survey_summary(survey=survey),
         },
     )
-
-
-@login_required
-def response_export(request, pk):
-    survey = selectors.survey_get(user=request.user, pk=pk)
-    header, rows = results.export_header_and_rows(survey=survey, owner=request.user)
-    stamp = timezone.localtime().strftime("%Y-%m-%d")
-    name = slugify(survey.title)[:60] or "survey"
-    return csv_download(f"{name}-responses-{stamp}.csv", header, rows)
