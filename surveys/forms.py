@@ -167,3 +167,48 @@ class ResponseExportForm(forms.Form):
             "choice text as value labels, Excel files on a second sheet."
         ),
     )
+
+
+class ResponseFilterForm(forms.Form):
+    """The filters above the Responses list and Summary (GET)."""
+
+    status = forms.ChoiceField(
+        label="Responses",
+        required=False,
+        choices=[
+            ("", "All"),
+            ("finished", "Finished"),
+            ("in_progress", "In progress"),
+        ],
+    )
+    since = forms.DateField(
+        label="Started from",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = forms.DateField(
+        label="to",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", "The end date must not be before the start date.")
+        return data
+
+    def response_filter(self, zone):
+        """Return the ResponseFilter the valid fields ask for (none when invalid)."""
+        from surveys.response_filters import ResponseFilter
+
+        if not self.is_valid():
+            return ResponseFilter(zone=zone)
+        data = self.cleaned_data
+        return ResponseFilter(
+            status=data.get("status") or "",
+            since=data.get("since"),
+            until=data.get("until"),
+            zone=zone,
+        )

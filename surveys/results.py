@@ -9,10 +9,12 @@ import json
 from collections import Counter
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
 
-from surveys import engine
+from surveys import engine, statistics
 from surveys.definitions import version_definition
-from surveys.models import Response, Survey
+from surveys.models import Answer, Response, Survey
+from surveys.response_filters import ResponseFilter
 
 
 def question_catalogue(*, survey: Survey) -> list[dict]:
@@ -106,9 +108,12 @@ GROUPED_SUMMARY_KINDS = {
     engine.MATRIX,
     engine.NUMBER,
 }
+# Answers listed (the newest few on the Summary, all on the text answers page).
+TEXT_KINDS = {engine.SHORT_TEXT, engine.LONG_TEXT, engine.EMAIL}
+TEXT_PREVIEW = 5
 
 
-def _answer_counts(survey: Survey, catalogue: list[dict]):
+def _answer_counts(survey: Survey, catalogue: list[dict], filters: ResponseFilter):
     """Return ({question id: answers}, {question id: Counter(value -> count)}).
 
     PostgreSQL groups the answers, so a survey with 100,000 responses sends back a
@@ -117,33 +122,37 @@ def _answer_counts(survey: Survey, catalogue: list[dict]):
     totals: dict[int, int] = {}
     grouped: dict[int, Counter] = {q["id"]: Counter() for q in catalogue}
     wanted = [q["id"] for q in catalogue if q["kind"] in GROUPED_SUMMARY_KINDS]
+    where, params = filters.sql("r")
+    base = (
+        f"FROM {Answer._meta.db_table} a"
+        f" JOIN {Response._meta.db_table} r ON r.id = a.response_id"
+        f" WHERE r.survey_id = %s AND r.started_at IS NOT NULL{where}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT a.question_id, count(*) FROM surveys_answer a"
-            " JOIN surveys_response r ON r.id = a.response_id"
-            " WHERE r.survey_id = %s AND r.started_at IS NOT NULL"
-            " GROUP BY a.question_id",
-            [survey.pk],
+            f"SELECT a.question_id, count(*) {base} GROUP BY a.question_id",
+            [survey.pk, *params],
         )
         totals = dict(cursor.fetchall())
         if wanted:
             cursor.execute(
-                "SELECT a.question_id, a.value::text, count(*) FROM surveys_answer a"
-                " JOIN surveys_response r ON r.id = a.response_id"
-                " WHERE r.survey_id = %s AND r.started_at IS NOT NULL"
-                " AND a.question_id = ANY(%s)"
-                " GROUP BY a.question_id, a.value",
-                [survey.pk, wanted],
+                f"SELECT a.question_id, a.value::text, count(*) {base}"
+                " AND a.question_id = ANY(%s) GROUP BY a.question_id, a.value",
+                [survey.pk, *params, wanted],
             )
             for question_id, text, count in cursor.fetchall():
                 grouped[question_id][text] += count
     return totals, grouped
 
 
-def survey_summary(*, survey: Survey) -> list[dict]:
-    """Return one summary per question: bars for choices and scales, counts for text."""
+def survey_summary(
+    *, survey: Survey, filters: ResponseFilter | None = None
+) -> list[dict]:
+    """Return one summary per question: bars for choices and scales, figures for
+    numbers, the newest answers for text."""
+    filters = filters or ResponseFilter()
     catalogue = question_catalogue(survey=survey)
-    totals, grouped = _answer_counts(survey, catalogue)
+    totals, grouped = _answer_counts(survey, catalogue, filters)
     summaries = []
     for question in catalogue:
         answered = totals.get(question["id"], 0)
@@ -168,6 +177,7 @@ def survey_summary(*, survey: Survey) -> list[dict]:
                 kind="bars",
                 bars=_bars(counts, points, answered),
                 mean=_mean(given),
+                figures=statistics.describe(given),
             )
         elif kind == engine.MATRIX:
             rows = []
@@ -184,11 +194,24 @@ def survey_summary(*, survey: Survey) -> list[dict]:
                 )
             summary.update(kind="matrix", rows=rows)
         elif kind == engine.NUMBER and given:
+            figures = statistics.describe(given)
+            bins = statistics.histogram(given)
             summary.update(
                 kind="number",
-                low=min(value for value, _ in given),
-                high=max(value for value, _ in given),
-                mean=_mean(given),
+                low=figures["low"],
+                high=figures["high"],
+                mean=figures["mean"],
+                figures=figures,
+                bars=_bars(Counter(dict(bins)), [(b, b) for b, _ in bins], answered),
+            )
+        elif kind in TEXT_KINDS and answered:
+            summary.update(
+                kind="text",
+                latest=list(
+                    text_answers(
+                        survey=survey, question_id=question["id"], filters=filters
+                    )[:TEXT_PREVIEW]
+                ),
             )
         summaries.append(summary)
     return summaries
@@ -197,3 +220,29 @@ def survey_summary(*, survey: Survey) -> list[dict]:
 def _mean(given: list[tuple]) -> float | None:
     count = sum(n for _, n in given)
     return round(sum(value * n for value, n in given) / count, 2) if count else None
+
+
+def text_answers(
+    *,
+    survey: Survey,
+    question_id: int,
+    filters: ResponseFilter | None = None,
+    search: str = "",
+):
+    """Return a QuerySet of one question's answers as text, newest response first:
+    dicts with "text", "response_id" (the R_ ID) and "started_at"."""
+    answers = Answer.objects.filter(
+        response__survey=survey,
+        response__started_at__isnull=False,
+        question_id=question_id,
+    ).annotate(
+        # The JSON string's text, without quotes or escapes.
+        text=RawSQL(f"{Answer._meta.db_table}.value #>> '{{}}'", []),
+    )
+    if filters is not None:
+        answers = filters.apply(answers, prefix="response__")
+    if search.strip():
+        answers = answers.filter(text__icontains=search.strip())
+    return answers.order_by("-response__started_at", "-response_id").values(
+        "text", "response__public_id", "response__started_at"
+    )

@@ -52,6 +52,11 @@ urlpatterns = [
         name="response_summary",
     ),
     path(
+        "surveys/<int:pk>/responses/text/<int:question_id>/",
+        responses.response_text_answers,
+        name="response_text_answers",
+    ),
+    path(
         "surveys/<int:pk>/responses/export/",
         exports.response_export,
         name="response_export",

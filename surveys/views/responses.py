@@ -2,15 +2,28 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import render
 
+from accounts.selectors import owner_time_zone
 from surveys import results, selectors
+from surveys.forms import ResponseFilterForm
+
+
+def _filters(request):
+    """Return (form, ResponseFilter, query string to keep on page links)."""
+    form = ResponseFilterForm(request.GET or None)
+    filters = form.response_filter(owner_time_zone(request.user))
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    return form, filters, kept.urlencode()
 
 
 @login_required
 def response_list(request, pk):
     survey = selectors.survey_get(user=request.user, pk=pk)
-    responses = selectors.response_list(user=request.user, survey=survey)
+    form, filters, query = _filters(request)
+    responses = filters.apply(selectors.response_list(user=request.user, survey=survey))
     page = Paginator(responses, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -19,6 +32,9 @@ def response_list(request, pk):
             "survey": survey,
             "active_tab": "responses",
             "page_obj": page,
+            "filter_form": form,
+            "filters": filters,
+            "query": query,
             "finished_count": responses.filter(finished_at__isnull=False).count(),
             "in_progress_count": responses.filter(finished_at__isnull=True).count(),
         },
@@ -46,12 +62,51 @@ def response_detail(request, pk, response_id):
 @login_required
 def response_summary(request, pk):
     survey = selectors.survey_get(user=request.user, pk=pk)
+    form, filters, query = _filters(request)
     return render(
         request,
         "surveys/response_summary.html",
         {
             "survey": survey,
             "active_tab": "responses",
-            "summaries": results.survey_summary(survey=survey),
+            "filter_form": form,
+            "filters": filters,
+            "query": query,
+            "summaries": results.survey_summary(survey=survey, filters=filters),
+        },
+    )
+
+
+@login_required
+def response_text_answers(request, pk, question_id):
+    """One text question's answers, searchable, with the Summary's filters."""
+    survey = selectors.survey_get(user=request.user, pk=pk)
+    question = next(
+        (
+            q
+            for q in results.question_catalogue(survey=survey)
+            if q["id"] == question_id and q["kind"] in results.TEXT_KINDS
+        ),
+        None,
+    )
+    if question is None:
+        raise Http404("No such text question.")
+    form, filters, query = _filters(request)
+    search = request.GET.get("q", "")[:200]
+    answers = results.text_answers(
+        survey=survey, question_id=question_id, filters=filters, search=search
+    )
+    return render(
+        request,
+        "surveys/response_text_answers.html",
+        {
+            "survey": survey,
+            "active_tab": "responses",
+            "question": question,
+            "filter_form": form,
+            "filters": filters,
+            "query": query,
+            "search": search,
+            "page_obj": Paginator(answers, 50).get_page(request.GET.get("page")),
         },
     )

@@ -143,5 +143,8 @@ def test_responses_tab_lists_and_summarises(owner_client, owner):
     # Two answered "Yes" (100%), none "No".
     assert '2 <span class="text-body-secondary">(100%)</span>' in summary
     assert '0 <span class="text-body-secondary">(0%)</span>' in summary
-    assert "2 answers · mean 4.0 · lowest 4 · highest 4" in summary
-    assert "1 answer · mean 9.0" in summary
+    assert (
+        "2 answers · mean 4 · median 4 · lowest 4 · highest 4 · standard deviation 0"
+        in summary
+    )
+    assert "1 answer · mean 9 · median 9" in summary
