@@ -67,6 +67,15 @@ class QuestionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="One per line: each is a row answered on the scale.",
     )
+    other_label = forms.CharField(
+        label="“Other” choice with a text box",
+        required=False,
+        max_length=200,
+        help_text=(
+            "Optional: a last choice, like “Other (please specify)”, where "
+            "respondents type their own answer. Leave empty for none."
+        ),
+    )
     min_value = forms.IntegerField(label="Minimum", required=False)
     max_value = forms.IntegerField(label="Maximum", required=False)
 
@@ -74,8 +83,26 @@ class QuestionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.question = question
         kind = question.kind
-        if kind not in ("single_choice", "multiple_choice", "dropdown", "matrix"):
+        if kind not in ("single_choice", "multiple_choice", "dropdown"):
+            del self.fields["other_label"]
+        if kind == "descriptive":
+            self.fields["text"].label = "Text shown to respondents"
+            del self.fields["required"]
+        if kind not in (
+            "single_choice",
+            "multiple_choice",
+            "dropdown",
+            "matrix",
+            "ranking",
+        ):
             del self.fields["choices"]
+        elif kind == "ranking":
+            self.fields["choices"].label = "Items to rank"
+            self.fields[
+                "choices"
+            ].help_text = (
+                "One per line: respondents put them in order, 1 for the first."
+            )
         elif kind == "matrix":
             self.fields["choices"].label = "Scale"
             self.fields[
@@ -98,7 +125,12 @@ class QuestionForm(forms.Form):
             "text": question.text,
             "help_text": question.help_text,
             "required": question.required,
-            "choices": "\n".join(c["label"] for c in question.choices),
+            "choices": "\n".join(
+                c["label"] for c in question.choices if not c.get("other")
+            ),
+            "other_label": next(
+                (c["label"] for c in question.choices if c.get("other")), ""
+            ),
             "statements": "\n".join(s["label"] for s in question.statements),
             "min_value": question.min_value,
             "max_value": question.max_value,
@@ -125,6 +157,11 @@ class QuestionForm(forms.Form):
         low, high = data.get("min_value"), data.get("max_value")
         if low is not None and high is not None and low > high:
             self.add_error("max_value", "The maximum must not be below the minimum.")
+        other = (data.get("other_label") or "").strip()
+        if other and other in (data.get("choices") or []):
+            self.add_error(
+                "other_label", "The “Other” choice must differ from the other choices."
+            )
         rating = self.question.kind == "rating"
         if rating and low is not None and high is not None and high - low > 20:
             self.add_error("max_value", "A scale has at most 21 points.")
@@ -140,6 +177,11 @@ class QuestionForm(forms.Form):
             "statement_labels": data.get("statements"),
             "min_value": data.get("min_value"),
             "max_value": data.get("max_value"),
+            "other_label": (
+                data.get("other_label", "").strip()
+                if "other_label" in self.fields
+                else None
+            ),
         }
 
 

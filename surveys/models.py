@@ -105,6 +105,10 @@ class Question(models.Model):
         EMAIL = "email", "Email"
         RATING = "rating", "Rating scale"
         MATRIX = "matrix", "Matrix"
+        NPS = "nps", "Net Promoter (0–10)"
+        DATE = "date", "Date"
+        RANKING = "ranking", "Ranking"
+        DESCRIPTIVE = "descriptive", "Descriptive text (no answer)"
 
     survey = models.ForeignKey(
         Survey, on_delete=models.CASCADE, related_name="questions"

@@ -315,20 +315,15 @@ def _engine_show(request, *, survey, response, action_url):
     display = {}
     if response is not None:
         questions = pages[index]["questions"]
-        by_id = {q["id"]: q for q in questions}
         # A caller may read the answers with the response (annotation
         # saved_answers: {"<question id>": value}) to save a query per page.
         if hasattr(response, "saved_answers"):
             saved = {
-                int(qid): value
-                for qid, value in (response.saved_answers or {}).items()
-                if int(qid) in by_id
+                int(qid): value for qid, value in (response.saved_answers or {}).items()
             }
         else:
-            saved = _answers(response, list(by_id))
-        display = {
-            qid: engine.display_value(by_id[qid], value) for qid, value in saved.items()
-        }
+            saved = _answers(response, engine.answer_keys(questions))
+        display = engine.display_values(questions, saved)
     return render_page(
         request,
         definition=definition,

@@ -11,7 +11,7 @@ from collections import Counter
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
-from surveys import engine, statistics
+from surveys import engine, qtypes, statistics
 from surveys.definitions import version_definition
 from surveys.models import Answer, Response, Survey
 from surveys.response_filters import ResponseFilter
@@ -31,6 +31,8 @@ def question_catalogue(*, survey: Survey) -> list[dict]:
     newest = True
     for definition in definitions:
         for question in engine.questions_of(definition):
+            if question["kind"] in qtypes.NO_ANSWER_KINDS:
+                continue
             known = catalogue.get(question["id"])
             if known is None:
                 catalogue[question["id"]] = {
@@ -59,6 +61,10 @@ def answer_text(question: dict, value) -> str:
         return labels.get(value, str(value))
     if kind == engine.MULTIPLE_CHOICE:
         return ", ".join(labels.get(v, str(v)) for v in value)
+    if kind == qtypes.RANKING:
+        return "; ".join(
+            f"{n}. {labels.get(v, str(v))}" for n, v in enumerate(value, start=1)
+        )
     if kind == engine.MATRIX:
         return "; ".join(
             f"{s['label']}: {labels.get(value[s['id']], value[s['id']])}"
@@ -77,11 +83,16 @@ def response_answers(*, response: Response, catalogue: list[dict]) -> list[dict]
         )
     }
     answers = dict(response.answers.values_list("question_id", "value"))
-    return [
-        {"question": q, "text": answer_text(q, answers.get(q["id"]))}
-        for q in catalogue
-        if q["id"] in asked or q["id"] in answers
-    ]
+    shown = []
+    for q in catalogue:
+        if q["id"] not in asked and q["id"] not in answers:
+            continue
+        text = answer_text(q, answers.get(q["id"]))
+        other = answers.get(qtypes.other_key(q["id"]))
+        if other:
+            text = f"{text} ({other})"
+        shown.append({"question": q, "text": text})
+    return shown
 
 
 # --- summary ---------------------------------------------------------------------
@@ -107,6 +118,9 @@ GROUPED_SUMMARY_KINDS = {
     engine.RATING,
     engine.MATRIX,
     engine.NUMBER,
+    qtypes.NPS,
+    qtypes.DATE,
+    qtypes.RANKING,
 }
 # Answers listed (the newest few on the Summary, all on the text answers page).
 TEXT_KINDS = {engine.SHORT_TEXT, engine.LONG_TEXT, engine.EMAIL}
@@ -204,6 +218,21 @@ def survey_summary(
                 figures=figures,
                 bars=_bars(Counter(dict(bins)), [(b, b) for b, _ in bins], answered),
             )
+        elif kind == qtypes.NPS:
+            points = [(p, str(p)) for p in qtypes.NPS_POINTS]
+            summary.update(
+                kind="nps",
+                nps=statistics.nps(given),
+                bars=_bars(Counter(dict(given)), points, answered),
+                figures=statistics.describe(given),
+            )
+        elif kind == qtypes.DATE and given:
+            summary.update(kind="date", **statistics.dates(given, answered))
+        elif kind == qtypes.RANKING:
+            summary.update(
+                kind="ranking",
+                items=statistics.ranking(given, question.get("choices", [])),
+            )
         elif kind in TEXT_KINDS and answered:
             summary.update(
                 kind="text",
@@ -213,6 +242,14 @@ def survey_summary(
                     )[:TEXT_PREVIEW]
                 ),
             )
+        if qtypes.other_choice(question) and answered:
+            others = text_answers(
+                survey=survey,
+                question_id=qtypes.other_key(question["id"]),
+                filters=filters,
+            )
+            summary["other_latest"] = list(others[:TEXT_PREVIEW])
+            summary["other_count"] = others.count()
         summaries.append(summary)
     return summaries
 

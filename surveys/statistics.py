@@ -5,6 +5,7 @@ and their counts, never on one row per answer.
 """
 
 import math
+from datetime import date
 
 # Net Promoter: 0-6 detractors, 7-8 passives, 9-10 promoters.
 NPS_DETRACTOR_MAX = 6
@@ -135,3 +136,70 @@ def nps(given: list[tuple]) -> dict:
         "passives_pct": share(passives),
         "promoters_pct": share(promoters),
     }
+
+
+def dates(given: list[tuple], answered: int) -> dict:
+    """Return earliest, latest and median date, and bars by day (a span of up to
+    two months) or by month, for answers given as "YYYY-MM-DD"."""
+    pairs = []
+    for text, n in given:
+        try:
+            pairs.append((date.fromisoformat(text).toordinal(), n))
+        except (TypeError, ValueError):
+            continue
+    if not pairs:
+        return {"bars": []}
+    pairs.sort()
+    low, high = pairs[0][0], pairs[-1][0]
+    middle = date.fromordinal(round(weighted_quantile(pairs, 0.5)))
+    by_day = high - low <= 62
+    counts: dict[str, int] = {}
+    for ordinal, n in pairs:
+        day = date.fromordinal(ordinal)
+        key = day.isoformat() if by_day else day.strftime("%Y-%m")
+        counts[key] = counts.get(key, 0) + n
+    top = max(counts.values())
+    bars = [
+        {
+            "label": key,
+            "count": n,
+            "percent": round(100 * n / answered) if answered else 0,
+            "width": round(100 * n / top),
+        }
+        for key, n in counts.items()
+    ]
+    return {
+        "earliest": date.fromordinal(low).isoformat(),
+        "latest_date": date.fromordinal(high).isoformat(),
+        "median": middle.isoformat(),
+        "bars": bars,
+    }
+
+
+def ranking(given: list[tuple], choices: list[dict]) -> list[dict]:
+    """Return each item's mean rank (1 = first) and how often it was ranked first,
+    best first; the bar is longer for a better (lower) mean rank."""
+    totals = {c["id"]: [0, 0, 0] for c in choices}  # rank sum, count, firsts
+    for order, n in given:
+        for rank, choice_id in enumerate(order, start=1):
+            if choice_id in totals:
+                totals[choice_id][0] += rank * n
+                totals[choice_id][1] += n
+                if rank == 1:
+                    totals[choice_id][2] += n
+    size = max(len(choices), 1)
+    items = []
+    for choice in choices:
+        rank_sum, count, firsts = totals[choice["id"]]
+        mean = round(rank_sum / count, 2) if count else None
+        items.append(
+            {
+                "label": choice["label"],
+                "mean": mean,
+                "first": firsts,
+                "width": (
+                    round(100 * (size + 1 - mean) / size) if mean is not None else 0
+                ),
+            }
+        )
+    return sorted(items, key=lambda item: (item["mean"] is None, item["mean"] or 0))

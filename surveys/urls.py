@@ -57,6 +57,12 @@ urlpatterns = [
         name="response_text_answers",
     ),
     path(
+        "surveys/<int:pk>/responses/text/<int:question_id>/other/",
+        responses.response_text_answers,
+        {"other": True},
+        name="response_other_answers",
+    ),
+    path(
         "surveys/<int:pk>/responses/export/",
         exports.response_export,
         name="response_export",

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from accounts.selectors import owner_time_zone
-from surveys import engine
+from surveys import engine, qtypes
 from surveys.models import Answer, Response, Survey
 from surveys.results import answer_text, question_catalogue
 
@@ -145,7 +145,21 @@ def _question_columns(question: dict, number: int) -> list[Column]:
                 question_id=qid,
             )
         ]
-    if kind in (engine.NUMBER, engine.RATING):
+    if kind == qtypes.RANKING:
+        # Qualtrics' layout: a column per item holding the rank it was given.
+        return [
+            Column(
+                header=f"{text} - {c['label']}",
+                name=f"{base}_{n}",
+                label=f"{text} - {c['label']}",
+                numeric=True,
+                text=lambda v, cid=c["id"]: _rank(v, cid),
+                code=lambda v, cid=c["id"]: _rank(v, cid),
+                question_id=qid,
+            )
+            for n, c in enumerate(choices, start=1)
+        ]
+    if kind in (engine.NUMBER, engine.RATING, qtypes.NPS):
         return [
             Column(
                 header=text,
@@ -167,6 +181,30 @@ def _question_columns(question: dict, number: int) -> list[Column]:
             question_id=qid,
         )
     ]
+
+
+def _rank(value, choice_id):
+    if not isinstance(value, list) or choice_id not in value:
+        return None
+    return value.index(choice_id) + 1
+
+
+def _other_column(question: dict, number: int) -> Column:
+    """The text typed in a choice question's "Other" (Qualtrics' QN_TEXT)."""
+    choice = qtypes.other_choice(question)
+    header = f"{question['text']} - {choice['label']} - Text"
+    return Column(
+        header=header,
+        name=f"Q{number}_TEXT",
+        label=header,
+        text=_text_or_none,
+        code=_text_or_none,
+        question_id=qtypes.other_key(question["id"]),
+    )
+
+
+def _text_or_none(value):
+    return value if isinstance(value, str) and value else None
 
 
 def _number(value):
@@ -235,6 +273,8 @@ def export_columns(*, survey: Survey) -> tuple[list[Column], list[str], int]:
     questions = []
     for number, question in enumerate(question_catalogue(survey=survey), start=1):
         questions.extend(_question_columns(question, number))
+        if qtypes.other_choice(question):
+            questions.append(_other_column(question, number))
     columns = metadata + embedded + questions
     for column, name in zip(
         columns, spss_names([c.name for c in columns]), strict=True

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from accounts.selectors import owner_time_zone
-from surveys import results, selectors
+from surveys import qtypes, results, selectors
 from surveys.forms import ResponseFilterForm
 
 
@@ -78,14 +78,16 @@ def response_summary(request, pk):
 
 
 @login_required
-def response_text_answers(request, pk, question_id):
-    """One text question's answers, searchable, with the Summary's filters."""
+def response_text_answers(request, pk, question_id, other=False):
+    """One text question's answers (or the text typed in a choice question's
+    "Other"), searchable, with the Summary's filters."""
     survey = selectors.survey_get(user=request.user, pk=pk)
     question = next(
         (
             q
             for q in results.question_catalogue(survey=survey)
-            if q["id"] == question_id and q["kind"] in results.TEXT_KINDS
+            if q["id"] == question_id
+            and (qtypes.other_choice(q) if other else q["kind"] in results.TEXT_KINDS)
         ),
         None,
     )
@@ -94,7 +96,10 @@ def response_text_answers(request, pk, question_id):
     form, filters, query = _filters(request)
     search = request.GET.get("q", "")[:200]
     answers = results.text_answers(
-        survey=survey, question_id=question_id, filters=filters, search=search
+        survey=survey,
+        question_id=qtypes.other_key(question_id) if other else question_id,
+        filters=filters,
+        search=search,
     )
     return render(
         request,
@@ -103,6 +108,7 @@ def response_text_answers(request, pk, question_id):
             "survey": survey,
             "active_tab": "responses",
             "question": question,
+            "other": qtypes.other_choice(question) if other else None,
             "filter_form": form,
             "filters": filters,
             "query": query,
