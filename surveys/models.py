@@ -285,6 +285,9 @@ class ResponseExport(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the worker last claimed it or counted rows: a running export silent
+    # for SURVEYS_EXPORT_STUCK_AFTER had its worker die, and is built again.
+    progress_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

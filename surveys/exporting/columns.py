@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from django.db import connection
+
 from accounts.selectors import owner_time_zone
 from surveys import engine, qtypes
 from surveys.models import Answer, Response, Survey
@@ -251,8 +253,6 @@ def _metadata_columns(survey: Survey) -> list[Column]:
 
 def _embedded_keys(survey: Survey) -> list[str]:
     """Return the embedded-data keys found on the survey's responses, first seen first."""
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT key FROM {Response._meta.db_table} r,"
@@ -314,8 +314,6 @@ def export_table(
     )
 
     def rows() -> Iterator[list]:
-        from django.db import connection
-
         last_id = 0
         while True:
             # Keyset batches: constant memory however many responses there are.

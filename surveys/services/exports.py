@@ -9,10 +9,12 @@ and the owner downloads it when it is done.
 """
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -94,11 +96,29 @@ def response_export_delete(*, export: ResponseExport) -> None:
     export.delete()
 
 
+def export_stuck_after() -> timedelta:
+    return timedelta(seconds=getattr(settings, "SURVEYS_EXPORT_STUCK_AFTER", 600))
+
+
 def response_export_run(*, export_id: int) -> None:
-    """Build a queued export; the queued → running claim makes a redelivery harmless."""
-    claimed = ResponseExport.objects.filter(
-        pk=export_id, status=ResponseExport.Status.QUEUED
-    ).update(status=ResponseExport.Status.RUNNING)
+    """Build a queued export; the queued → running claim makes a redelivery harmless.
+
+    The task is acks_late, so a worker killed mid-export has its message delivered
+    again: an export running without progress for SURVEYS_EXPORT_STUCK_AFTER is
+    claimed again and built from the start.
+    """
+    now = timezone.now()
+    claimed = (
+        ResponseExport.objects.filter(pk=export_id)
+        .filter(
+            Q(status=ResponseExport.Status.QUEUED)
+            | Q(
+                status=ResponseExport.Status.RUNNING,
+                progress_at__lt=now - export_stuck_after(),
+            )
+        )
+        .update(status=ResponseExport.Status.RUNNING, progress_at=now, rows_done=0)
+    )
     if not claimed:
         return
     export = ResponseExport.objects.select_related("survey", "owner").get(pk=export_id)
@@ -108,7 +128,7 @@ def response_export_run(*, export_id: int) -> None:
     rows = ResponseExport.objects.filter(pk=export_id)
 
     def progress(done: int) -> None:
-        rows.update(rows_done=done)
+        rows.update(rows_done=done, progress_at=timezone.now())
 
     try:
         response_export_write(

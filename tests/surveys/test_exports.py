@@ -3,12 +3,13 @@ or by a worker, with the Qualtrics metadata and the same columns in every format
 
 import csv
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import openpyxl
 import pyreadstat
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from surveys.models import Response, ResponseExport
 from surveys.services.exports import response_export_run
@@ -197,3 +198,22 @@ def test_a_large_export_runs_in_a_worker_with_progress(
     stranger.force_login(other_owner)
     assert stranger.get(status_url).status_code == 404
     assert stranger.get(status_url + "file/").status_code == 404
+
+
+def test_an_export_whose_worker_died_is_built_again(owner, answered, settings):
+    settings.SURVEYS_EXPORT_STUCK_AFTER = 600
+    export = ResponseExport.objects.create(
+        survey=answered, owner=owner, format="xlsx", status="running", rows_total=2
+    )
+    ResponseExport.objects.filter(pk=export.pk).update(
+        progress_at=timezone.now() - timedelta(seconds=60)
+    )
+    response_export_run(export_id=export.pk)  # alive a minute ago: left alone
+    export.refresh_from_db()
+    assert export.status == "running"
+    ResponseExport.objects.filter(pk=export.pk).update(
+        progress_at=timezone.now() - timedelta(seconds=601)
+    )
+    response_export_run(export_id=export.pk)  # the redelivered message
+    export.refresh_from_db()
+    assert (export.status, export.rows_done) == ("done", 2)
