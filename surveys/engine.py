@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from surveys import qtypes
+
 SINGLE_CHOICE = "single_choice"
 MULTIPLE_CHOICE = "multiple_choice"
 DROPDOWN = "dropdown"
@@ -64,6 +66,8 @@ def rating_points(question: dict) -> list[int]:
 
 
 def is_answered(question: dict, value) -> bool:
+    if question["kind"] in qtypes.NO_ANSWER_KINDS:
+        return True
     if value is None or value == "" or value == [] or value == {}:
         return False
     if question["kind"] == MATRIX and question.get("required"):
@@ -92,6 +96,10 @@ def parse_page(page: dict, data) -> ParsedPage:
         qid = question["id"]
         name = field_name(question)
         kind = question["kind"]
+        if kind in qtypes.NO_ANSWER_KINDS:
+            continue
+        if kind in qtypes.OTHER_KINDS:
+            qtypes.parse_other(parsed, question, data, name)
         if kind == MULTIPLE_CHOICE:
             raw = [v for v in data.getlist(name) if v]
         elif kind == MATRIX:
@@ -100,6 +108,8 @@ def parse_page(page: dict, data) -> ParsedPage:
                 picked = data.get(f"{name}_{statement['id']}", "")
                 if picked:
                     raw[statement["id"]] = picked
+        elif kind in qtypes.KINDS:
+            raw = qtypes.read_raw(question, data, name)
         else:
             raw = data.get(name, "").strip()
         parsed.display[qid] = raw
@@ -126,6 +136,8 @@ def parse_page(page: dict, data) -> ParsedPage:
 
 def _convert(question: dict, raw):
     kind = question["kind"]
+    if kind in qtypes.KINDS:
+        return qtypes.convert(question, raw)
     choice_ids = {c["id"] for c in question.get("choices", [])}
     if kind in (SINGLE_CHOICE, DROPDOWN):
         if raw and raw not in choice_ids:
@@ -191,6 +203,8 @@ def _number(raw: str, low, high):
 
 def display_value(question: dict, value):
     """Return a stored answer as the form shows it."""
+    if question["kind"] in qtypes.KINDS:
+        return qtypes.display_value(question, value)
     if value is None:
         return [] if question["kind"] == MULTIPLE_CHOICE else ""
     if question["kind"] in (NUMBER, RATING):
@@ -263,8 +277,26 @@ def question_views(page: dict, display: dict, errors: dict) -> list[dict]:
                 }
                 for s in question.get("statements", [])
             ]
+        qtypes.extend_view(view, question, value, display)
         views.append(view)
     return views
+
+
+def answer_keys(questions: list[dict]) -> list[int]:
+    """Return the Answer question_ids a page's answers are stored under."""
+    keys = [q["id"] for q in questions]
+    keys += [qtypes.other_key(q["id"]) for q in questions if qtypes.other_choice(q)]
+    return keys
+
+
+def display_values(questions: list[dict], saved: dict) -> dict:
+    """Return saved answers ({Answer question_id: value}) as the page shows them."""
+    by_id = {q["id"]: q for q in questions}
+    return {
+        key: display_value(by_id[key], value) if key in by_id else value
+        for key, value in saved.items()
+        if abs(key) in by_id
+    }
 
 
 def first_missing_page(definition: dict, answers: dict) -> int | None:

@@ -1,6 +1,7 @@
 from django import forms
 
 from surveys.models import Question, Survey
+from surveys.response_filters import ResponseFilter
 
 
 def _lines(text: str) -> list[str]:
@@ -109,6 +110,15 @@ class QuestionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="One per line: each is a row answered on the scale.",
     )
+    other_label = forms.CharField(
+        label="“Other” choice with a text box",
+        required=False,
+        max_length=200,
+        help_text=(
+            "Optional: a last choice, like “Other (please specify)”, where "
+            "respondents type their own answer. Leave empty for none."
+        ),
+    )
     # Bounds live in a 32-bit integer column: a larger one must be a form error,
     # not PostgreSQL's "integer out of range".
     min_value = forms.IntegerField(
@@ -122,8 +132,26 @@ class QuestionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.question = question
         kind = question.kind
-        if kind not in ("single_choice", "multiple_choice", "dropdown", "matrix"):
+        if kind not in ("single_choice", "multiple_choice", "dropdown"):
+            del self.fields["other_label"]
+        if kind == "descriptive":
+            self.fields["text"].label = "Text shown to respondents"
+            del self.fields["required"]
+        if kind not in (
+            "single_choice",
+            "multiple_choice",
+            "dropdown",
+            "matrix",
+            "ranking",
+        ):
             del self.fields["choices"]
+        elif kind == "ranking":
+            self.fields["choices"].label = "Items to rank"
+            self.fields[
+                "choices"
+            ].help_text = (
+                "One per line: respondents put them in order, 1 for the first."
+            )
         elif kind == "matrix":
             self.fields["choices"].label = "Scale"
             self.fields[
@@ -146,7 +174,12 @@ class QuestionForm(forms.Form):
             "text": question.text,
             "help_text": question.help_text,
             "required": question.required,
-            "choices": "\n".join(c["label"] for c in question.choices),
+            "choices": "\n".join(
+                c["label"] for c in question.choices if not c.get("other")
+            ),
+            "other_label": next(
+                (c["label"] for c in question.choices if c.get("other")), ""
+            ),
             "statements": "\n".join(s["label"] for s in question.statements),
             "min_value": question.min_value,
             "max_value": question.max_value,
@@ -173,6 +206,11 @@ class QuestionForm(forms.Form):
         low, high = data.get("min_value"), data.get("max_value")
         if low is not None and high is not None and low > high:
             self.add_error("max_value", "The maximum must not be below the minimum.")
+        other = (data.get("other_label") or "").strip()
+        if other and other in (data.get("choices") or []):
+            self.add_error(
+                "other_label", "The “Other” choice must differ from the other choices."
+            )
         rating = self.question.kind == "rating"
         if rating and low is not None and high is not None and high - low > 20:
             self.add_error("max_value", "A scale has at most 21 points.")
@@ -188,4 +226,90 @@ class QuestionForm(forms.Form):
             "statement_labels": data.get("statements"),
             "min_value": data.get("min_value"),
             "max_value": data.get("max_value"),
+            "other_label": (
+                data.get("other_label", "").strip()
+                if "other_label" in self.fields
+                else None
+            ),
         }
+
+
+class ResponseExportForm(forms.Form):
+    format = forms.ChoiceField(
+        label="File type",
+        choices=[
+            ("csv", "CSV (.csv)"),
+            ("xlsx", "Excel (.xlsx)"),
+            ("sav", "SPSS (.sav)"),
+        ],
+        initial="csv",
+        widget=forms.RadioSelect,
+    )
+    values = forms.ChoiceField(
+        label="Answers as",
+        choices=[
+            ("text", "Choice text (Yes, No)"),
+            ("coded", "Coded values (1, 2) with their labels"),
+        ],
+        initial="text",
+        widget=forms.RadioSelect,
+        help_text=(
+            "Coded values number each choice in its order; SPSS files carry the "
+            "choice text as value labels, Excel files on a second sheet."
+        ),
+    )
+
+
+class ResponseFilterForm(forms.Form):
+    """The filters above the Responses list and Summary (GET)."""
+
+    status = forms.ChoiceField(
+        label="Responses",
+        required=False,
+        choices=[
+            ("", "All"),
+            ("finished", "Finished"),
+            ("in_progress", "In progress"),
+        ],
+    )
+    since = forms.DateField(
+        label="Started from",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = forms.DateField(
+        label="to",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    # An embedded field the survey declares, and the value it must have.
+    field = forms.CharField(label="Embedded field", required=False)
+    value = forms.CharField(label="is", required=False, max_length=200)
+
+    def __init__(self, *args, embedded_fields=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.embedded_fields = list(embedded_fields)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("field") not in self.embedded_fields or not data.get("value"):
+            data["field"], data["value"] = "", ""
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", "The end date must not be before the start date.")
+        return data
+
+    def response_filter(self, zone):
+        """Return the ResponseFilter the valid fields ask for (none when invalid)."""
+        if not self.is_valid():
+            return ResponseFilter(zone=zone)
+        data = self.cleaned_data
+        return ResponseFilter(
+            status=data.get("status") or "",
+            since=data.get("since"),
+            until=data.get("until"),
+            field=data["field"],
+            value=data["value"].strip(),
+            zone=zone,
+        )

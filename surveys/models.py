@@ -121,6 +121,10 @@ class Question(models.Model):
         EMAIL = "email", "Email"
         RATING = "rating", "Rating scale"
         MATRIX = "matrix", "Matrix"
+        NPS = "nps", "Net Promoter (0–10)"
+        DATE = "date", "Date"
+        RANKING = "ranking", "Ranking"
+        DESCRIPTIVE = "descriptive", "Descriptive text (no answer)"
 
     survey = models.ForeignKey(
         Survey, on_delete=models.CASCADE, related_name="questions"
@@ -272,3 +276,56 @@ class Answer(models.Model):
 
     def __str__(self):
         return f"Answer to {self.question_id} in {self.response_id}"
+
+
+class ResponseExport(models.Model):
+    """An Excel or SPSS export too large for a request: built by a worker, then
+    downloaded by its owner (surveys.services.exports)."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel (.xlsx)"
+        SAV = "sav", "SPSS (.sav)"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    format = models.CharField(max_length=8, choices=Format)
+    # Coded values (1, 2, 3 with value labels) rather than choice text.
+    coded = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    # The file under MEDIA_ROOT/response_exports/, named by a random token.
+    stored_name = models.CharField(max_length=100, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # When the worker last claimed it or counted rows: a running export silent
+    # for SURVEYS_EXPORT_STUCK_AFTER had its worker die, and is built again.
+    progress_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_format_display()} export of {self.survey}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, round(100 * self.rows_done / self.rows_total))

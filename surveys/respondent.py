@@ -300,12 +300,8 @@ def _engine_show(request, *, survey, response, action_url, contact):
     index = furthest if requested is None else min(max(requested, 0), furthest)
     path = logic.page_path(definition, facts)
     index = logic.on_path(path, min(index, len(pages) - 1))
-    by_id = {q["id"]: q for q in pages[index]["questions"]}
-    display = {
-        qid: engine.display_value(by_id[qid], value)
-        for qid, value in answers.items()
-        if qid in by_id
-    }
+    # The page's own answers, with any "Other" text (stored under its own key).
+    display = engine.display_values(pages[index]["questions"], answers)
     return render_page(
         request,
         definition=definition,

@@ -1,34 +1,20 @@
-"""Reads of responses for the owner: the question catalogue, summaries, the export.
+"""Reads of responses for the owner: the question catalogue, summaries (the export:
+surveys.exporting).
 
 Answers are keyed by question id and read through the SurveyVersion definitions, so
 a question removed from the draft (or changed since) is still exported and shown.
 """
 
-import datetime
 import json
 from collections import Counter
-from collections.abc import Iterator
 
 from django.db import connection
-from django.utils import timezone
+from django.db.models.expressions import RawSQL
 
-from accounts.selectors import owner_time_zone
-from surveys import engine
+from surveys import engine, qtypes, statistics
 from surveys.definitions import version_definition
 from surveys.models import Answer, Response, Survey
-
-EXPORT_COLUMNS = [
-    "Response ID",
-    "Start Date",
-    "End Date",
-    "Finished",
-    "Last Name",
-    "First Name",
-    "Email",
-    "External Data Reference",
-]
-# An anonymous survey's export: no identity columns, no embedded data, dates only.
-ANONYMOUS_EXPORT_COLUMNS = EXPORT_COLUMNS[:4]
+from surveys.response_filters import ResponseFilter
 
 
 def question_catalogue(*, survey: Survey) -> list[dict]:
@@ -45,6 +31,8 @@ def question_catalogue(*, survey: Survey) -> list[dict]:
     newest = True
     for definition in definitions:
         for question in engine.questions_of(definition):
+            if question["kind"] in qtypes.NO_ANSWER_KINDS:
+                continue
             known = catalogue.get(question["id"])
             if known is None:
                 catalogue[question["id"]] = {
@@ -73,6 +61,10 @@ def answer_text(question: dict, value) -> str:
         return labels.get(value, str(value))
     if kind == engine.MULTIPLE_CHOICE:
         return ", ".join(labels.get(v, str(v)) for v in value)
+    if kind == qtypes.RANKING:
+        return "; ".join(
+            f"{n}. {labels.get(v, str(v))}" for n, v in enumerate(value, start=1)
+        )
     if kind == engine.MATRIX:
         return "; ".join(
             f"{s['label']}: {labels.get(value[s['id']], value[s['id']])}"
@@ -91,11 +83,16 @@ def response_answers(*, response: Response, catalogue: list[dict]) -> list[dict]
         )
     }
     answers = dict(response.answers.values_list("question_id", "value"))
-    return [
-        {"question": q, "text": answer_text(q, answers.get(q["id"]))}
-        for q in catalogue
-        if q["id"] in asked or q["id"] in answers
-    ]
+    shown = []
+    for q in catalogue:
+        if q["id"] not in asked and q["id"] not in answers:
+            continue
+        text = answer_text(q, answers.get(q["id"]))
+        other = answers.get(qtypes.other_key(q["id"]))
+        if other:
+            text = f"{text} ({other})"
+        shown.append({"question": q, "text": text})
+    return shown
 
 
 # --- summary ---------------------------------------------------------------------
@@ -121,10 +118,16 @@ GROUPED_SUMMARY_KINDS = {
     engine.RATING,
     engine.MATRIX,
     engine.NUMBER,
+    qtypes.NPS,
+    qtypes.DATE,
+    qtypes.RANKING,
 }
+# Answers listed (the newest few on the Summary, all on the text answers page).
+TEXT_KINDS = {engine.SHORT_TEXT, engine.LONG_TEXT, engine.EMAIL}
+TEXT_PREVIEW = 5
 
 
-def _answer_counts(survey: Survey, catalogue: list[dict]):
+def _answer_counts(survey: Survey, catalogue: list[dict], filters: ResponseFilter):
     """Return ({question id: answers}, {question id: Counter(value -> count)}).
 
     PostgreSQL groups the answers, so a survey with 100,000 responses sends back a
@@ -133,33 +136,37 @@ def _answer_counts(survey: Survey, catalogue: list[dict]):
     totals: dict[int, int] = {}
     grouped: dict[int, Counter] = {q["id"]: Counter() for q in catalogue}
     wanted = [q["id"] for q in catalogue if q["kind"] in GROUPED_SUMMARY_KINDS]
+    where, params = filters.sql("r")
+    base = (
+        f"FROM {Answer._meta.db_table} a"
+        f" JOIN {Response._meta.db_table} r ON r.id = a.response_id"
+        f" WHERE r.survey_id = %s AND r.started_at IS NOT NULL{where}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT a.question_id, count(*) FROM surveys_answer a"
-            " JOIN surveys_response r ON r.id = a.response_id"
-            " WHERE r.survey_id = %s AND r.started_at IS NOT NULL"
-            " GROUP BY a.question_id",
-            [survey.pk],
+            f"SELECT a.question_id, count(*) {base} GROUP BY a.question_id",
+            [survey.pk, *params],
         )
         totals = dict(cursor.fetchall())
         if wanted:
             cursor.execute(
-                "SELECT a.question_id, a.value::text, count(*) FROM surveys_answer a"
-                " JOIN surveys_response r ON r.id = a.response_id"
-                " WHERE r.survey_id = %s AND r.started_at IS NOT NULL"
-                " AND a.question_id = ANY(%s)"
-                " GROUP BY a.question_id, a.value",
-                [survey.pk, wanted],
+                f"SELECT a.question_id, a.value::text, count(*) {base}"
+                " AND a.question_id = ANY(%s) GROUP BY a.question_id, a.value",
+                [survey.pk, *params, wanted],
             )
             for question_id, text, count in cursor.fetchall():
                 grouped[question_id][text] += count
     return totals, grouped
 
 
-def survey_summary(*, survey: Survey) -> list[dict]:
-    """Return one summary per question: bars for choices and scales, counts for text."""
+def survey_summary(
+    *, survey: Survey, filters: ResponseFilter | None = None
+) -> list[dict]:
+    """Return one summary per question: bars for choices and scales, figures for
+    numbers, the newest answers for text."""
+    filters = filters or ResponseFilter()
     catalogue = question_catalogue(survey=survey)
-    totals, grouped = _answer_counts(survey, catalogue)
+    totals, grouped = _answer_counts(survey, catalogue, filters)
     summaries = []
     for question in catalogue:
         answered = totals.get(question["id"], 0)
@@ -184,6 +191,7 @@ def survey_summary(*, survey: Survey) -> list[dict]:
                 kind="bars",
                 bars=_bars(counts, points, answered),
                 mean=_mean(given),
+                figures=statistics.describe(given),
             )
         elif kind == engine.MATRIX:
             rows = []
@@ -200,12 +208,48 @@ def survey_summary(*, survey: Survey) -> list[dict]:
                 )
             summary.update(kind="matrix", rows=rows)
         elif kind == engine.NUMBER and given:
+            figures = statistics.describe(given)
+            bins = statistics.histogram(given)
             summary.update(
                 kind="number",
-                low=min(value for value, _ in given),
-                high=max(value for value, _ in given),
-                mean=_mean(given),
+                low=figures["low"],
+                high=figures["high"],
+                mean=figures["mean"],
+                figures=figures,
+                bars=_bars(Counter(dict(bins)), [(b, b) for b, _ in bins], answered),
             )
+        elif kind == qtypes.NPS:
+            points = [(p, str(p)) for p in qtypes.NPS_POINTS]
+            summary.update(
+                kind="nps",
+                nps=statistics.nps(given),
+                bars=_bars(Counter(dict(given)), points, answered),
+                figures=statistics.describe(given),
+            )
+        elif kind == qtypes.DATE and given:
+            summary.update(kind="date", **statistics.dates(given, answered))
+        elif kind == qtypes.RANKING:
+            summary.update(
+                kind="ranking",
+                items=statistics.ranking(given, question.get("choices", [])),
+            )
+        elif kind in TEXT_KINDS and answered:
+            summary.update(
+                kind="text",
+                latest=list(
+                    text_answers(
+                        survey=survey, question_id=question["id"], filters=filters
+                    )[:TEXT_PREVIEW]
+                ),
+            )
+        if qtypes.other_choice(question) and answered:
+            others = text_answers(
+                survey=survey,
+                question_id=qtypes.other_key(question["id"]),
+                filters=filters,
+            )
+            summary["other_latest"] = list(others[:TEXT_PREVIEW])
+            summary["other_count"] = others.count()
         summaries.append(summary)
     return summaries
 
@@ -215,131 +259,27 @@ def _mean(given: list[tuple]) -> float | None:
     return round(sum(value * n for value, n in given) / count, 2) if count else None
 
 
-# --- export ----------------------------------------------------------------------
-
-
-def _embedded_keys(survey: Survey) -> list[str]:
-    """Return the embedded-data keys found on the survey's responses, first seen first."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT key FROM surveys_response r, jsonb_object_keys(r.embedded_data) key"
-            " WHERE r.survey_id = %s AND jsonb_typeof(r.embedded_data) = 'object'"
-            " GROUP BY key ORDER BY MIN(r.id), key",
-            [survey.pk],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _question_columns(catalogue: list[dict]) -> list[tuple[int, str, object]]:
-    """Return (question id, header, value -> cell) for each question column."""
-    columns = []
-    for question in catalogue:
-        qid = question["id"]
-        text = question["text"]
-        kind = question["kind"]
-        labels = {c["id"]: c["label"] for c in question.get("choices", [])}
-        if kind == engine.MULTIPLE_CHOICE:
-            for choice in question.get("choices", []):
-                columns.append(
-                    (
-                        qid,
-                        f"{text} - {choice['label']}",
-                        lambda value, cid=choice["id"]: (
-                            "" if value is None else ("1" if cid in value else "0")
-                        ),
-                    )
-                )
-        elif kind == engine.MATRIX:
-            for statement in question.get("statements", []):
-                columns.append(
-                    (
-                        qid,
-                        f"{text} - {statement['label']}",
-                        lambda value, sid=statement["id"], labels=labels: (
-                            labels.get(value.get(sid), value.get(sid, ""))
-                            if isinstance(value, dict)
-                            else ""
-                        ),
-                    )
-                )
-        else:
-            columns.append(
-                (
-                    qid,
-                    text,
-                    lambda value, question=question: answer_text(question, value),
-                )
-            )
-    return columns
-
-
-def export_header_and_rows(*, survey: Survey, owner, batch_size: int = 1000):
-    """Return (header, row iterator) for the responses CSV, dates in owner's zone."""
-    catalogue = question_catalogue(survey=survey)
-    # Declared fields first (a column even before any response has it), then any
-    # other contact column the responses carry; none for anonymous responses.
-    anonymous = survey.anonymous_responses
-    found = [] if anonymous else _embedded_keys(survey)
-    keys = (
-        []
-        if anonymous
-        else list(survey.embedded_fields)
-        + [k for k in found if k not in survey.embedded_fields]
+def text_answers(
+    *,
+    survey: Survey,
+    question_id: int,
+    filters: ResponseFilter | None = None,
+    search: str = "",
+):
+    """Return a QuerySet of one question's answers as text, newest response first:
+    dicts with "text", "response_id" (the R_ ID) and "started_at"."""
+    answers = Answer.objects.filter(
+        response__survey=survey,
+        response__started_at__isnull=False,
+        question_id=question_id,
+    ).annotate(
+        # The JSON string's text, without quotes or escapes.
+        text=RawSQL(f"{Answer._meta.db_table}.value #>> '{{}}'", []),
     )
-    columns = _question_columns(catalogue)
-    fixed = ANONYMOUS_EXPORT_COLUMNS if anonymous else EXPORT_COLUMNS
-    header = fixed + keys + [title for _, title, _ in columns]
-    zone = owner_time_zone(owner)
-
-    def when(value):
-        if not value:
-            return ""
-        if anonymous:
-            # The date an anonymized response keeps (midnight UTC): no time of
-            # day to match against the history's finish times.
-            return value.astimezone(datetime.UTC).date().isoformat()
-        return timezone.localtime(value, zone).isoformat(timespec="seconds")
-
-    def identity(response) -> list:
-        if anonymous:
-            return []
-        data = (
-            response.embedded_data if isinstance(response.embedded_data, dict) else {}
-        )
-        return [
-            response.last_name,
-            response.first_name,
-            response.email,
-            response.external_reference,
-            *[data.get(key, "") for key in keys],
-        ]
-
-    def rows() -> Iterator[list]:
-        last_id = 0
-        while True:
-            # Keyset batches: constant memory however many responses there are.
-            batch = list(
-                Response.objects.filter(
-                    survey=survey, started_at__isnull=False, pk__gt=last_id
-                ).order_by("pk")[:batch_size]
-            )
-            if not batch:
-                return
-            last_id = batch[-1].pk
-            answers: dict[int, dict] = {r.pk: {} for r in batch}
-            for response_id, question_id, value in Answer.objects.filter(
-                response_id__in=list(answers)
-            ).values_list("response_id", "question_id", "value"):
-                answers[response_id][question_id] = value
-            for response in batch:
-                given = answers[response.pk]
-                yield [
-                    response.public_id,
-                    when(response.started_at),
-                    when(response.finished_at),
-                    "True" if response.finished_at else "False",
-                    *identity(response),
-                    *[cell(given.get(qid)) for qid, _, cell in columns],
-                ]
-
-    return header, rows()
+    if filters is not None:
+        answers = filters.apply(answers, prefix="response__")
+    if search.strip():
+        answers = answers.filter(text__icontains=search.strip())
+    return answers.order_by("-response__started_at", "-response_id").values(
+        "text", "response__public_id", "response__started_at"
+    )

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import path
 
-from surveys.views import builder, lists, logic, preview, public, responses
+from surveys.views import builder, exports, lists, logic, preview, public, responses
 
 app_name = "surveys"
 
@@ -68,9 +68,35 @@ urlpatterns = [
         name="response_summary",
     ),
     path(
+        "surveys/<int:pk>/responses/text/<int:question_id>/",
+        responses.response_text_answers,
+        name="response_text_answers",
+    ),
+    path(
+        "surveys/<int:pk>/responses/text/<int:question_id>/other/",
+        responses.response_text_answers,
+        {"other": True},
+        name="response_other_answers",
+    ),
+    path(
         "surveys/<int:pk>/responses/export/",
-        responses.response_export,
+        exports.response_export,
         name="response_export",
+    ),
+    path(
+        "surveys/<int:pk>/responses/exports/",
+        exports.response_export_page,
+        name="response_export_page",
+    ),
+    path(
+        "surveys/<int:pk>/responses/exports/<int:export_pk>/",
+        exports.response_export_status,
+        name="response_export_status",
+    ),
+    path(
+        "surveys/<int:pk>/responses/exports/<int:export_pk>/file/",
+        exports.response_export_file,
+        name="response_export_file",
     ),
     path(
         # The response's public R_ ID: a sequential pk would show how many exist.

@@ -51,12 +51,64 @@ def _check(kind: str, name: str, option: dict, css: str = "form-check") -> str:
     )
 
 
+def _scale(q: dict) -> list[str]:
+    parts = ['<div class="respondent-scale">']
+    for o in q["options"]:
+        checked = " checked" if o["checked"] else ""
+        parts.append(
+            f'<input class="btn-check" type="radio" name="{q["name"]}" '
+            f'id="{escape(o["dom_id"])}" value="{escape(o["value"])}"{checked}>'
+            f'<label class="btn btn-outline-primary" for="{escape(o["dom_id"])}">'
+            f"{escape(o['label'])}</label>"
+        )
+    parts.append("</div>")
+    return parts
+
+
+def _ranking(q: dict) -> list[str]:
+    parts = [
+        f'<p class="form-text mt-0">Give each item a rank: 1 for the first, '
+        f"{len(q['rows'])} for the last.</p>"
+    ]
+    for row in q["rows"]:
+        options = ['<option value="">Rank…</option>']
+        options += [
+            f'<option value="{r["value"]}"{" selected" if r["selected"] else ""}>'
+            f"{r['value']}</option>"
+            for r in row["ranks"]
+        ]
+        parts.append(
+            '<div class="d-flex align-items-center gap-2 mb-2">'
+            f'<select class="form-select w-auto" name="{escape(row["name"])}" '
+            f'id="{escape(row["dom_id"])}">{"".join(options)}</select>'
+            f'<label for="{escape(row["dom_id"])}">{escape(row["label"])}</label></div>'
+        )
+    return parts
+
+
+def _other(q: dict) -> str:
+    other = q.get("other")
+    if not other:
+        return ""
+    return (
+        f'<div class="ms-4 mb-2"><label class="visually-hidden" '
+        f'for="{escape(other["dom_id"])}">{escape(other["label"])}</label>'
+        f'<input class="form-control" type="text" maxlength="1000" '
+        f'name="{escape(other["name"])}" id="{escape(other["dom_id"])}" '
+        f'value="{escape(other["value"])}" placeholder="{escape(other["label"])}">'
+        "</div>"
+    )
+
+
 def render_question(q: dict) -> SafeString:
     """Return the question's block: fieldset + legend for groups, else label + input."""
     required = REQUIRED_MARK if q["required"] else ""
     state = " has-error" if q["error"] else ""
     parts = [f'<div class="respondent-question mb-4{state}">']
-    if q["grouped"]:
+    if q["kind"] == "descriptive":
+        parts.append(f'<div class="fs-5" id="{q["dom_id"]}">{escape(q["text"])}</div>')
+        parts.extend(_help_and_error(q))
+    elif q["grouped"]:
         parts.append(
             f'<fieldset id="{q["dom_id"]}" tabindex="-1"{_describedby(q)}>'
             f'<legend class="fs-5 fw-semibold">{escape(q["text"])}{required}</legend>'
@@ -75,19 +127,20 @@ def render_question(q: dict) -> SafeString:
                 )
                 parts.append("</div></fieldset>")
         elif q["kind"] == "rating":
-            parts.append('<div class="respondent-scale">')
-            for o in q["options"]:
-                checked = " checked" if o["checked"] else ""
-                parts.append(
-                    f'<input class="btn-check" type="radio" name="{q["name"]}" '
-                    f'id="{escape(o["dom_id"])}" value="{escape(o["value"])}"{checked}>'
-                    f'<label class="btn btn-outline-primary" for="{escape(o["dom_id"])}">'
-                    f"{escape(o['label'])}</label>"
-                )
-            parts.append("</div>")
+            parts.extend(_scale(q))
+        elif q["kind"] == "nps":
+            parts.extend(_scale(q))
+            parts.append(
+                '<div class="d-flex justify-content-between small text-body-secondary">'
+                f"<span>0 = {escape(q['low_label'])}</span>"
+                f"<span>10 = {escape(q['high_label'])}</span></div>"
+            )
+        elif q["kind"] == "ranking":
+            parts.extend(_ranking(q))
         else:
             kind = "checkbox" if q["kind"] == "multiple_choice" else "radio"
             parts.extend(_check(kind, q["name"], o) for o in q["options"])
+            parts.append(_other(q))
         parts.append("</fieldset>")
     else:
         parts.append(
@@ -115,6 +168,7 @@ def render_question(q: dict) -> SafeString:
                 + "".join(options)
                 + "</select>"
             )
+            parts.append(_other(q))
         elif q["kind"] == "long_text":
             parts.append(
                 f'<textarea class="form-control{invalid}" rows="5" {common}>'
@@ -124,6 +178,7 @@ def render_question(q: dict) -> SafeString:
             kind = {
                 "email": 'type="email" autocomplete="email" inputmode="email"',
                 "number": 'type="text" inputmode="decimal"',
+                "date": 'type="date"',
             }.get(q["kind"], 'type="text"')
             parts.append(
                 f'<input class="form-control form-control-lg{invalid}" {kind} '

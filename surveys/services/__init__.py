@@ -23,6 +23,7 @@ DEFAULT_CHOICES = {
     Question.Kind.SINGLE_CHOICE: ["Yes", "No"],
     Question.Kind.MULTIPLE_CHOICE: ["Option 1", "Option 2", "Option 3"],
     Question.Kind.DROPDOWN: ["Option 1", "Option 2", "Option 3"],
+    Question.Kind.RANKING: ["Item 1", "Item 2", "Item 3"],
     Question.Kind.MATRIX: [
         "Strongly disagree",
         "Disagree",
@@ -37,6 +38,13 @@ KINDS_WITH_CHOICES = {
     Question.Kind.MULTIPLE_CHOICE,
     Question.Kind.DROPDOWN,
     Question.Kind.MATRIX,
+    Question.Kind.RANKING,
+}
+# Kinds that may end with a text-entry "Other" choice (surveys.qtypes).
+KINDS_WITH_OTHER = {
+    Question.Kind.SINGLE_CHOICE,
+    Question.Kind.MULTIPLE_CHOICE,
+    Question.Kind.DROPDOWN,
 }
 
 
@@ -246,7 +254,11 @@ def question_add(*, survey: Survey, page: Page, kind: str) -> Question:
         page=page,
         position=0 if last is None else last + 1,
         kind=kind,
-        text="New question",
+        text=(
+            "New text shown to respondents"
+            if kind == Question.Kind.DESCRIPTIVE
+            else "New question"
+        ),
         choices=labelled_items(DEFAULT_CHOICES.get(kind, [])),
         statements=labelled_items(DEFAULT_STATEMENTS) if kind == "matrix" else [],
     )
@@ -268,12 +280,26 @@ def question_update(
     statement_labels: list[str] | None = None,
     min_value: int | None = None,
     max_value: int | None = None,
+    other_label: str | None = None,
 ) -> Question:
+    """Save a question's wording and options. `other_label` ("" for none) sets the
+    text-entry "Other" choice at the end of a choice question's list."""
     question.text = text
     question.help_text = help_text
-    question.required = required
+    question.required = required and question.kind != Question.Kind.DESCRIPTIVE
     if question.kind in KINDS_WITH_CHOICES and choice_labels is not None:
-        question.choices = labelled_items(choice_labels, question.choices)
+        other = next((c for c in question.choices if c.get("other")), None)
+        question.choices = labelled_items(
+            choice_labels, [c for c in question.choices if not c.get("other")]
+        )
+        if other_label is None and other is not None:
+            other_label = other["label"]
+        if other_label and question.kind in KINDS_WITH_OTHER:
+            used = {c["id"] for c in question.choices}
+            other_id = other["id"] if other and other["id"] not in used else None
+            question.choices.append(
+                {"id": other_id or _new_item_id(), "label": other_label, "other": True}
+            )
     if question.kind == Question.Kind.MATRIX and statement_labels is not None:
         question.statements = labelled_items(statement_labels, question.statements)
     if question.kind in (Question.Kind.NUMBER, Question.Kind.RATING):

@@ -1,25 +1,31 @@
-"""The Responses tab: the list, one response, the summary, the CSV export."""
+"""The Responses tab: the list, one response, the summary (exports: views.exports)."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
-from django.utils.text import slugify
 
-from core.csv_export import csv_download
-from surveys import results, selectors
+from accounts.selectors import owner_time_zone
+from surveys import qtypes, results, selectors
+from surveys.forms import ResponseFilterForm
+
+
+def _filters(request, survey):
+    """Return (form, ResponseFilter, query string to keep on page links)."""
+    form = ResponseFilterForm(
+        request.GET or None, embedded_fields=survey.embedded_fields
+    )
+    filters = form.response_filter(owner_time_zone(request.user))
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    return form, filters, kept.urlencode()
 
 
 @login_required
 def response_list(request, pk):
     survey = selectors.survey_get(user=request.user, pk=pk)
-    responses = selectors.response_list(user=request.user, survey=survey)
-    field = request.GET.get("field", "")
-    value = request.GET.get("value", "").strip()
-    if field in survey.embedded_fields and value:
-        responses = selectors.responses_with_field(responses, name=field, value=value)
-    else:
-        field, value = "", ""
+    form, filters, query = _filters(request, survey)
+    responses = filters.apply(selectors.response_list(user=request.user, survey=survey))
     page = Paginator(responses, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -28,10 +34,11 @@ def response_list(request, pk):
             "survey": survey,
             "active_tab": "responses",
             "page_obj": page,
+            "filter_form": form,
+            "filters": filters,
+            "query": query,
             "finished_count": responses.filter(finished_at__isnull=False).count(),
             "in_progress_count": responses.filter(finished_at__isnull=True).count(),
-            "field": field,
-            "value": value,
         },
     )
 
@@ -57,21 +64,57 @@ def response_detail(request, pk, response_id):
 @login_required
 def response_summary(request, pk):
     survey = selectors.survey_get(user=request.user, pk=pk)
+    form, filters, query = _filters(request, survey)
     return render(
         request,
         "surveys/response_summary.html",
         {
             "survey": survey,
             "active_tab": "responses",
-            "summaries": results.survey_summary(survey=survey),
+            "filter_form": form,
+            "filters": filters,
+            "query": query,
+            "summaries": results.survey_summary(survey=survey, filters=filters),
         },
     )
 
 
 @login_required
-def response_export(request, pk):
+def response_text_answers(request, pk, question_id, other=False):
+    """One text question's answers (or the text typed in a choice question's
+    "Other"), searchable, with the Summary's filters."""
     survey = selectors.survey_get(user=request.user, pk=pk)
-    header, rows = results.export_header_and_rows(survey=survey, owner=request.user)
-    stamp = timezone.localtime().strftime("%Y-%m-%d")
-    name = slugify(survey.title)[:60] or "survey"
-    return csv_download(f"{name}-responses-{stamp}.csv", header, rows)
+    question = next(
+        (
+            q
+            for q in results.question_catalogue(survey=survey)
+            if q["id"] == question_id
+            and (qtypes.other_choice(q) if other else q["kind"] in results.TEXT_KINDS)
+        ),
+        None,
+    )
+    if question is None:
+        raise Http404("No such text question.")
+    form, filters, query = _filters(request, survey)
+    search = request.GET.get("q", "")[:200]
+    answers = results.text_answers(
+        survey=survey,
+        question_id=qtypes.other_key(question_id) if other else question_id,
+        filters=filters,
+        search=search,
+    )
+    return render(
+        request,
+        "surveys/response_text_answers.html",
+        {
+            "survey": survey,
+            "active_tab": "responses",
+            "question": question,
+            "other": qtypes.other_choice(question) if other else None,
+            "filter_form": form,
+            "filters": filters,
+            "query": query,
+            "search": search,
+            "page_obj": Paginator(answers, 50).get_page(request.GET.get("page")),
+        },
+    )

@@ -127,6 +127,8 @@ def test_no_page_breaks_the_content_security_policy(
     watch.visit(f"{base}/distributions/links/generate/")
     watch.visit(f"{base}/distributions/{batch.pk}/recipients/")
     watch.visit(f"{base}/responses/")
+    watch.visit(f"{base}/responses/summary/")
+    watch.visit(f"{base}/responses/exports/")
     watch.visit("/messages/")
     watch.visit("/accounts/profile/", "Your profile")
     watch.visit("/directories/")

@@ -151,14 +151,21 @@ def test_build_answer_on_a_phone_and_export(
     assert "1 (100%)" in chart.inner_text()
     assert owner_page.locator(".summary-bar-fill").count() >= 5
 
+    owner_page.get_by_role("link", name="Export responses").click()
     with owner_page.expect_download() as download_info:
-        owner_page.get_by_role("link", name="Export responses").click()
+        owner_page.get_by_role("button", name="Download").click()
     content = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(content)))
     header, row = rows[0], rows[1]
-    assert header[:4] == ["Response ID", "Start Date", "End Date", "Finished"]
+    assert header[:5] == [
+        "Response ID",
+        "Start Date",
+        "End Date",
+        "Duration (in seconds)",
+        "Finished",
+    ]
     assert row[header.index("Which college?")] == "Trinity"
     assert row[header.index("Which services do you use? - Canteen")] == "1"
     assert row[header.index("Which services do you use? - Gym")] == "0"
     assert row[header.index("How likely are you to recommend us?")] == "9"
-    assert row[3] == "True"
+    assert row[4] == "True"

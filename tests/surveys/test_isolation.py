@@ -27,6 +27,7 @@ OWNER_URLS = [
     "/surveys/{s}/responses/",
     "/surveys/{s}/responses/summary/",
     "/surveys/{s}/responses/export/",
+    "/surveys/{s}/responses/exports/",
     "/surveys/{s}/responses/{r}/",
 ]
 

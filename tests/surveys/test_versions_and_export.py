@@ -89,25 +89,28 @@ def test_export_columns_values_and_safety(owner_client, owner, settings):
 
     rows = _export(owner_client, survey)
     header = rows[0]
-    assert header[:8] == [
+    assert header[:9] == [
         "Response ID",
         "Start Date",
         "End Date",
+        "Duration (in seconds)",
         "Finished",
         "Last Name",
         "First Name",
         "Email",
         "External Data Reference",
     ]
-    assert header[8:10] == ["Cohort", "Dept"]
+    assert header[9:11] == ["Cohort", "Dept"]
     assert "Which services do you use? - Library" in header
     assert "Which services do you use? - Canteen" in header
     assert "How much do you agree? - Rooms are clean" in header
     anonymous, invited = rows[1], rows[2]
-    assert anonymous[3] == "True"
-    assert invited[3] == "False"
-    assert invited[4:8] == ["Lopez", "Ana", "ana@example.edu", "'=cmd"]
-    assert invited[8:10] == ["2026", "Maths"]
+    assert anonymous[4] == "True"
+    assert invited[4] == "False"
+    assert int(anonymous[3]) >= 0
+    assert invited[3] == ""
+    assert invited[5:9] == ["Lopez", "Ana", "ana@example.edu", "'=cmd"]
+    assert invited[9:11] == ["2026", "Maths"]
     assert anonymous[header.index("Which services do you use? - Library")] == "1"
     assert anonymous[header.index("Which services do you use? - Canteen")] == "0"
     assert (
@@ -140,5 +143,8 @@ def test_responses_tab_lists_and_summarises(owner_client, owner):
     # Two answered "Yes" (100%), none "No".
     assert '2 <span class="text-body-secondary">(100%)</span>' in summary
     assert '0 <span class="text-body-secondary">(0%)</span>' in summary
-    assert "2 answers · mean 4.0 · lowest 4 · highest 4" in summary
-    assert "1 answer · mean 9.0" in summary
+    assert (
+        "2 answers · mean 4 · median 4 · lowest 4 · highest 4 · standard deviation 0"
+        in summary
+    )
+    assert "1 answer · mean 9 · median 9" in summary

@@ -1,0 +1,156 @@
+"""Building responses exports as files: in the request when small, else by a worker.
+
+A CSV always streams (surveys.views.exports). Excel and SPSS files are built whole
+(a zip, a data frame), so up to SURVEYS_EXPORT_SYNC_MAX responses they are built in
+the request into a temporary file; past it a ResponseExport row is queued, the
+`surveys.build_response_export` task writes the file under
+MEDIA_ROOT/response_exports/ while counting rows into the row (the progress bar),
+and the owner downloads it when it is done.
+"""
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from core.queue import enqueue
+from core.tokens import new_token
+from surveys.exporting.columns import export_count, export_table
+from surveys.exporting.writers import write_csv_file, write_sav, write_xlsx
+from surveys.models import ResponseExport, Survey
+
+logger = logging.getLogger(__name__)
+
+Format = ResponseExport.Format
+CONTENT_TYPES = {
+    Format.CSV: "text/csv; charset=utf-8",
+    Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    Format.SAV: "application/x-spss-sav",
+}
+# Exports kept per survey, owner and format: older files are removed.
+KEEP_PER_FORMAT = 3
+
+
+def export_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "response_exports"
+
+
+def export_filename(*, survey: Survey, fmt: str) -> str:
+    stamp = timezone.localtime().strftime("%Y-%m-%d")
+    name = slugify(survey.title)[:60] or "survey"
+    return f"{name}-responses-{stamp}.{fmt}"
+
+
+def export_sync_max() -> int:
+    return getattr(settings, "SURVEYS_EXPORT_SYNC_MAX", 5000)
+
+
+def response_export_write(
+    *, survey: Survey, owner, fmt: str, coded: bool, path, progress=None
+) -> None:
+    """Write the survey's responses export to `path` in one of the formats."""
+    table = export_table(survey=survey, owner=owner, coded=coded)
+    if fmt == Format.XLSX:
+        write_xlsx(path, table, coded=coded, progress=progress)
+    elif fmt == Format.SAV:
+        write_sav(path, table, coded=coded, progress=progress)
+    else:
+        write_csv_file(path, table, progress=progress)
+
+
+def response_export_queue(
+    *, survey: Survey, owner, fmt: str, coded: bool
+) -> ResponseExport:
+    """Record an export for a worker to build and enqueue it; prune older ones."""
+    export = ResponseExport.objects.create(
+        survey=survey,
+        owner=owner,
+        format=fmt,
+        coded=coded,
+        rows_total=export_count(survey=survey),
+    )
+    older = ResponseExport.objects.filter(
+        survey=survey, owner=owner, format=fmt
+    ).order_by("-created_at", "-id")[KEEP_PER_FORMAT:]
+    for stale in list(older):
+        response_export_delete(export=stale)
+    enqueue("surveys.build_response_export", export.pk)
+    return export
+
+
+def response_export_path(export: ResponseExport) -> Path | None:
+    if not export.stored_name:
+        return None
+    return export_dir() / export.stored_name
+
+
+def response_export_delete(*, export: ResponseExport) -> None:
+    path = response_export_path(export)
+    if path is not None:
+        path.unlink(missing_ok=True)
+    export.delete()
+
+
+def export_stuck_after() -> timedelta:
+    return timedelta(seconds=getattr(settings, "SURVEYS_EXPORT_STUCK_AFTER", 600))
+
+
+def response_export_run(*, export_id: int) -> None:
+    """Build a queued export; the queued → running claim makes a redelivery harmless.
+
+    The task is acks_late, so a worker killed mid-export has its message delivered
+    again: an export running without progress for SURVEYS_EXPORT_STUCK_AFTER is
+    claimed again and built from the start.
+    """
+    now = timezone.now()
+    claimed = (
+        ResponseExport.objects.filter(pk=export_id)
+        .filter(
+            Q(status=ResponseExport.Status.QUEUED)
+            | Q(
+                status=ResponseExport.Status.RUNNING,
+                progress_at__lt=now - export_stuck_after(),
+            )
+        )
+        .update(status=ResponseExport.Status.RUNNING, progress_at=now, rows_done=0)
+    )
+    if not claimed:
+        return
+    export = ResponseExport.objects.select_related("survey", "owner").get(pk=export_id)
+    export_dir().mkdir(parents=True, exist_ok=True)
+    stored_name = f"{new_token(18)}.{export.format}"
+    path = export_dir() / stored_name
+    rows = ResponseExport.objects.filter(pk=export_id)
+
+    def progress(done: int) -> None:
+        rows.update(rows_done=done, progress_at=timezone.now())
+
+    try:
+        response_export_write(
+            survey=export.survey,
+            owner=export.owner,
+            fmt=export.format,
+            coded=export.coded,
+            path=path,
+            progress=progress,
+        )
+    except Exception as error:
+        logger.exception("response export %s failed", export_id)
+        path.unlink(missing_ok=True)
+        rows.update(
+            status=ResponseExport.Status.FAILED,
+            error=f"The export could not be built ({type(error).__name__}).",
+            finished_at=timezone.now(),
+        )
+        return
+    with transaction.atomic():
+        rows.update(
+            status=ResponseExport.Status.DONE,
+            stored_name=stored_name,
+            finished_at=timezone.now(),
+        )

@@ -1,0 +1,118 @@
+"""The Export page of the Responses tab: CSV, Excel or SPSS, text or codes."""
+
+import tempfile
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from core.csv_export import csv_download
+from surveys import selectors
+from surveys.exporting.columns import export_count, export_table
+from surveys.exporting.writers import csv_header_and_rows
+from surveys.forms import ResponseExportForm
+from surveys.models import ResponseExport
+from surveys.services import exports
+
+
+def _csv(survey, owner, *, coded: bool):
+    table = export_table(survey=survey, owner=owner, coded=coded)
+    header, rows = csv_header_and_rows(table)
+    return csv_download(exports.export_filename(survey=survey, fmt="csv"), header, rows)
+
+
+@login_required
+def response_export(request, pk):
+    """The CSV as choice text, streamed (the history pages' kind of link)."""
+    survey = selectors.survey_get(user=request.user, pk=pk)
+    return _csv(survey, request.user, coded=request.GET.get("values") == "coded")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def response_export_page(request, pk):
+    survey = selectors.survey_get(user=request.user, pk=pk)
+    form = ResponseExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        fmt = form.cleaned_data["format"]
+        coded = form.cleaned_data["values"] == "coded"
+        if fmt == "csv":
+            return _csv(survey, request.user, coded=coded)
+        if export_count(survey=survey) <= exports.export_sync_max():
+            return _file_now(request, survey, fmt=fmt, coded=coded)
+        export = exports.response_export_queue(
+            survey=survey, owner=request.user, fmt=fmt, coded=coded
+        )
+        return redirect("surveys:response_export_status", survey.pk, export.pk)
+    return render(
+        request,
+        "surveys/response_export.html",
+        {
+            "survey": survey,
+            "active_tab": "responses",
+            "form": form,
+            "count": export_count(survey=survey),
+            "sync_max": exports.export_sync_max(),
+            "recent": ResponseExport.objects.filter(survey=survey, owner=request.user)[
+                :6
+            ],
+        },
+    )
+
+
+def _file_now(request, survey, *, fmt: str, coded: bool):
+    """Build a small Excel or SPSS file in the request and send it."""
+    # Deleted when the response closes it; on Linux the open file outlives the name.
+    handle = tempfile.NamedTemporaryFile(suffix=f".{fmt}")  # noqa: SIM115
+    try:
+        exports.response_export_write(
+            survey=survey, owner=request.user, fmt=fmt, coded=coded, path=handle.name
+        )
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=exports.export_filename(survey=survey, fmt=fmt),
+        content_type=exports.CONTENT_TYPES[fmt],
+    )
+
+
+def _export_of(request, pk, export_pk) -> ResponseExport:
+    survey = selectors.survey_get(user=request.user, pk=pk)
+    return get_object_or_404(
+        ResponseExport, pk=export_pk, survey=survey, owner=request.user
+    )
+
+
+@login_required
+def response_export_status(request, pk, export_pk):
+    """The progress of a worker's export; htmx asks again until it is done."""
+    export = _export_of(request, pk, export_pk)
+    template = (
+        "surveys/_export_progress.html"
+        if request.htmx
+        else "surveys/response_export_status.html"
+    )
+    return render(
+        request,
+        template,
+        {"survey": export.survey, "active_tab": "responses", "export": export},
+    )
+
+
+@login_required
+def response_export_file(request, pk, export_pk):
+    export = _export_of(request, pk, export_pk)
+    path = exports.response_export_path(export)
+    if export.status != ResponseExport.Status.DONE or path is None or not path.exists():
+        raise Http404("This export is not ready.")
+    return FileResponse(
+        open(path, "rb"),  # noqa: SIM115  FileResponse closes it
+        as_attachment=True,
+        filename=exports.export_filename(survey=export.survey, fmt=export.format),
+        content_type=exports.CONTENT_TYPES[export.format],
+    )
