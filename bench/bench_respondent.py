@@ -42,6 +42,7 @@ from django.core.management import call_command  # noqa: E402
 from surveys import services  # noqa: E402
 from surveys.models import Answer, Question, Response  # noqa: E402
 from surveys.respondent import new_resume_key, response_create  # noqa: E402
+from surveys.services import publishing  # noqa: E402
 
 DURATION = int(os.environ.get("BENCH_RESPONDENT_SECONDS", "10"))
 # As many connections as gunicorn has threads (2 x 2): load without a queue. Two
@@ -98,7 +99,7 @@ def make_survey(owner=None, *, logic=False):
         services.question_add(survey=survey, page=page, kind=kind)
     if logic:
         add_logic(survey)
-    services.survey_publish(survey=survey)
+    publishing.survey_publish(survey=survey)
     survey.refresh_from_db()
     response = response_create(
         survey=survey,

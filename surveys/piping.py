@@ -45,7 +45,7 @@ def pipe_views(views: list[dict], facts: Facts, index: dict) -> None:
             option["label"] = pipe(option["label"], facts, index)
         for row in view.get("rows", ()):
             row["label"] = pipe(row["label"], facts, index)
-            for option in row["options"]:
+            for option in row.get("options", ()):
                 option["label"] = pipe(option["label"], facts, index)
 
 

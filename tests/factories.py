@@ -72,6 +72,7 @@ def build_survey(owner=None, *, title="Campus life", publish=True, access="anyon
     Page 2: multiple choice, rating 0-10, matrix (required), email, dropdown, long text.
     """
     from surveys import services
+    from surveys.services import publishing
 
     owner = owner or UserFactory()
     survey = services.survey_create(owner=owner, title=title)
@@ -125,6 +126,6 @@ def build_survey(owner=None, *, title="Campus life", publish=True, access="anyon
     add(page2, "dropdown", "Year of study", choice_labels=["First", "Second", "Third"])
     add(page2, "long_text", "Anything else?")
     if publish:
-        services.survey_publish(survey=survey)
+        publishing.survey_publish(survey=survey)
     survey.refresh_from_db()
     return survey

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 
 from surveys.models import Answer, Response, Survey
 from surveys.selectors import person_responses
-from surveys.services import survey_close
+from surveys.services.publishing import survey_close
 
 RESPONSE_IDENTITY_BLANK = {
     "first_name": "",

@@ -18,6 +18,7 @@ from surveys.forms import (
 from surveys.logic import rule_words, skip_words
 from surveys.models import Question
 from surveys.navigation import survey_actions
+from surveys.services import publishing
 from surveys.services.rules import draft_order, piping_warnings
 from surveys.views.logic import picker_context
 
@@ -235,8 +236,8 @@ def survey_publish(request, pk):
         )
         return redirect("surveys:detail", pk)
     try:
-        version = services.survey_publish(survey=survey)
-    except services.PublishRefused as refused:
+        version = publishing.survey_publish(survey=survey)
+    except publishing.PublishRefused as refused:
         for problem in refused.problems:
             messages.error(request, f"Not published. {problem}")
         return redirect("surveys:detail", pk)
@@ -250,7 +251,7 @@ def survey_close(request, pk):
     if request.method != "POST":
         # After the selector: someone else's survey is a 404 whatever the method.
         return HttpResponseNotAllowed(["POST"])
-    services.survey_close(survey=survey)
+    publishing.survey_close(survey=survey)
     messages.success(request, "Survey closed: links now show the closed message.")
     return redirect("surveys:detail", pk)
 
@@ -261,6 +262,6 @@ def survey_reopen(request, pk):
     if request.method != "POST":
         # After the selector: someone else's survey is a 404 whatever the method.
         return HttpResponseNotAllowed(["POST"])
-    services.survey_reopen(survey=survey)
+    publishing.survey_reopen(survey=survey)
     messages.success(request, "Survey reopened.")
     return redirect("surveys:detail", pk)

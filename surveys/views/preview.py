@@ -12,8 +12,9 @@ from django.contrib.auth.decorators import login_required
 from django.urls import reverse
 
 from directories.selectors import person_contacts
-from surveys import engine, logic, selectors, services
+from surveys import engine, logic, selectors
 from surveys.respondent import message_page, render_page
+from surveys.services import publishing
 
 CONTACT_KEYS = ("first_name", "last_name", "email", "external_reference")
 
@@ -40,7 +41,7 @@ def _carried_answers(raw: str) -> dict:
 def survey_preview(request, pk):
     """Show the draft as a respondent would; validate pages, record nothing."""
     survey = selectors.survey_get(user=request.user, pk=pk)
-    definition = services.survey_definition(survey)
+    definition = publishing.survey_definition(survey)
     pages = engine.pages_of(definition)
     data = request.POST if request.method == "POST" else request.GET
     as_email = data.get("as", "").strip()

@@ -21,6 +21,7 @@ from distributions.services.compose import preview_token
 from surveys import services
 from surveys.models import Answer
 from surveys.respondent import response_create
+from surveys.services import publishing
 from tests.distributions.ui_support import (
     deliver,
     email_distribution,
@@ -164,7 +165,7 @@ def build_world() -> World:
             )
         )
     services.question_add(survey=survey, page=second, kind="short_text")
-    services.survey_publish(survey=survey)
+    publishing.survey_publish(survey=survey)
     survey.refresh_from_db()
 
     people = make_list(owner, name="Students", n=3, embedded_fields=["Cohort"])

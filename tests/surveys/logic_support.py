@@ -7,6 +7,7 @@ from django.utils import timezone
 from distributions.services.links import links_generate
 from surveys import services
 from surveys.services import logic as logic_services
+from surveys.services import publishing
 from tests.helpers import make_list
 
 GREETING = "Hi ${m://FirstName}, as a member of ${e://Field/Department}, tell us."
@@ -78,7 +79,7 @@ def logic_survey(owner, *, publish=True):
         skip_logic={},
     )
     if publish:
-        services.survey_publish(survey=survey)
+        publishing.survey_publish(survey=survey)
     survey.refresh_from_db()
     return survey, {"q1": q1, "q2": q2, "q3": q3, "q4": q4, "q5": q5}
 

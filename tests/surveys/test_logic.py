@@ -6,6 +6,7 @@ from surveys import logic, services
 from surveys.logic import Facts
 from surveys.models import Answer, Response
 from surveys.services import logic as logic_services
+from surveys.services import publishing
 from tests.surveys.logic_support import (
     SCREEN_OUT,
     choice_id,
@@ -83,7 +84,7 @@ def test_a_skip_to_a_later_page_and_back_follow_the_path(client, owner):
             "to": q["q5"].page_id,
         },
     )
-    services.survey_publish(survey=survey)
+    publishing.survey_publish(survey=survey)
     survey.refresh_from_db()
     link = personal_links(owner, survey)["ana@example.edu"]
 
@@ -101,7 +102,7 @@ def test_a_resumed_response_keeps_its_versions_rules_after_a_publish(client, own
     client.post(link, yes(q))
     # The owner drops the display logic and publishes: Ben's response is on v1.
     logic_services.question_set_logic(question=q["q3"], display_logic={}, skip_logic={})
-    services.survey_publish(survey=survey)
+    publishing.survey_publish(survey=survey)
 
     page = client.get(link).content.decode()
 
@@ -122,7 +123,7 @@ def test_a_page_with_display_logic_is_skipped(client, owner):
             ],
         },
     )
-    services.survey_publish(survey=survey)
+    publishing.survey_publish(survey=survey)
     survey.refresh_from_db()
     links = personal_links(owner, survey)
     ben = links["ben@example.edu"]

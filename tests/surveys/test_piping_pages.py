@@ -2,6 +2,7 @@
 
 from surveys.models import Response
 from surveys.services import logic as logic_services
+from surveys.services import publishing
 from tests.surveys.logic_support import choice_id, logic_survey, personal_links
 
 
@@ -20,9 +21,8 @@ def test_piped_values_are_always_escaped(client, owner):
     survey, q = logic_survey(owner, publish=False)
     survey.introduction = "Dear ${m://LastName}"
     survey.save()
-    from surveys import services
 
-    services.survey_publish(survey=survey)
+    publishing.survey_publish(survey=survey)
     survey.refresh_from_db()
     links = personal_links(owner, survey)
 
@@ -57,9 +57,8 @@ def test_unknown_fields_and_malformed_text_render_empty_and_are_listed(
     survey, q = logic_survey(owner, publish=False)
     survey.introduction = "A ${e://Field/Nope} B ${x://Junk} C ${m://FirstName"
     survey.save()
-    from surveys import services
 
-    services.survey_publish(survey=survey)
+    publishing.survey_publish(survey=survey)
 
     page = client.get(f"/r/{survey.public_key}/")
     builder = owner_client.get(f"/surveys/{survey.pk}/").content.decode()

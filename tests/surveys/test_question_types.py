@@ -11,6 +11,7 @@ from django.test import Client
 
 from surveys import services
 from surveys.models import Answer, Response
+from surveys.services import publishing
 from tests.factories import UserFactory
 from tests.surveys.conftest import choice, question
 
@@ -37,7 +38,7 @@ def _survey(owner):
     add(page1, "nps", "How likely are you to recommend us?", required=True)
     add(page2, "date", "When did you arrive?")
     add(page2, "ranking", "Rank these", choice_labels=["Food", "Rooms", "Staff"])
-    services.survey_publish(survey=survey)
+    publishing.survey_publish(survey=survey)
     survey.refresh_from_db()
     return survey
 

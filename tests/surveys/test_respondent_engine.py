@@ -163,7 +163,7 @@ def test_switching_to_invitation_only_stops_a_started_response(client, survey, l
 
 
 def test_a_closed_survey_shows_its_closed_message(client, survey, link):
-    from surveys.services import survey_close
+    from surveys.services.publishing import survey_close
 
     survey_close(survey=survey)
 
