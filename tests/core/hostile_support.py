@@ -210,6 +210,8 @@ def build_world() -> World:
     world.kwargs = {
         "survey_id": survey.pk,
         "list_pk": world.contact_list.pk,
+        "question_id": survey.questions.filter(kind="long_text").first().pk,
+        "export_pk": 999999,
         "page_pk": second.pk,
         "import_pk": contact_import.pk,
         "contact_pk": world.contact.pk,

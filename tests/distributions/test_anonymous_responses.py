@@ -126,7 +126,9 @@ def test_response_pages_and_export_show_no_identity_and_dates_only(owner, owner_
         for value in (*IDENTITY, "person1@example.edu", "First1", "REF1"):
             assert value not in text
     header, *rows = texts[-1].splitlines()
-    assert header.startswith("Response ID,Start Date,End Date,Finished,")
+    assert header.startswith(
+        "Response ID,Start Date,End Date,Duration (in seconds),Finished,"
+    )
     assert "Email" not in header.split(",")
     today = datetime.datetime.now(datetime.UTC).date().isoformat()
     assert any(row.split(",")[1:3] == [today, today] for row in rows)

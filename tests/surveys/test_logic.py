@@ -7,6 +7,7 @@ from surveys.logic import Facts
 from surveys.models import Answer, Response
 from surveys.services import logic as logic_services
 from surveys.services import publishing
+from surveys.services.rules import rules_problems
 from tests.surveys.logic_support import (
     SCREEN_OUT,
     choice_id,
@@ -269,4 +270,4 @@ def test_a_duplicate_keeps_its_rules_pointing_at_its_own_questions(owner):
     q2 = copied["Your course?"]
     assert f"${{q://QID{q2.pk}/ChoiceTextEntryValue}}" in "".join(copied)
     assert copy.embedded_fields == ["Department"]
-    assert services.rules_problems(copy) == []
+    assert rules_problems(copy) == []
