@@ -17,6 +17,7 @@ app.on_configure.connect(lambda sender, **kwargs: read_settings_or_exit(), weak=
 @app.on_after_finalize.connect
 def schedule_periodic_tasks(sender, **kwargs):
     """Register the beat schedule: short polls of PostgreSQL, never long ETAs."""
+    # Imported here: this module is imported before Django's settings are set up.
     from django.conf import settings
 
     for name, seconds in getattr(settings, "CELERY_PERIODIC_TASKS", {}).items():

@@ -6,6 +6,7 @@ config/celery.py, bin/canvass-run) calls read_settings_or_exit() first, so the p
 sees that one line, not a traceback ending in it.
 """
 
+import ipaddress
 import os
 import sys
 import zoneinfo
@@ -91,8 +92,6 @@ def env_time_zone(name: str, default: str) -> str:
 
 def env_networks(name: str, *, environ=None) -> list[str]:
     """Return a comma-separated list of IP addresses or CIDR networks, each checked."""
-    import ipaddress
-
     raw = (os.environ if environ is None else environ).get(name, "")
     items = [item.strip() for item in raw.split(",") if item.strip()]
     for item in items:

@@ -75,6 +75,7 @@ class DistributionsConfig(AppConfig):
             )
         )
         # An anonymous survey's finished responses lose their invitations' ties.
+        # Imported in ready(): they import models, which must be loaded first.
         from distributions.services.public import invitations_finish_anonymously
         from surveys.respondent import register_anonymize_hook
 

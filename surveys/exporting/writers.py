@@ -7,6 +7,7 @@ through pyreadstat, which takes a whole data frame: its memory grows with the
 number of responses (numbers as float arrays, text as Python strings).
 """
 
+from array import array
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
@@ -59,6 +60,8 @@ def write_csv_file(path, table: ExportTable, *, progress=None) -> None:
 
 def write_xlsx(path, table: ExportTable, *, coded: bool, progress=None) -> None:
     """Write the table as an Excel workbook: a Responses sheet, then value labels."""
+    # Imported here, as pandas and pyreadstat below: only an export needs them, and
+    # they would add to every process's start-up.
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(
@@ -103,8 +106,6 @@ def _clip(text: str, limit: int) -> str:
 
 def write_sav(path, table: ExportTable, *, coded: bool, progress=None) -> None:
     """Write the table as an SPSS data file with variable and value labels."""
-    from array import array
-
     import pandas as pd
     import pyreadstat
 
