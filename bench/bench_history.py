@@ -148,14 +148,15 @@ def set_up() -> tuple[int, int, int]:
                 (id, channel, first_name, last_name, email, external_reference,
                  embedded_data, current_page, created_at, started_at,
                  last_activity_at, finished_at, survey_id, version_id, person_key,
-                 public_id)
+                 public_id, screened_out)
             SELECT m.response_id, 'invitation', i.first_name, i.last_name, i.email,
                    i.external_reference, i.embedded_data, 0, %s, %s, %s,
                    CASE WHEN m.finished THEN %s::timestamptz END, %s, %s,
                    -- As the personal link names its person (distributions.person).
                    'email:' || lower(i.email),
                    -- Response.public_id's form ("R_" + 15 letters or digits).
-                   'R_' || left(md5(m.response_id::text), 15)
+                   'R_' || left(md5(m.response_id::text), 15),
+                   false
             FROM bench_map m JOIN {invitation_table} i ON i.id = m.invitation_id
             """,
             [now, now, now, now, survey.pk, version.pk],
