@@ -218,6 +218,15 @@ class Invitation(models.Model):
                 name="invitation_one_per_response",
             ),
         ]
+        indexes = [
+            # Opted Out counts: the few links whose address was opted out when it
+            # was erased or stripped (selectors.counts); empty until then.
+            models.Index(
+                fields=["distribution"],
+                condition=Q(opted_out_at_removal=True),
+                name="invitation_opted_out_removed",
+            ),
+        ]
 
     def __str__(self):
         return f"Invitation {self.pk} for {self.email}"

@@ -142,31 +142,46 @@ def _opted_out_now(
             _by_distribution(
                 Delivery.objects.exclude(status=Delivery.Status.OPTED_OUT)
                 .alias(email_key=Collate(Lower("invitation__email"), "C"))
-                .filter(
-                    _opted_out_q(emails, removed="invitation__opted_out_at_removal")
-                )
+                .filter(_opted_out_q(emails))
             )
         )
     if links:
         found.update(
             _by_distribution(
                 Invitation.objects.alias(email_key=Collate(Lower("email"), "C")).filter(
-                    _opted_out_q(links, removed="opted_out_at_removal")
+                    _opted_out_q(links)
                 )
             )
         )
+    # Addresses erased or stripped since (they match no opt-out any more): a query
+    # of their own, so the address match above keeps its index, and only when the
+    # partial index invitation_opted_out_removed finds any.
+    root_ids = [i for ids in (*emails.values(), *links.values()) for i in ids]
+    removed = Invitation.objects.filter(
+        distribution_id__in=root_ids, opted_out_at_removal=True
+    )
+    if root_ids and removed.exists():
+        emailed_ids = [i for ids in emails.values() for i in ids]
+        for distribution_id, n in (
+            *_by_distribution(
+                Delivery.objects.exclude(status=Delivery.Status.OPTED_OUT).filter(
+                    distribution_id__in=emailed_ids,
+                    invitation__opted_out_at_removal=True,
+                )
+            ).items(),
+            *_by_distribution(removed.exclude(distribution_id__in=emailed_ids)).items(),
+        ):
+            found[distribution_id] = found.get(distribution_id, 0) + n
     return found
 
 
-def _opted_out_q(ids_by_owner: dict[int, list[int]], *, removed: str) -> Q:
+def _opted_out_q(ids_by_owner: dict[int, list[int]]) -> Q:
     # One owner on a survey's page; the OR keeps each owner to their own list.
-    # `removed`: the invitation's opted_out_at_removal, for addresses erased or
-    # stripped since (they match no opt-out any more).
     match = Q()
     for owner_id, ids in ids_by_owner.items():
-        match |= Q(distribution_id__in=ids) & (
-            Q(email_key__in=opted_out_queryset(owner_id=owner_id))
-            | Q(**{removed: True})
+        match |= Q(
+            distribution_id__in=ids,
+            email_key__in=opted_out_queryset(owner_id=owner_id),
         )
     return match
 

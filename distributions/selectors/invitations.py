@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     DateTimeField,
     IntegerField,
@@ -59,31 +60,46 @@ def invitations_with_status(*, distribution: Distribution) -> QuerySet[Invitatio
     )
 
 
-def distribution_invitations_page(*, distribution: Distribution) -> QuerySet:
-    """Return the invitations whose emails this distribution sent, with status.
+def distribution_invitations_page(
+    *, distribution: Distribution, number, per_page: int
+) -> Page:
+    """Return a page of the invitations whose emails this distribution sent, with
+    their status and this distribution's delivery.
 
     A reminder or thank-you lists only the invitations it has a delivery for.
     """
-    invitations = invitations_with_status(distribution=distribution)
+    invitations = Invitation.objects.filter(distribution=distribution.root)
     if distribution.parent_id:
         invitations = invitations.filter(deliveries__distribution=distribution)
-    return invitations.annotate(
-        this_delivery_status=Subquery(
-            Delivery.objects.filter(
-                invitation=OuterRef("pk"), distribution=distribution
-            ).values("status")[:1]
-        ),
-        this_delivery_error=Subquery(
-            Delivery.objects.filter(
-                invitation=OuterRef("pk"), distribution=distribution
-            ).values("error")[:1]
-        ),
-        this_delivery_sent_at=Subquery(
-            Delivery.objects.filter(
-                invitation=OuterRef("pk"), distribution=distribution
-            ).values("sent_at")[:1]
-        ),
+    this = Delivery.objects.filter(invitation=OuterRef("pk"), distribution=distribution)
+    return _page_with_status(
+        invitations,
+        distribution=distribution,
+        number=number,
+        per_page=per_page,
+        annotate={
+            "this_delivery_status": Subquery(this.values("status")[:1]),
+            "this_delivery_error": Subquery(this.values("error")[:1]),
+            "this_delivery_sent_at": Subquery(this.values("sent_at")[:1]),
+        },
     )
+
+
+def _page_with_status(
+    invitations, *, distribution, number, per_page, annotate=None
+) -> Page:
+    """Paginate plain invitations (the count walks no annotation), then load only
+    the page's rows with their status: at 100,000 links the person's progress is
+    a lookup per shown row, not per row counted."""
+    ids = Paginator(invitations.order_by("id").values_list("id", flat=True), per_page)
+    page = ids.get_page(number)
+    rows = invitations_with_status(distribution=distribution).filter(
+        id__in=list(page.object_list)
+    )
+    if annotate:
+        rows = rows.annotate(**annotate)
+    page.object_list = list(rows)
+    return page
 
 
 def invitation_by_token(*, token: str) -> Invitation | None:
@@ -115,9 +131,12 @@ def invitation_person_response(*, invitation: Invitation):
     )
 
 
-def recipient_search(*, distribution: Distribution, query: str = "") -> QuerySet:
-    """Return a distribution's invitations with status, filtered by name or email."""
-    invitations = invitations_with_status(distribution=distribution)
+def recipient_search(
+    *, distribution: Distribution, query: str = "", number=1, per_page: int = 25
+) -> Page:
+    """Return a page of a distribution's invitations with status, filtered by name
+    or email."""
+    invitations = Invitation.objects.filter(distribution=distribution.root)
     for word in query.split()[:5]:
         if "@" in word:
             # An address: one column to scan instead of four.
@@ -129,7 +148,9 @@ def recipient_search(*, distribution: Distribution, query: str = "") -> QuerySet
             | Q(last_name__icontains=word)
             | Q(external_reference__icontains=word)
         )
-    return invitations
+    return _page_with_status(
+        invitations, distribution=distribution, number=number, per_page=per_page
+    )
 
 
 def invitation_get(*, user, distribution: Distribution, pk: int) -> Invitation:

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -216,10 +215,11 @@ def email_detail(request, survey_id: int, pk: int):
     """View: what was sent, as sent: the message and each recipient's rendering."""
     survey = survey_get(user=request.user, pk=survey_id)
     distribution = email_distribution_get(user=request.user, survey=survey, pk=pk)
-    paginator = Paginator(
-        distribution_invitations_page(distribution=distribution), RECIPIENTS_PER_PAGE
+    page = distribution_invitations_page(
+        distribution=distribution,
+        number=request.GET.get("page"),
+        per_page=RECIPIENTS_PER_PAGE,
     )
-    page = paginator.get_page(request.GET.get("page"))
     now = timezone.now()
     recipients = [
         {

@@ -7,7 +7,6 @@ through an owner-scoped selector, so another owner's ids answer 404 on GET and P
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -41,10 +40,12 @@ def recipients(request, survey_id: int, pk: int):
     survey = survey_get(user=request.user, pk=survey_id)
     distribution = root_distribution_get(user=request.user, survey=survey, pk=pk)
     query = request.GET.get("q", "").strip()[:200]
-    paginator = Paginator(
-        recipient_search(distribution=distribution, query=query), RECIPIENTS_PER_PAGE
+    page = recipient_search(
+        distribution=distribution,
+        query=query,
+        number=request.GET.get("page"),
+        per_page=RECIPIENTS_PER_PAGE,
     )
-    page = paginator.get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [
         {
