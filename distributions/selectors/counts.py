@@ -131,7 +131,12 @@ def _opted_out_now(
     index against the few opted-out addresses of each owner.
     """
     emails, links = {}, {}
+    owners = {d.owner_id for d in distributions}
+    # Most owners' pages: nobody opted out, and no address left to match.
+    opted_out_owners = {o for o in owners if opted_out_queryset(owner_id=o).exists()}
     for d in distributions:
+        if d.owner_id not in opted_out_owners:
+            continue
         if d.pk in emailed:
             emails.setdefault(d.owner_id, []).append(d.pk)
         elif d.parent_id is None:
@@ -156,12 +161,14 @@ def _opted_out_now(
     # Addresses erased or stripped since (they match no opt-out any more): a query
     # of their own, so the address match above keeps its index, and only when the
     # partial index invitation_opted_out_removed finds any.
-    root_ids = [i for ids in (*emails.values(), *links.values()) for i in ids]
+    emailed_ids = [d.pk for d in distributions if d.pk in emailed]
+    root_ids = emailed_ids + [
+        d.pk for d in distributions if d.pk not in emailed and d.parent_id is None
+    ]
     removed = Invitation.objects.filter(
         distribution_id__in=root_ids, opted_out_at_removal=True
     )
     if root_ids and removed.exists():
-        emailed_ids = [i for ids in emails.values() for i in ids]
         for distribution_id, n in (
             *_by_distribution(
                 Delivery.objects.exclude(status=Delivery.Status.OPTED_OUT).filter(

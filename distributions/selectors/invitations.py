@@ -24,18 +24,21 @@ from distributions.status import DELIVERY_RANK, person_progress
 from surveys.selectors import person_response
 
 
-def invitations_with_status(*, distribution: Distribution) -> QuerySet[Invitation]:
+def invitations_with_status(
+    *, distribution: Distribution, invitations: QuerySet | None = None
+) -> QuerySet[Invitation]:
     """Return the root distribution's invitations annotated for the history.
 
-    Annotations: delivery_rank, first_sent_at, and the person's progress by any
+    `invitations`: some of them (by default all). Annotations: delivery_rank,
+    first_sent_at, and the person's progress by any
     route (distributions.person.with_person_progress). The status text comes from
     invitation_status(invitation).
     """
     root = distribution.root
     deliveries = Delivery.objects.filter(invitation=OuterRef("pk"))
-    invitations = with_person_progress(
-        Invitation.objects.filter(distribution=root), survey=root.survey
-    )
+    if invitations is None:
+        invitations = Invitation.objects.filter(distribution=root)
+    invitations = with_person_progress(invitations, survey=root.survey)
     return (
         invitations.annotate(
             delivery_rank=Coalesce(
@@ -93,8 +96,11 @@ def _page_with_status(
     a lookup per shown row, not per row counted."""
     ids = Paginator(invitations.order_by("id").values_list("id", flat=True), per_page)
     page = ids.get_page(number)
-    rows = invitations_with_status(distribution=distribution).filter(
-        id__in=list(page.object_list)
+    # By id alone: the primary key finds the page's rows whatever the planner
+    # believes of a batch made a moment ago.
+    rows = invitations_with_status(
+        distribution=distribution,
+        invitations=Invitation.objects.filter(id__in=list(page.object_list)),
     )
     if annotate:
         rows = rows.annotate(**annotate)
