@@ -30,7 +30,8 @@ from tests.distributions.ui_support import (
 )
 from tests.helpers import make_list
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# gunicorn and a proxy in subprocesses: `make test` and CI, not `make test-fast`.
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 STRANGER, NEIGHBOUR = "127.0.0.2", "127.0.0.3"
 PASSWORD = "plum-orchard-47-lantern"

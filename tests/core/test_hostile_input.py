@@ -37,6 +37,10 @@ from tests.core.hostile_support import (
     urlencoded,
 )
 
+# A sweep of every page with every hostile value (about a minute): `make test`
+# and CI run it; `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 CPU_LIMIT = 1.0
 PATTERNS = dict(url_patterns())
 # The benchmark page exists only with SURVEYS_BENCH_VIEW; the Outbox only with DEBUG.
