@@ -143,13 +143,24 @@ def _opted_out_now(
             links.setdefault(d.owner_id, []).append(d.pk)
     found = {}
     if emails:
-        found.update(
-            _by_distribution(
-                Delivery.objects.exclude(status=Delivery.Status.OPTED_OUT)
-                .alias(email_key=Collate(Lower("invitation__email"), "C"))
-                .filter(_opted_out_q(emails))
+        # The few opted-out addresses find their invitations by the
+        # (distribution, lower(email)) index; their deliveries by invitation.
+        roots = {d.pk: d.root.pk for d in distributions if d.pk in emailed}
+        for owner_id, ids in emails.items():
+            invitations = Invitation.objects.alias(
+                email_key=Collate(Lower("email"), "C")
+            ).filter(
+                distribution_id__in={roots[i] for i in ids},
+                email_key__in=opted_out_queryset(owner_id=owner_id),
             )
-        )
+            found.update(
+                _by_distribution(
+                    Delivery.objects.exclude(status=Delivery.Status.OPTED_OUT).filter(
+                        distribution_id__in=ids,
+                        invitation_id__in=invitations.values("id"),
+                    )
+                )
+            )
     if links:
         found.update(
             _by_distribution(
