@@ -7,46 +7,21 @@ links back here with contact_page_url / contact_list_page_url, so neither app na
 the other's URLs (the same arrangement as surveys.navigation's tabs).
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from django.urls import reverse
 
+from core.navigation import NavEntry, NavLink, NavRegistry
 
-@dataclass(frozen=True)
-class ContactAction:
-    """One action: lower `order` comes first; `danger` draws it as destructive."""
-
-    key: str
-    label: str
-    url: Callable[[object], str]
-    order: int = 100
-    danger: bool = False
+_ACTIONS = NavRegistry()
 
 
-@dataclass(frozen=True)
-class ContactActionLink:
-    key: str
-    label: str
-    url: str
-    danger: bool
+def register_contact_action(action: NavEntry) -> None:
+    """Add action to every contact's page (`danger` draws it as destructive)."""
+    _ACTIONS.register(action)
 
 
-_ACTIONS: dict[str, ContactAction] = {}
-
-
-def register_contact_action(action: ContactAction) -> None:
-    """Add action to every contact's page; registering a key again replaces it."""
-    _ACTIONS[action.key] = action
-
-
-def contact_actions(contact) -> list[ContactActionLink]:
+def contact_actions(contact) -> list[NavLink]:
     """Return the contact page's registered actions, in order."""
-    actions = sorted(_ACTIONS.values(), key=lambda action: (action.order, action.label))
-    return [
-        ContactActionLink(action.key, action.label, action.url(contact), action.danger)
-        for action in actions
-    ]
+    return _ACTIONS.links(contact)
 
 
 def contact_page_url(contact) -> str:

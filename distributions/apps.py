@@ -1,10 +1,9 @@
 from django.apps import AppConfig
 from django.urls import reverse
 
-from directories.navigation import ContactAction, register_contact_action
+from core.navigation import NavEntry
+from directories.navigation import register_contact_action
 from surveys.navigation import (
-    SurveyAction,
-    SurveyTab,
     register_survey_action,
     register_survey_tab,
 )
@@ -35,7 +34,7 @@ class DistributionsConfig(AppConfig):
     def ready(self):
         # Between the Survey and Responses tabs, as in Qualtrics.
         register_survey_tab(
-            SurveyTab(
+            NavEntry(
                 key="distributions",
                 label="Distributions",
                 url=distributions_tab_url,
@@ -45,7 +44,7 @@ class DistributionsConfig(AppConfig):
         # A person's data spans lists, invitations and responses: distributions
         # is the app that sees them all (services/privacy.py).
         register_contact_action(
-            ContactAction(
+            NavEntry(
                 key="person_export",
                 label="Export this person's data",
                 url=_contact_url("person_export"),
@@ -53,7 +52,7 @@ class DistributionsConfig(AppConfig):
             )
         )
         register_contact_action(
-            ContactAction(
+            NavEntry(
                 key="person_erase",
                 label="Erase this person everywhere…",
                 url=_contact_url("person_erase"),
@@ -62,7 +61,7 @@ class DistributionsConfig(AppConfig):
             )
         )
         register_survey_action(
-            SurveyAction(
+            NavEntry(
                 key="survey_strip",
                 label="Close and strip identifiers",
                 description=(

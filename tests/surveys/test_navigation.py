@@ -11,9 +11,9 @@ from pathlib import Path
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from core.navigation import NavEntry
 from surveys.navigation import (
     _TABS,
-    SurveyTab,
     register_survey_tab,
     survey_home_url,
     survey_tabs,
@@ -34,14 +34,14 @@ def test_the_tabs_are_survey_distributions_responses(owner):
 def test_a_registered_tab_shows_in_the_bar(owner):
     survey = build_survey(owner)
     register_survey_tab(
-        SurveyTab(key="reports", label="Reports", url=lambda s: f"/r{s.pk}/", order=95)
+        NavEntry(key="reports", label="Reports", url=lambda s: f"/r{s.pk}/", order=95)
     )
     try:
         html = render_to_string(
             "surveys/_survey_tabs.html", {"survey": survey, "active_tab": "reports"}
         )
     finally:
-        del _TABS["reports"]
+        _TABS.unregister("reports")
     labels = re.findall(r'class="nav-link[^"]*"[^>]*>([^<]+)</a>', html)
     assert labels == ["Survey", "Distributions", "Responses", "Reports"]
     assert f'class="nav-link active" aria-current="page" href="/r{survey.pk}/"' in html
