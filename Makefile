@@ -41,12 +41,11 @@ test: install
 	exit $$rc
 
 # Leaves out the `browser` tests (Playwright) and the `slow` ones (real worker kills,
-# `make run` itself); `make test` and CI still run them. With DATABASE_URL naming a
-# server, two processes (pytest-xdist, a test database each); the embedded server is
-# started and stopped by a single process, so without it the run stays serial.
-TEST_FAST_PROCESSES := $(if $(DATABASE_URL),-n 2,)
+# `make run` itself); `make test` and CI still run them. Two processes (pytest-xdist),
+# each with its own test database, Celery queue and cache; an embedded server is
+# started and stopped by the controlling process, the two workers use it.
 test-fast: install
-	@$(PY) -m pytest -p no:cacheprovider -m "not browser and not slow" $(TEST_FAST_PROCESSES) $(PYTEST_ARGS); \
+	@$(PY) -m pytest -p no:cacheprovider -m "not browser and not slow" -n 2 $(PYTEST_ARGS); \
 	rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test-fast: pytest collected no tests"; exit 1; fi; \
 	exit $$rc
