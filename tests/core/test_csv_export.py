@@ -78,3 +78,16 @@ def test_python_rows_come_in_chunks_of_tens_of_kilobytes():
     assert 2 <= len(chunks) <= 6
     assert all(len(chunk) >= 32 * 1024 for chunk in chunks[:-1])
     assert "".join(chunks).count("\r\n") == 20001
+
+
+@pytest.mark.django_db
+def test_a_download_abandoned_midway_leaves_the_connection_usable():
+    """A client that goes away closes the generator in the middle of the COPY."""
+    source = CopySource("SELECT n FROM generate_series(1, 1000000) AS n")
+    chunks = copy_chunks(["N"], source, chunk_bytes=1000)
+    for _ in range(3):
+        next(chunks)
+    chunks.close()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 42")
+        assert cursor.fetchone() == (42,)
