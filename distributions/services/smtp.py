@@ -8,6 +8,8 @@ hard bounce). What to do with each outcome is send.py's business.
 """
 
 import contextlib
+import functools
+import re
 import smtplib
 
 from django.conf import settings
@@ -59,6 +61,25 @@ def _reply(code: int, message) -> str:
     return f"{code} {message}".strip()
 
 
+@functools.lru_cache(maxsize=64)
+def _quote_sender(address: str) -> str:
+    return smtplib.quoteaddr(address)
+
+
+_NOT_PLAIN = re.compile(r'[<>"\s(),;:\[\]\\]')
+
+
+def _quote_recipient(address: str) -> str:
+    """smtplib.quoteaddr without its address parser for a plain address.
+
+    The parser was an eighth of a lane's CPU (issue 15); a plain address (ASCII,
+    no brackets, quotes, spaces or line breaks) quotes to itself in <>.
+    """
+    if address.isascii() and not _NOT_PLAIN.search(address):
+        return f"<{address}>"
+    return smtplib.quoteaddr(address)
+
+
 def _sendmail(smtp: smtplib.SMTP, sender: str, recipients: list[str], data: bytes):
     """smtplib's sendmail, with RFC 2920 PIPELINING when the server offers it.
 
@@ -72,8 +93,8 @@ def _sendmail(smtp: smtplib.SMTP, sender: str, recipients: list[str], data: byte
         return
     [recipient] = recipients
     smtp.send(
-        f"MAIL FROM:{smtplib.quoteaddr(sender)}\r\n"
-        f"RCPT TO:{smtplib.quoteaddr(recipient)}\r\n"
+        f"MAIL FROM:{_quote_sender(sender)}\r\n"
+        f"RCPT TO:{_quote_recipient(recipient)}\r\n"
         "DATA\r\n"
     )
     mail_code, mail_reply = smtp.getreply()
