@@ -1,12 +1,13 @@
-"""Sending: claim queued deliveries and send them, recording each outcome.
+"""Sending: claim queued deliveries and send them, recording their outcomes.
 
 Owns what a send_batch task does (docs/architecture.md, the sending pipeline):
 deliveries_send claims a batch's deliveries in groups (queued → sending, one
-durable commit per group, _claim_group) right before their SMTP transactions and
-records each outcome right after the reply (_deliver), the per-email commits
-made cheap by _fast_commits. Groups are shared among DISTRIBUTIONS_SEND_THREADS
-lanes, each with its own SMTP and database connections. A delivery claimed by
-another process is skipped; a claim held too long is released.
+durable commit per group, _claim_group) right before their SMTP transactions,
+sends them in id order and writes their outcomes a few at a time in one
+statement (outcomes.py), at most DISTRIBUTIONS_IN_FLIGHT unwritten per lane.
+Groups are shared among DISTRIBUTIONS_SEND_THREADS lanes, each with its own SMTP
+and database connections. A delivery claimed by another process is skipped; a
+claim held too long is released.
 
 Outcomes. Permanent SMTP errors (5xx) → failed with the server's reply; a
 recipient refused with a hard-bounce code (smtp.HARD_BOUNCE_CODES) is also added
@@ -111,13 +112,13 @@ def _claim_group(ids: list[int], in_flight: int) -> tuple[dict[int, object], str
 
 
 def _session_setup() -> None:
-    """Commit this session's per-email marks without waiting for the WAL flush.
+    """Commit this session's outcome writes without waiting for the WAL flush.
 
     A worker killed after such a commit loses nothing: PostgreSQL has it. Only a
-    PostgreSQL crash can lose the last few hundred milliseconds of marks: the
+    PostgreSQL crash can lose the last few hundred milliseconds of outcomes: the
     sweeper treats a group claimed before a crash as in doubt as a whole (failed,
     never re-sent; sweeper.py). The next claim's synchronous commit flushes every
-    earlier mark, so only the group in progress is at stake.
+    earlier outcome, so only the group in progress is at stake.
     DISTRIBUTIONS_FAST_COMMITS = False turns it off (e.g. a primary that can fail
     over to a replica). Run again on every new connection (with_reconnect).
     """
@@ -140,10 +141,11 @@ def deliveries_send(*, delivery_ids: list[int]) -> dict[str, int]:
     """Send the queued deliveries among delivery_ids; return counts by outcome.
 
     Deliveries are claimed in groups of DISTRIBUTIONS_CLAIM_GROUP (queued →
-    sending, one claimed_at per group), then sent one at a time in id order, each
-    outcome committed before the next SMTP transaction starts. So in a group a
-    dead worker left behind, the lowest id still "sending" is the only one that
-    can have reached the mail server; the sweeper relies on this.
+    sending, one claimed_at per group), then sent one at a time in id order,
+    their outcomes written a few at a time in the same order (outcomes.py). So
+    in a group a dead worker left behind, only the lowest DISTRIBUTIONS_IN_FLIGHT
+    ids still "sending" can have reached the mail server; the sweeper relies on
+    this.
 
     The groups are shared among DISTRIBUTIONS_SEND_THREADS lanes, each a thread
     with its own SMTP and database connections: sending waits on two servers for
@@ -160,11 +162,17 @@ def deliveries_send(*, delivery_ids: list[int]) -> dict[str, int]:
             status=Delivery.Status.QUEUED,
             distribution__status=Distribution.Status.SENDING,
         )
-        .select_related("invitation", "distribution")
+        .select_related("invitation")
         .order_by("pk")
     )
     if not deliveries:
         return {}
+    # One instance per distribution, not a copy of its message on every row.
+    distributions = Distribution.objects.select_related("owner").in_bulk(
+        {d.distribution_id for d in deliveries}
+    )
+    for delivery in deliveries:
+        delivery.distribution = distributions[delivery.distribution_id]
     batch_key = new_lease_key(BATCH_LEASE)
     lease_take(batch_key, {"ids": [d.pk for d in deliveries]})
     lease_hold(batch_key)
