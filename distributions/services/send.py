@@ -49,7 +49,6 @@ from distributions.services.smtp import (
     SmtpConnection,
     TransientError,
     retry_delay,
-    smtp_send,
 )
 
 logger = logging.getLogger(__name__)
@@ -246,9 +245,6 @@ def _send_lane(groups: list[list[Delivery]], outcome: Counter, retry) -> None:
     to queued at once.
     """
     connection = SmtpConnection()
-    # Stop sending from a claim well before the sweeper would take it back.
-    claim_lifetime = settings.DISTRIBUTIONS_STUCK_AFTER / 2
-    lease_margin = settings.LEASE_DEAD_AFTER / 2
     in_flight = settings.DISTRIBUTIONS_IN_FLIGHT
     try:
         _with_database(_session_setup, "the session setup")
@@ -263,27 +259,7 @@ def _send_lane(groups: list[list[Delivery]], outcome: Counter, retry) -> None:
             book = Outcomes(claimed[mine[0].pk], _with_database)
             resolved = False
             try:
-                for index, delivery in enumerate(mine):
-                    if (
-                        time.monotonic() - claimed_here > claim_lifetime
-                        or renewal_age() > lease_margin
-                    ):
-                        book.write_or_leave(outcome, retry)
-                        _release(mine[index:], book, retry, outcome)
-                        break
-                    try:
-                        book.add(_deliver(delivery, connection))
-                    except _Untried:
-                        book.write_or_leave(outcome, retry)
-                        _release(mine[index:], book, retry, outcome)
-                        raise
-                    except Exception:
-                        # This one may have reached the mail server: in doubt.
-                        book.write_or_leave(outcome, retry)
-                        _release(mine[index + 1 :], book, retry, outcome)
-                        raise
-                    if len(book.pending) >= in_flight:
-                        book.write(outcome, retry)
+                _send_group(mine, book, connection, claimed_here, outcome, retry)
                 book.write(outcome, retry)
                 resolved = True
             finally:
@@ -294,6 +270,47 @@ def _send_lane(groups: list[list[Delivery]], outcome: Counter, retry) -> None:
         connection.reset()
 
 
+def _send_group(mine, book, connection, claimed_here, outcome, retry) -> None:
+    """Send one claimed group in id order, each email's body written together
+    with the next one's MAIL, RCPT and DATA (smtp.SmtpConnection.send)."""
+    claim_lifetime = settings.DISTRIBUTIONS_STUCK_AFTER / 2
+    lease_margin = settings.LEASE_DEAD_AFTER / 2
+    in_flight = settings.DISTRIBUTIONS_IN_FLIGHT
+    built = None
+    for index, delivery in enumerate(mine):
+        if (
+            time.monotonic() - claimed_here > claim_lifetime
+            or renewal_age() > lease_margin
+        ):
+            # Stop sending from a claim well before the sweeper would take it.
+            book.write_or_leave(outcome, retry)
+            _release(mine[index:], book, retry, outcome)
+            return
+        try:
+            message = built if built is not None else _build(delivery)
+            built = None
+            if isinstance(message, Outcome):
+                book.add(message)
+            else:
+                following = None
+                if index + 1 < len(mine):
+                    built = _build(mine[index + 1])
+                    if not isinstance(built, Outcome):
+                        following = built
+                book.add(_deliver(delivery, message, connection, following))
+        except _Untried:
+            book.write_or_leave(outcome, retry)
+            _release(mine[index:], book, retry, outcome)
+            raise
+        except Exception:
+            # This one may have reached the mail server: in doubt.
+            book.write_or_leave(outcome, retry)
+            _release(mine[index + 1 :], book, retry, outcome)
+            raise
+        if len(book.pending) >= in_flight:
+            book.write(outcome, retry)
+
+
 def _release(deliveries: list[Delivery], book: Outcomes, retry, outcome) -> None:
     """Put claimed deliveries this lane never tried back to queued (best effort)."""
     released = release(deliveries, book.claimed_at, _with_database)
@@ -301,14 +318,11 @@ def _release(deliveries: list[Delivery], book: Outcomes, retry, outcome) -> None
     outcome["released"] += len(released)
 
 
-def _deliver(delivery: Delivery, connection: SmtpConnection) -> Outcome:
-    """Send one claimed delivery; return its outcome, to be written by the caller.
-
-    Raises _Untried when the database failed before the SMTP transaction.
-    """
-    attempts = delivery.attempts + 1
+def _build(delivery: Delivery):
+    """Return the email of a claimed delivery, or its failed Outcome when it
+    cannot be built. Raises _Untried on a database error."""
     try:
-        message = delivery_email(
+        return delivery_email(
             distribution=delivery.distribution, invitation=delivery.invitation
         )
     except CONNECTION_ERRORS as exc:
@@ -318,11 +332,17 @@ def _deliver(delivery: Delivery, connection: SmtpConnection) -> Outcome:
         logger.exception("delivery %s could not be built", delivery.pk)
         return _failed(
             delivery,
-            attempts,
+            delivery.attempts + 1,
             f"Could not build or send the email: {exc.__class__.__name__}",
         )
+
+
+def _deliver(delivery: Delivery, message, connection: SmtpConnection, following):
+    """Send one claimed delivery's email; return its Outcome, to be written by
+    the caller. `following` (the next email, or None) is announced with it."""
+    attempts = delivery.attempts + 1
     try:
-        smtp_send(connection.get(), message)
+        connection.send(message, following)
     except PermanentError as exc:
         failed = _failed(delivery, attempts, str(exc))
         failed.bounced = exc.bounced
