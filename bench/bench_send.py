@@ -183,6 +183,21 @@ class Sink:
         self.process.wait(timeout=10)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (a worker and its pool)."""
+    try:
+        main = psutil.Process(pid)
+        processes = [main, *main.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
 class RssSampler:
     """Samples the RSS of process groups (a role → its main pid) every 0.2 s."""
 
@@ -335,9 +350,14 @@ class Scratch:
         owner.delete()
 
 
-def send_once(scratch: Scratch, env: dict, sink: Sink, *, on_tenth=None) -> dict:
-    """Send one distribution to the whole list; return its figures."""
+def send_once(
+    scratch: Scratch, env: dict, sink: Sink, *, on_tenth=None, worker=None
+) -> dict:
+    """Send one distribution to the whole list; return its figures.
+
+    With worker (its main pid): the CPU it and the sink spent per email."""
     sink.zero()
+    cpu = (cpu_seconds(worker), cpu_seconds(sink.process.pid)) if worker else None
     distribution = scratch.distribution()
     kicked = timezone.now()
     app = publisher(env)
@@ -368,7 +388,13 @@ def send_once(scratch: Scratch, env: dict, sink: Sink, *, on_tenth=None) -> dict
     ):
         raise RuntimeError(f"the sink did not get each of {count} once: {stat}")
     elapsed = (times["last"] - kicked).total_seconds()
+    if cpu:
+        cpu = (
+            (cpu_seconds(worker) - cpu[0]) / count * 1000,
+            (cpu_seconds(sink.process.pid) - cpu[1]) / count * 1000,
+        )
     return {
+        "cpu": cpu,
         "distribution": distribution,
         "rate": count / elapsed,
         "elapsed": elapsed,
@@ -385,15 +411,20 @@ def prepared_messages(distribution: Distribution) -> list:
     ]
 
 
-def limit_rate(prepared: list, sink: Sink) -> float:
-    """The same messages over one plain smtplib connection."""
+def limit_rate(prepared: list, sink: Sink) -> tuple[float, tuple[float, float]]:
+    """The same messages over one plain smtplib connection: (msg/s, CPU ms per
+    email of the client and of the sink)."""
     client = smtplib.SMTP("127.0.0.1", sink.port)
+    sink_cpu = cpu_seconds(sink.process.pid)
+    client_cpu = time.process_time()
     started = time.perf_counter()
     for sender, recipients, data in prepared:
         client.sendmail(sender, recipients, data)
     elapsed = time.perf_counter() - started
+    client_cpu = (time.process_time() - client_cpu) / len(prepared) * 1000
+    sink_cpu = (cpu_seconds(sink.process.pid) - sink_cpu) / len(prepared) * 1000
     client.quit()
-    return len(prepared) / elapsed
+    return len(prepared) / elapsed, (client_cpu, sink_cpu)
 
 
 def load() -> str:
@@ -425,14 +456,24 @@ def bench_send(sink: Sink, work: Path) -> None:
             samplers[broker] = RssSampler({"worker": workers[broker].process.pid})
         runs = {broker: [] for broker in brokers}
         limits = {broker: [] for broker in brokers}
+        limit_cpu = []
         prepared = None
         for _round in range(repeat):
             for broker in brokers:
-                runs[broker].append(send_once(scratch, envs[broker], sink))
+                runs[broker].append(
+                    send_once(
+                        scratch,
+                        envs[broker],
+                        sink,
+                        worker=workers[broker].process.pid,
+                    )
+                )
                 if prepared is None:
                     prepared = prepared_messages(runs[broker][-1]["distribution"])
                 sink.zero()
-                limits[broker].append(limit_rate(prepared, sink))
+                rate, cpu = limit_rate(prepared, sink)
+                limits[broker].append(rate)
+                limit_cpu.append(cpu)
     finally:
         for broker, worker in workers.items():
             samplers[broker].stop()
@@ -461,6 +502,17 @@ def bench_send(sink: Sink, work: Path) -> None:
             + ", ".join(f"{run['started_after']:.1f}" for run in broker_runs)
             + " s"
         )
+    worker_cpu = median([run["cpu"][0] for run in runs[first]])
+    sink_cpu = median([run["cpu"][1] for run in runs[first]])
+    client_cpu = median([cpu[0] for cpu in limit_cpu])
+    limit_sink_cpu = median([cpu[1] for cpu in limit_cpu])
+    print(
+        f"BENCH send_cpu_{label(N)}: worker {worker_cpu:.2f} + sink {sink_cpu:.2f}"
+        f" CPU ms per email; limit: smtplib client {client_cpu:.2f} + sink"
+        f" {limit_sink_cpu:.2f}; ratio"
+        f" {100 * (client_cpu + limit_sink_cpu) / (worker_cpu + sink_cpu):.0f} %"
+        " (PostgreSQL's share not counted)"
+    )
     print(
         f"send_{label(N)} limit runs: "
         + ", ".join(f"{x:.0f}" for x in all_limits)

@@ -333,7 +333,7 @@ DISTRIBUTIONS_SEND_THREADS = env_int("DISTRIBUTIONS_SEND_THREADS", 2, minimum=1)
 # committed (written together in one statement): what a crash can leave in doubt
 # per lane (distributions/services/outcomes.py). 1 writes each email's outcome
 # before the next starts.
-DISTRIBUTIONS_IN_FLIGHT = env_int("DISTRIBUTIONS_IN_FLIGHT", 8, minimum=1)
+DISTRIBUTIONS_IN_FLIGHT = env_int("DISTRIBUTIONS_IN_FLIGHT", 4, minimum=1)
 # Per-email status marks commit without waiting for the WAL flush (claims always
 # wait); turn off where the database can fail over to a replica.
 DISTRIBUTIONS_FAST_COMMITS = env_bool("DISTRIBUTIONS_FAST_COMMITS", True)
