@@ -207,7 +207,8 @@ def load_wrk(url: str, headers: dict) -> tuple[float, float]:
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     value, unit = re.search(r"\s99%\s+([\d.]+)(us|ms|s)", out).groups()
     p99 = float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
-    return rate, p99
+    count = int(re.search(r"(\d+) requests in", out).group(1))
+    return rate, p99, count
 
 
 def load_python(port: int, path: str, headers: dict) -> tuple[float, float]:
@@ -240,7 +241,27 @@ def load_python(port: int, path: str, headers: dict) -> tuple[float, float]:
     elapsed = time.monotonic() - began
     latencies.sort()
     p99 = latencies[max(int(len(latencies) * 0.99) - 1, 0)] * 1000
-    return len(latencies) / elapsed, p99
+    return len(latencies) / elapsed, p99, len(latencies)
+
+
+def workers_cpu_seconds(server: subprocess.Popen) -> float:
+    """CPU time the gunicorn workers used so far (Linux /proc): a figure the other
+    work on a shared machine moves far less than req/s and p99."""
+    master = server.pid
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    ticks = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def measured(load, server, path, headers) -> tuple[float, float, float]:
+    """Return (req/s, p99 ms, worker CPU ms per request) of one load."""
+    before = workers_cpu_seconds(server)
+    rate, p99, count = load(path, headers)
+    cpu = workers_cpu_seconds(server) - before
+    return rate, p99, 1000 * cpu / max(count, 1)
 
 
 def make_personal_link(owner, survey):
@@ -350,12 +371,12 @@ def main() -> int:
         load_briefly(limit_path, limit_headers)
         links, limits = [], []
         for _ in range(ROUNDS):
-            links.append(load(link_path, link_headers))
-            limits.append(load(limit_path, limit_headers))
+            links.append(measured(load, server, link_path, link_headers))
+            limits.append(measured(load, server, limit_path, limit_headers))
         link = max(links)
         limit = max(limits)
-        page = load(page_path, headers)
-        logic_page = load(logic_path, logic_headers)
+        page = measured(load, server, page_path, headers)
+        logic_page = measured(load, server, logic_path, logic_headers)
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
@@ -366,9 +387,18 @@ def main() -> int:
     print(
         f"(gunicorn {WORKERS} gthread workers x {THREADS} threads, {tool}, "
         f"{CONNECTIONS} connections, {DURATION} s each, best of {ROUNDS} alternating "
-        f"rounds: {' '.join(f'{r:.0f}' for r, _ in links)} vs "
-        f"{' '.join(f'{r:.0f}' for r, _ in limits)} req/s; load average before: "
+        f"rounds: {' '.join(f'{r[0]:.0f}' for r in links)} vs "
+        f"{' '.join(f'{r[0]:.0f}' for r in limits)} req/s; load average before: "
         f"{load_before:.1f} on {os.cpu_count()} CPUs)"
+    )
+    # Worker CPU per request, least of the rounds: what the code costs, which the
+    # other work on the machine moves far less than the rates.
+    link_cpu = min(r[2] for r in links)
+    limit_cpu = min(r[2] for r in limits)
+    print(
+        f"(worker CPU per request: personal link {link_cpu:.2f} ms, limit "
+        f"{limit_cpu:.2f} ms, {100 * limit_cpu / link_cpu:.0f} %; /r/ plain page "
+        f"{page[2]:.2f} ms, logic page {logic_page[2]:.2f} ms)"
     )
     print(
         f"BENCH respondent_page: {link[0]:.0f} req/s, p99 {link[1]:.1f} ms "

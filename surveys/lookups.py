@@ -65,3 +65,35 @@ def anonymous_response_by_resume_key(public_key: str, resume_key: str):
     response.survey = survey
     response.saved_answers = _JSON.from_db_value(row[-1], None, connection) or {}
     return response
+
+
+def respondent_sql(*, survey_id: str, response_id: str) -> tuple[str, str]:
+    """Return (columns, joins) that read a survey, a response and its answers into
+    another app's query, for respondent_row() to build (the personal link's lookup).
+
+    survey_id, response_id: SQL expressions of the caller's row (the response's may
+    be NULL: no response yet). The aliases s, r and a are taken.
+    """
+    columns = (
+        f"{_SURVEY_COLUMNS}, {_RESPONSE_COLUMNS},"
+        " (SELECT jsonb_object_agg(a.question_id, a.value) FROM surveys_answer a"
+        "  WHERE a.response_id = r.id)"
+    )
+    joins = (
+        f" JOIN surveys_survey s ON s.id = {survey_id}"
+        f" LEFT JOIN surveys_response r ON r.id = {response_id}"
+    )
+    return columns, joins
+
+
+def respondent_row(values) -> tuple[Survey, Response | None]:
+    """Build what respondent_sql()'s columns read: the survey, and the response (with
+    .survey and .saved_answers, see run_engine) or None."""
+    split = len(_SURVEY_FIELDS)
+    survey = _build(Survey, _SURVEY_FIELDS, values[:split])
+    if values[split] is None:  # the response's id: no response joined
+        return survey, None
+    response = _build(Response, _RESPONSE_FIELDS, values[split:-1])
+    response.survey = survey
+    response.saved_answers = _JSON.from_db_value(values[-1], None, connection) or {}
+    return survey, response
