@@ -140,7 +140,10 @@ def invitation_by_token(*, token: str) -> Invitation | None:
     return invitation
 
 
-_INVITATION_FIELDS = list(Invitation._meta.concrete_fields)
+# All but created_at, which no respondent page reads (it loads if read).
+_INVITATION_FIELDS = [
+    f for f in Invitation._meta.concrete_fields if f.attname != "created_at"
+]
 
 
 def _build(model, fields, values):
