@@ -95,7 +95,10 @@ if not DATABASE_URL:
 
     DATABASE_URL = embedded_database_url(VAR_DIR)
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
-DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+# Django's PostgreSQL backend, whose health check of a kept connection (before each
+# request's first query) polls its socket instead of a SELECT 1 round trip
+# (core/database/base.py): a restarted server's connections are replaced unseen.
+DATABASES["default"]["ENGINE"] = "core.database"
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Persistent connections: a new PostgreSQL connection costs ~6 ms (docs/architecture.md).
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)

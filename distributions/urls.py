@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import path
 
 from distributions.views import (
@@ -139,3 +140,9 @@ urlpatterns = [
     path("s/<str:token>/", public.public_link, name="public_link"),
     path("s/<str:token>/opt-out/", public.public_opt_out, name="public_opt_out"),
 ]
+
+if getattr(settings, "SURVEYS_BENCH_VIEW", False):
+    # bench/bench_respondent.py's limit for /s/<token>/ (views/public.py).
+    urlpatterns.append(
+        path("bench/lookup/<str:token>/", public.bench_lookup, name="bench_lookup")
+    )

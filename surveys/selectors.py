@@ -200,4 +200,6 @@ def person_response(*, survey_id: int, person_key: str | None) -> Response | Non
     """Return the person's response to the survey (one indexed lookup), or None."""
     if not person_key:
         return None
-    return Response.objects.filter(survey_id=survey_id, person_key=person_key).first()
+    # Unique per survey (response_one_per_person): no ORDER BY for first() to add.
+    found = Response.objects.filter(survey_id=survey_id, person_key=person_key)
+    return next(iter(found.order_by()[:1]), None)

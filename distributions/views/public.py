@@ -4,11 +4,14 @@ No login, no session needed. Tokens never reach a log line: core.logging redacts
 every record of the process (request paths, SQL, tracebacks).
 """
 
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from distributions.models import Invitation
 from distributions.person import person_finished_anonymously
 from distributions.selectors.invitations import (
     invitation_by_token,
@@ -128,3 +131,21 @@ def public_preview(request, key: str):
         "distributions/public_preview.html",
         {"definition": definition, "pages": definition.get("pages") or []},
     )
+
+
+def bench_lookup(request, token: str):
+    """The limit bench/bench_respondent.py times /s/<token>/ against: the same
+    middleware, the token's row by its unique index and a respondent template, and
+    nothing else (SURVEYS_BENCH_VIEW adds it)."""
+    try:
+        row = Invitation.objects.values_list(
+            "first_name", "distribution__survey__title"
+        ).get(token=token)
+    except Invitation.DoesNotExist:
+        return invalid_link(request)
+    html = render_to_string(
+        "surveys/respond/message.html",
+        {"title": row[1], "message": f"Hello {row[0]}"},
+        request=request,
+    )
+    return HttpResponse(html)
