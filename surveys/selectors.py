@@ -98,7 +98,7 @@ def response_get(*, user, survey_pk: int, public_id: str) -> Response:
 
 def response_progress_rows(*, survey_id: int) -> QuerySet:
     """Return the survey's responses as unordered (id, public_id, started_at,
-    finished_at) rows.
+    finished_at, screened_out) rows.
 
     For another app's bulk statement (the history CSV, a follow-up's audience),
     which compiles it (`qs.query.sql_with_params()`) and joins it on the response
@@ -108,7 +108,7 @@ def response_progress_rows(*, survey_id: int) -> QuerySet:
     return (
         Response.objects.filter(survey_id=survey_id)
         .order_by()
-        .values("id", "public_id", "started_at", "finished_at")
+        .values("id", "public_id", "started_at", "finished_at", "screened_out")
     )
 
 
@@ -183,7 +183,7 @@ def _iso(moment) -> str | None:
 
 def person_progress_rows(*, survey_id: int) -> QuerySet:
     """Return the survey's responses that name their person, as unordered
-    (person_key, public_id, started_at, finished_at) rows.
+    (person_key, public_id, started_at, finished_at, screened_out) rows.
 
     For another app's bulk statement, compiled and joined on the person key (as
     response_progress_rows is on the id): a person's response, whichever link
@@ -192,7 +192,7 @@ def person_progress_rows(*, survey_id: int) -> QuerySet:
     return (
         Response.objects.filter(survey_id=survey_id, person_key__isnull=False)
         .order_by()
-        .values("person_key", "public_id", "started_at", "finished_at")
+        .values("person_key", "public_id", "started_at", "finished_at", "screened_out")
     )
 
 

@@ -239,6 +239,17 @@ def _metadata_columns(survey: Survey) -> list[Column]:
             value_labels={1: "True", 0: "False"},
             labelled=True,
         ),
+        # Qualtrics' Q_TerminateFlag, as a yes/no: Finished is True for a response
+        # that reached an end of the survey, a screen-out's end included (as in
+        # Qualtrics); this tells those apart. docs/architecture.md, "Exports".
+        Column(
+            "Screened Out",
+            "ScreenedOut",
+            "Screened Out",
+            numeric=True,
+            value_labels={1: "True", 0: "False"},
+            labelled=True,
+        ),
     ]
     if _carries_identity(survey):
         columns += [
@@ -314,7 +325,8 @@ def export_table(
     # One row per response with its answers folded into one JSON object: one decode
     # per response rather than one per answer.
     sql = (
-        f"SELECT r.id, r.public_id, r.started_at, r.finished_at, r.last_name,"
+        f"SELECT r.id, r.public_id, r.started_at, r.finished_at, r.screened_out,"
+        f" r.last_name,"
         f" r.first_name, r.email, r.external_reference, r.embedded_data::text,"
         f" (SELECT jsonb_object_agg(a.question_id, a.value) FROM {answer_table} a"
         f"  WHERE a.response_id = r.id)::text"
@@ -338,6 +350,7 @@ def export_table(
                 public_id,
                 started,
                 finished,
+                screened,
                 last_name,
                 first_name,
                 email,
@@ -369,6 +382,9 @@ def export_table(
                     (1 if finished else 0)
                     if coded
                     else ("True" if finished else "False"),
+                    (1 if screened else 0)
+                    if coded
+                    else ("True" if screened else "False"),
                 ]
                 if identity:
                     row += [last_name, first_name, email, reference]

@@ -55,14 +55,16 @@ def _csv_rows(body: bytes) -> list[list[str]]:
 def test_csv_as_codes(owner_client, answered):
     rows = _csv_rows(_download(owner_client, answered, "csv", "coded"))
     header, finished, started = rows[0], rows[1], rows[2]
-    assert header[:5] == [
+    assert header[:6] == [
         "Response ID",
         "Start Date",
         "End Date",
         "Duration (in seconds)",
         "Finished",
+        "Screened Out",
     ]
     assert (finished[4], started[4]) == ("1", "0")
+    assert (finished[5], started[5]) == ("0", "0")
     assert finished[header.index("Do you live on campus?")] == "1"  # Yes, first
     assert finished[header.index("How much do you agree? - Rooms are clean")] == "3"
     assert finished[header.index("Which services do you use? - Gym")] == "1"
@@ -76,12 +78,13 @@ def test_xlsx_opens_with_the_answers_as_typed_cells(owner_client, answered):
     book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
     rows = list(book["Responses"].iter_rows(values_only=True))
     header, finished, started = rows[0], rows[1], rows[2]
-    assert header[:9] == (
+    assert header[:10] == (
         "Response ID",
         "Start Date",
         "End Date",
         "Duration (in seconds)",
         "Finished",
+        "Screened Out",
         "Last Name",
         "First Name",
         "Email",
@@ -91,7 +94,8 @@ def test_xlsx_opens_with_the_answers_as_typed_cells(owner_client, answered):
     assert isinstance(finished[1], datetime) and isinstance(finished[2], datetime)
     assert finished[3] >= 0
     assert (finished[4], started[4]) == ("True", "False")
-    assert started[5:8] == ("Lopez", "Ana", "ana@example.edu")
+    assert finished[5] == "False"
+    assert started[6:9] == ("Lopez", "Ana", "ana@example.edu")
     assert finished[header.index("Do you live on campus?")] == "Yes"
     assert finished[header.index("How many courses?")] == 4
     assert finished[header.index("How much do you agree? - Staff are kind")] == "Agree"
@@ -115,12 +119,13 @@ def test_sav_has_variable_and_value_labels(owner_client, answered, tmp_path):
     path.write_bytes(_download(owner_client, answered, "sav", "coded"))
     frame, meta = pyreadstat.read_sav(str(path))
     labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
-    assert meta.column_names[:5] == [
+    assert meta.column_names[:6] == [
         "ResponseId",
         "StartDate",
         "EndDate",
         "Duration",
         "Finished",
+        "ScreenedOut",
     ]
     assert labels["Q1"] == "Do you live on campus?"
     assert labels["Q6_1"] == "How much do you agree? - Rooms are clean"
@@ -131,6 +136,7 @@ def test_sav_has_variable_and_value_labels(owner_client, answered, tmp_path):
         3.0: "Agree",
     }
     assert meta.variable_value_labels["Finished"] == {1.0: "True", 0.0: "False"}
+    assert meta.variable_value_labels["ScreenedOut"] == {1.0: "True", 0.0: "False"}
     first = frame.iloc[0]
     assert first["Q1"] == 1.0
     assert first["Q3"] == 4.0
