@@ -147,19 +147,17 @@ def survey_closing(request, pk):
         for q in questions
         if q.choices
     ]
-    quota = (survey.quotas or [{}])[0]
     form = ClosingForm(
         request.POST or None,
         zone=zone,
         sources=sources,
+        quotas=survey.quotas or [],
         initial={
             "embedded_fields": "\n".join(survey.embedded_fields),
             "close_at": survey.close_at.astimezone(zone).replace(tzinfo=None)
             if survey.close_at
             else None,
             "close_after_finished": survey.close_after_finished,
-            "quota_source": quota.get("source", ""),
-            "quota_limit": quota.get("limit"),
             "screen_out_message": survey.screen_out_message,
         },
     )
