@@ -3,7 +3,9 @@
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from surveys.logic import Facts, question_index
 from surveys.models import Page, Question, Response, Survey, SurveyVersion
+from surveys.piping import pipe
 from surveys.results import question_catalogue, response_answers
 
 
@@ -42,6 +44,49 @@ def survey_newest_definition(*, survey_id: int) -> dict | None:
         .first()
     )
     return version.definition if version is not None else None
+
+
+def survey_preview_outline(*, survey_id: int, contact: dict | None) -> dict | None:
+    """The newest published version as an outline, its texts piped for `contact`.
+
+    For the preview email's link (distributions): every page and question at once,
+    with no answers, so answer placeholders and fields the contact lacks are empty,
+    never the raw `${...}` (surveys.piping). None if nothing is published.
+    """
+    definition = survey_newest_definition(survey_id=survey_id)
+    if definition is None:
+        return None
+    facts = Facts(contact=dict(contact or {}))
+    index = question_index(definition)
+
+    def piped(text):
+        return pipe(text or "", facts, index)
+
+    return {
+        "title": definition.get("title", ""),
+        "introduction": piped(definition.get("introduction")),
+        "pages": [
+            {
+                "introduction": piped(page.get("introduction")),
+                "questions": [
+                    {
+                        "text": piped(question.get("text")),
+                        "help_text": piped(question.get("help_text")),
+                        "required": question.get("required", False),
+                        "choices": [
+                            piped(c.get("label")) for c in question.get("choices") or []
+                        ],
+                        "statements": [
+                            piped(s.get("label"))
+                            for s in question.get("statements") or []
+                        ],
+                    }
+                    for question in page.get("questions") or []
+                ],
+            }
+            for page in definition.get("pages") or []
+        ],
+    }
 
 
 def page_get(*, user, survey_pk: int, pk: int) -> Page:
