@@ -21,6 +21,7 @@ from django.db import connection
 from accounts.selectors import owner_time_zone
 from surveys import engine, qtypes
 from surveys.models import Answer, Response, Survey
+from surveys.response_filters import ResponseFilter
 from surveys.results import answer_text, question_catalogue
 
 # SPSS: a name starts with a letter, has at most 64 bytes of letters, digits and
@@ -304,14 +305,26 @@ def export_columns(*, survey: Survey) -> tuple[list[Column], list[str], int]:
     return columns, keys, len(metadata)
 
 
-def export_count(*, survey: Survey) -> int:
-    return Response.objects.filter(survey=survey, started_at__isnull=False).count()
+def export_count(*, survey: Survey, filters: ResponseFilter | None = None) -> int:
+    responses = Response.objects.filter(survey=survey, started_at__isnull=False)
+    return (filters or ResponseFilter()).apply(responses).count()
 
 
 def export_table(
-    *, survey: Survey, owner, coded: bool = False, batch_size: int = 1000
+    *,
+    survey: Survey,
+    owner,
+    coded: bool = False,
+    filters: ResponseFilter | None = None,
+    batch_size: int = 1000,
 ) -> ExportTable:
-    """Return the export's columns and typed rows, dates in the owner's zone."""
+    """Return the export's columns and typed rows, dates in the owner's zone.
+
+    `filters`: the Responses page's filter (surveys.response_filters), the same SQL
+    the Summary counts with; the columns stay the survey's whatever it selects.
+    """
+    filters = filters or ResponseFilter()
+    where, where_params = filters.sql("r")
     columns, keys, n_metadata = export_columns(survey=survey)
     zone = owner_time_zone(owner)
     identity = _carries_identity(survey)
@@ -331,7 +344,7 @@ def export_table(
         f" (SELECT jsonb_object_agg(a.question_id, a.value) FROM {answer_table} a"
         f"  WHERE a.response_id = r.id)::text"
         f" FROM {response_table} r"
-        f" WHERE r.survey_id = %s AND r.started_at IS NOT NULL AND r.id > %s"
+        f" WHERE r.survey_id = %s AND r.started_at IS NOT NULL AND r.id > %s{where}"
         f" ORDER BY r.id LIMIT %s"
     )
 
@@ -340,7 +353,7 @@ def export_table(
         while True:
             # Keyset batches: constant memory however many responses there are.
             with connection.cursor() as cursor:
-                cursor.execute(sql, [survey.pk, last_id, batch_size])
+                cursor.execute(sql, [survey.pk, last_id, *where_params, batch_size])
                 batch = cursor.fetchall()
             if not batch:
                 return
@@ -397,7 +410,11 @@ def export_table(
                 row += [cell(given.get(str(qid))) for qid, cell in cells]
                 yield row
 
-    return ExportTable(columns=columns, rows=rows(), total=export_count(survey=survey))
+    return ExportTable(
+        columns=columns,
+        rows=rows(),
+        total=export_count(survey=survey, filters=filters),
+    )
 
 
 def _embedded_cell(value):

@@ -223,3 +223,48 @@ def test_an_export_whose_worker_died_is_built_again(owner, answered, settings):
     response_export_run(export_id=export.pk)  # the redelivered message
     export.refresh_from_db()
     assert (export.status, export.rows_done) == ("done", 2)
+
+
+def test_exports_apply_the_responses_filter_and_say_so(
+    owner_client, answered, settings
+):
+    url = f"/surveys/{answered.pk}/responses/exports/"
+    summary = owner_client.get(
+        f"/surveys/{answered.pk}/responses/summary/?status=finished"
+    ).content.decode()
+    assert f"{url}?status=finished" in summary  # the button carries the filter
+
+    page = owner_client.get(url + "?status=finished").content.decode()
+    assert "Filter applied:" in page and "Finished only" in page
+    assert "1 of the 2 responses" in page
+    http = owner_client.post(
+        url + "?status=finished", {"format": "csv", "values": "text"}
+    )
+    assert "responses-filtered" in http["Content-Disposition"]
+    rows = _csv_rows(b"".join(http.streaming_content))
+    assert [row[4] for row in rows[1:]] == ["True"]
+    book = openpyxl.load_workbook(
+        io.BytesIO(
+            b"".join(
+                owner_client.post(
+                    url + "?status=in_progress", {"format": "xlsx", "values": "text"}
+                ).streaming_content
+            )
+        ),
+        read_only=True,
+    )
+    xlsx_rows = list(book["Responses"].iter_rows(values_only=True))
+    assert [row[4] for row in xlsx_rows[1:]] == ["False"]
+    assert "No filter: every response" in owner_client.get(url).content.decode()
+
+    # A worker's export keeps the filter it was asked with, and says so.
+    settings.SURVEYS_EXPORT_SYNC_MAX = 0
+    owner_client.post(url + "?status=finished", {"format": "xlsx", "values": "coded"})
+    export = ResponseExport.objects.get()
+    assert export.filters["status"] == "finished" and export.rows_total == 1
+    response_export_run(export_id=export.pk)
+    status = owner_client.get(f"{url}{export.pk}/").content.decode()
+    assert "Filter applied: Finished only." in status
+    body = b"".join(owner_client.get(f"{url}{export.pk}/file/").streaming_content)
+    sheet = openpyxl.load_workbook(io.BytesIO(body), read_only=True)["Responses"]
+    assert [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)] == [1]
