@@ -44,7 +44,8 @@ class Column:
     text: Callable | None = None
     code: Callable | None = None
     question_id: int | None = None
-    # "datetime" for the start and end dates (SPSS and Excel date cells).
+    # "datetime" for the start and end dates, "date" for a date question's
+    # answers (SPSS DATETIME / DATE variables, Excel date cells; CSV keeps ISO).
     kind: str = ""
     # As choice text the cells are labels (single choice, dropdown, matrix,
     # Finished), so only the coded cells are numbers.
@@ -163,6 +164,18 @@ def _question_columns(question: dict, number: int) -> list[Column]:
             )
             for n, c in enumerate(choices, start=1)
         ]
+    if kind == qtypes.DATE:
+        return [
+            Column(
+                header=text,
+                name=base,
+                label=text,
+                kind="date",
+                text=_date,
+                code=_date,
+                question_id=qid,
+            )
+        ]
     if kind in (engine.NUMBER, engine.RATING, qtypes.NPS):
         return [
             Column(
@@ -205,6 +218,16 @@ def _other_column(question: dict, number: int) -> Column:
         code=_text_or_none,
         question_id=qtypes.other_key(question["id"]),
     )
+
+
+def _date(value):
+    """A stored date answer ("2026-03-31") as a date; anything else as no answer."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def _text_or_none(value):
@@ -336,12 +359,15 @@ def export_table(
     response_table = Response._meta.db_table
     answer_table = Answer._meta.db_table
     # One row per response with its answers folded into one JSON object: one decode
-    # per response rather than one per answer.
+    # per response rather than one per answer. json_object_agg, not jsonb's: it
+    # only concatenates the stored values (no re-parse, no key sort), about a third
+    # less database time at 100,000 responses; keys are unique (one answer per
+    # question), so json.loads reads the same object.
     sql = (
         f"SELECT r.id, r.public_id, r.started_at, r.finished_at, r.screened_out,"
         f" r.last_name,"
         f" r.first_name, r.email, r.external_reference, r.embedded_data::text,"
-        f" (SELECT jsonb_object_agg(a.question_id, a.value) FROM {answer_table} a"
+        f" (SELECT json_object_agg(a.question_id, a.value) FROM {answer_table} a"
         f"  WHERE a.response_id = r.id)::text"
         f" FROM {response_table} r"
         f" WHERE r.survey_id = %s AND r.started_at IS NOT NULL AND r.id > %s{where}"

@@ -21,7 +21,9 @@ from django.utils.text import slugify
 from core.queue import enqueue
 from core.tokens import new_token
 from surveys.exporting.columns import export_count, export_table
-from surveys.exporting.writers import write_csv_file, write_sav, write_xlsx
+from surveys.exporting.sav import write_sav
+from surveys.exporting.writers import write_csv_file
+from surveys.exporting.xlsx import write_xlsx
 from surveys.models import ResponseExport, Survey
 from surveys.response_filters import ResponseFilter
 

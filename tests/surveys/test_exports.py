@@ -268,3 +268,20 @@ def test_exports_apply_the_responses_filter_and_say_so(
     body = b"".join(owner_client.get(f"{url}{export.pk}/file/").streaming_content)
     sheet = openpyxl.load_workbook(io.BytesIO(body), read_only=True)["Responses"]
     assert [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)] == [1]
+
+
+def test_xlsx_text_is_escaped_and_kept_as_typed(tmp_path):
+    from surveys.exporting.columns import Column, ExportTable
+    from surveys.exporting.xlsx import write_xlsx
+
+    typed = ["a & b <c>", " padded ", "0042", "line\nbreak", "bell\x07"]
+    table = ExportTable(
+        columns=[Column(f"Text {n}", f"T{n}") for n in range(len(typed))],
+        rows=iter([list(typed)]),
+        total=1,
+    )
+    path = tmp_path / "t.xlsx"
+    write_xlsx(path, table, coded=False)
+    row = list(openpyxl.load_workbook(path)["Responses"].iter_rows(values_only=True))
+    assert row[1][:4] == tuple(typed[:4])
+    assert row[1][4].startswith("bell")  # a control character cannot break the XML
