@@ -33,7 +33,9 @@ class RuleForm(forms.Form):
         initial="and",
     )
 
-    def __init__(self, *args, sources, targets=None, rule=None, **kwargs):
+    def __init__(
+        self, *args, sources, targets=None, rule=None, refused_reason="", **kwargs
+    ):
         rule = rule or {}
         initial = {"join": rule.get("join", "and")}
         known = {value for value, _ in sources}
@@ -57,6 +59,12 @@ class RuleForm(forms.Form):
             self.fields[f"source_{i}"] = forms.ChoiceField(
                 label=f"Condition {n}: when", choices=sources, required=False
             )
+            if refused_reason:
+                # A question left out of the list (e.g. of this very page) named in
+                # a crafted or stale form: say why, not just "not a valid choice".
+                self.fields[f"source_{i}"].error_messages["invalid_choice"] = (
+                    f"That question cannot be tested here. {refused_reason}"
+                )
             self.fields[f"op_{i}"] = forms.ChoiceField(
                 label=f"Condition {n}: test", choices=list(OPS.items()), required=False
             )
