@@ -20,6 +20,7 @@ from django.db import connection
 
 from accounts.selectors import owner_time_zone
 from surveys import engine, qtypes
+from surveys.exporting.batches import keyset_batches
 from surveys.models import Answer, Response, Survey
 from surveys.response_filters import ResponseFilter
 from surveys.results import answer_text, question_catalogue
@@ -351,8 +352,9 @@ def export_table(
     columns, keys, n_metadata = export_columns(survey=survey)
     zone = owner_time_zone(owner)
     identity = _carries_identity(survey)
+    # (the answers object's key, as JSON has it, and the cell function)
     cells = [
-        (c.question_id, c.code if coded else c.text)
+        (str(c.question_id), c.code if coded else c.text)
         for c in columns
         if c.question_id is not None
     ]
@@ -375,15 +377,12 @@ def export_table(
     )
 
     def rows() -> Iterator[list]:
-        last_id = 0
-        while True:
-            # Keyset batches: constant memory however many responses there are.
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [survey.pk, last_id, *where_params, batch_size])
-                batch = cursor.fetchall()
-            if not batch:
-                return
-            last_id = batch[-1][0]
+        # Keyset batches (constant memory), the next read while this one is written.
+        for batch in keyset_batches(
+            sql,
+            lambda last_id: [survey.pk, last_id, *where_params, batch_size],
+            batch_size=batch_size,
+        ):
             for (
                 _,
                 public_id,
@@ -432,8 +431,8 @@ def export_table(
                     if not isinstance(data, dict):
                         data = {}
                     row += [_embedded_cell(data.get(key)) for key in keys]
-                given = json.loads(answers_text) if answers_text else {}
-                row += [cell(given.get(str(qid))) for qid, cell in cells]
+                get = (json.loads(answers_text) if answers_text else {}).get
+                row += [cell(get(key)) for key, cell in cells]
                 yield row
 
     return ExportTable(

@@ -38,8 +38,18 @@ def csv_header_and_rows(table: ExportTable) -> tuple[list[str], Iterator[list]]:
     """Return the header and rows of text for core.csv_export."""
 
     def rows():
+        # Most cells are text, empty or whole numbers: those skip the call.
         for row in table.rows:
-            yield [c if c.__class__ is str else _text(c) for c in row]
+            yield [
+                c
+                if c.__class__ is str
+                else ""
+                if c is None
+                else str(c)
+                if c.__class__ is int
+                else _text(c)
+                for c in row
+            ]
 
     return [c.header for c in table.columns], rows()
 

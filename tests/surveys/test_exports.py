@@ -285,3 +285,20 @@ def test_xlsx_text_is_escaped_and_kept_as_typed(tmp_path):
     row = list(openpyxl.load_workbook(path)["Responses"].iter_rows(values_only=True))
     assert row[1][:4] == tuple(typed[:4])
     assert row[1][4].startswith("bell")  # a control character cannot break the XML
+
+
+def test_batches_read_ahead_on_a_second_connection_give_every_row_once(
+    transactional_db, owner
+):
+    """Outside a transaction the next batch is read on a helper thread's connection."""
+    from surveys.exporting.columns import export_table
+
+    survey = build_survey(owner)
+    for n in range(5):
+        answer_survey(f"/r/{survey.public_key}/", answers=CAMPUS_ANSWERS)
+        assert Response.objects.count() == n + 1
+    table = export_table(survey=survey, owner=owner, batch_size=2)
+    ids = [row[0] for row in table.rows]
+    assert ids == list(
+        Response.objects.order_by("id").values_list("public_id", flat=True)
+    )
