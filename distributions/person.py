@@ -126,7 +126,13 @@ def person_progress_sql(*, survey, alias="i"):
         started_at="COALESCE(r.started_at, p.started_at)",
         finished_at=f"COALESCE({finished})",
         public_id="COALESCE(r.public_id, p.public_id)",
-        screened_out="COALESCE(r.screened_out, p.screened_out, false)",
+        # As status.person_screened_out reads it: the own finished response's,
+        # never an anonymous finish's, else the person's other response's.
+        screened_out=(
+            "CASE WHEN r.finished_at IS NOT NULL THEN r.screened_out"
+            f" WHEN {alias}.finished_anonymously_at IS NOT NULL THEN false"
+            " ELSE COALESCE(p.screened_out, false) END"
+        ),
     )
 
 

@@ -184,3 +184,44 @@ def test_a_reminder_sent_after_a_failed_invite_counts(owner_client, owner):
         )
         assert rows[1][5] == "Email Sent"
         assert rows[1][6] == "2026-01-11T14:00:00+00:00"
+
+
+def test_the_sql_status_agrees_with_status_from():
+    """The CSVs take their Status from status_sql; pages from status_from."""
+    from itertools import product
+
+    from django.db import connection
+
+    from distributions.status import status_from, status_sql
+
+    facts = list(product([False, True], repeat=5))
+    ranks = [None, 0, 1, 2, 3, 4, 5]
+    sql = status_sql(
+        finished="f",
+        revoked="r",
+        expired="e",
+        started="s",
+        delivery_rank="k",
+        screened_out="o",
+    )
+    seen = set()
+    with connection.cursor() as cursor:
+        for (finished, revoked, expired, started, screened), rank in product(
+            facts, ranks
+        ):
+            cursor.execute(
+                f"SELECT {sql} FROM (SELECT %s AS f, %s AS r, %s AS e, %s AS s, "
+                "%s::int AS k, %s AS o) AS t",
+                [finished, revoked, expired, started, rank, screened],
+            )
+            status = cursor.fetchone()[0]
+            assert status == status_from(
+                finished=finished,
+                revoked=revoked,
+                expired=expired,
+                started=started,
+                delivery_rank=rank,
+                screened_out=screened,
+            )
+            seen.add(status)
+    assert "Survey Screened Out" in seen and "Survey Finished" in seen
