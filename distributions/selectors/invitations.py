@@ -22,7 +22,11 @@ from django.utils import timezone
 
 from distributions.models import Delivery, Distribution, Invitation
 from distributions.person import invitation_person_key, with_person_progress
-from distributions.status import DELIVERY_RANK, person_progress
+from distributions.status import (
+    DELIVERY_RANK,
+    person_progress,
+    person_screened_out,
+)
 from surveys.respondent import respondent_row, respondent_sql
 from surveys.selectors import person_response
 
@@ -260,7 +264,12 @@ def invitation_timeline(*, invitation: Invitation) -> list[TimelineEvent]:
     if started:
         events.append(TimelineEvent(started, "Survey started"))
     if finished:
-        events.append(TimelineEvent(finished, "Survey finished"))
+        screened = person_screened_out(invitation)
+        events.append(
+            TimelineEvent(
+                finished, "Survey screened out" if screened else "Survey finished"
+            )
+        )
     if invitation.revoked_at:
         events.append(TimelineEvent(invitation.revoked_at, "Link revoked"))
     epoch = timezone.now().replace(year=1970)
