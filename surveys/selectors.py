@@ -3,7 +3,7 @@
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from surveys.models import Page, Question, Response, Survey, SurveyVersion
+from surveys.models import Answer, Page, Question, Response, Survey, SurveyVersion
 from surveys.results import question_catalogue, response_answers
 
 
@@ -201,3 +201,19 @@ def person_response(*, survey_id: int, person_key: str | None) -> Response | Non
     if not person_key:
         return None
     return Response.objects.filter(survey_id=survey_id, person_key=person_key).first()
+
+
+def survey_questions(*, survey: Survey) -> list[dict]:
+    """Return every question any published version asked (the REST API's survey)."""
+    return question_catalogue(survey=survey)
+
+
+def response_answers_by_id(*, response_ids) -> dict[int, dict[str, object]]:
+    """Return {response id: {question id as text: stored value}} in one query."""
+    found: dict[int, dict[str, object]] = {rid: {} for rid in response_ids}
+    rows = Answer.objects.filter(response_id__in=list(response_ids)).values_list(
+        "response_id", "question_id", "value"
+    )
+    for response_id, question_id, value in rows:
+        found[response_id][str(question_id)] = value
+    return found

@@ -1,0 +1,96 @@
+"""Keyset pages of a distribution's invitations for the REST API (the `api` app):
+a batch's links with their own state, and the history with each status."""
+
+from django.utils import timezone
+
+from distributions.models import Distribution, Invitation
+from distributions.personal_link import personal_link_prefix
+from distributions.selectors.counts import distribution_counts
+from distributions.selectors.invitations import invitations_with_status
+from distributions.status import InvitationStatus, invitation_status
+
+LINK_FIELDS = (
+    "id",
+    "first_name",
+    "last_name",
+    "email",
+    "external_reference",
+    "language",
+    "embedded_data",
+    "token",
+    "expires_at",
+    "revoked_at",
+    "created_at",
+)
+
+
+def survey_distributions(*, user, survey, kind: str):
+    """Return the user's top-level distributions of this kind for the survey."""
+    return Distribution.objects.filter(
+        owner=user, survey=survey, kind=kind, parent=None
+    ).select_related("survey")
+
+
+def distribution_counts_dict(distribution: Distribution) -> dict:
+    """Return the counts of the Emails / Personal links row as a dict."""
+    return vars(distribution_counts([distribution])[distribution.pk]).copy()
+
+
+def link_rows_page(*, distribution: Distribution, after_id: int, limit: int) -> list:
+    """Return up to `limit` links of a batch after `after_id`, in id order, as dicts
+    with `link` and `status` (the link's own state, as the links CSV)."""
+    now = timezone.now()
+    prefix = personal_link_prefix()
+    rows = list(
+        Invitation.objects.filter(distribution=distribution.root, id__gt=after_id)
+        .order_by("id")
+        .values(*LINK_FIELDS)[:limit]
+    )
+    for row in rows:
+        row["link"] = f"{prefix}{row.pop('token')}/"
+        if row["revoked_at"] is not None:
+            row["status"] = InvitationStatus.LINK_REVOKED
+        elif row["expires_at"] <= now:
+            row["status"] = InvitationStatus.LINK_EXPIRED
+        else:
+            row["status"] = InvitationStatus.LINK_CREATED
+    return rows
+
+
+def history_page(
+    *, distribution: Distribution, after_id: int, limit: int, updated_since=None
+) -> list:
+    """Return up to `limit` invitations after `after_id` with their status."""
+    invitations = Invitation.objects.filter(
+        distribution=distribution.root, id__gt=after_id
+    ).order_by("id")
+    if updated_since is not None:
+        invitations = invitations.filter(response__last_activity_at__gte=updated_since)
+    ids = list(invitations.values_list("id", flat=True)[:limit])
+    now = timezone.now()
+    loaded = invitations_with_status(
+        distribution=distribution, invitations=Invitation.objects.filter(id__in=ids)
+    )
+    prefix = personal_link_prefix()
+    return [
+        {
+            "id": invitation.pk,
+            "first_name": invitation.first_name,
+            "last_name": invitation.last_name,
+            "email": invitation.email,
+            "external_reference": invitation.external_reference,
+            "embedded_data": invitation.embedded_data,
+            "link": f"{prefix}{invitation.token}/",
+            "status": invitation_status(invitation, now=now),
+            "response_id": invitation.response.public_id
+            if invitation.response_id
+            else None,
+            "expires_at": invitation.expires_at,
+        }
+        for invitation in loaded
+    ]
+
+
+def distribution_for_token(*, user, compose_token: str) -> Distribution | None:
+    """Return the user's distribution created with this one-time token, if any."""
+    return Distribution.objects.filter(owner=user, compose_token=compose_token).first()
