@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from api.models import ApiKey
+from api.models import ApiKey, WebhookAttempt, WebhookEndpoint
 
 
 def api_key_list(*, user) -> QuerySet[ApiKey]:
@@ -12,3 +12,20 @@ def api_key_list(*, user) -> QuerySet[ApiKey]:
 
 def api_key_get(*, user, pk: int) -> ApiKey:
     return get_object_or_404(ApiKey, owner=user, pk=pk)
+
+
+def webhook_endpoint_list(*, user):
+    return WebhookEndpoint.objects.filter(owner=user)
+
+
+def webhook_endpoint_get(*, user, pk: int):
+    return get_object_or_404(WebhookEndpoint, owner=user, pk=pk)
+
+
+def webhook_attempts(*, endpoint, limit: int = 50) -> list:
+    """Return the endpoint's latest attempts with their messages, newest first."""
+    return list(
+        WebhookAttempt.objects.filter(message__endpoint=endpoint)
+        .select_related("message")
+        .order_by("-attempted_at", "-id")[:limit]
+    )

@@ -1,7 +1,15 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api.views import contacts, distributions, keys, links, suppressions, surveys
+from api.views import (
+    contacts,
+    distributions,
+    keys,
+    links,
+    suppressions,
+    surveys,
+    webhooks,
+)
 
 app_name = "api"
 
@@ -112,4 +120,8 @@ urlpatterns = [
     ),
     path("keys/", keys.keys_page, name="keys"),
     path("keys/<int:pk>/revoke/", keys.key_revoke, name="key_revoke"),
+    path("webhooks/", webhooks.webhooks_page, name="webhooks"),
+    path("webhooks/<int:pk>/", webhooks.webhook_page, name="webhook"),
+    path("webhooks/<int:pk>/enable/", webhooks.webhook_enable, name="webhook_enable"),
+    path("webhooks/<int:pk>/delete/", webhooks.webhook_delete, name="webhook_delete"),
 ]

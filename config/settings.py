@@ -405,6 +405,20 @@ API_RATE_WINDOW = env_int("API_RATE_WINDOW", 60, minimum=1)
 # embedded data fit in a few MB).
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 16 * 1024 * 1024, minimum=1024)
 
+# Webhooks (api/webhooks/): endpoints on private or loopback networks are refused
+# unless listed here (CIDR, comma-separated; the tests allow 127.0.0.0/8).
+WEBHOOK_ALLOWED_NETWORKS = env_networks("WEBHOOK_ALLOWED_NETWORKS")
+# How often the worker looks for new events and due calls (beat, seconds).
+WEBHOOK_POLL_INTERVAL = env_int("WEBHOOK_POLL_INTERVAL", 10, minimum=1)
+# Each poll looks again this far back, for rows committed late (seconds).
+WEBHOOK_EVENT_OVERLAP = env_int("WEBHOOK_EVENT_OVERLAP", 120, minimum=1)
+# First retry after this many seconds, doubling up to 8 hours between tries.
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 5)
+# A message is given up, and an endpoint failing this long turned off, after this.
+WEBHOOK_GIVE_UP_AFTER = env_int("WEBHOOK_GIVE_UP_AFTER", 86400, minimum=60)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+CELERY_PERIODIC_TASKS["api.webhooks_tick"] = WEBHOOK_POLL_INTERVAL
+
 # --- core: worker leases (core/leases.py) ---
 # A process renews the leases it holds every LEASE_RENEW_SECONDS; one not renewed
 # for LEASE_DEAD_AFTER seconds is a dead worker's, and the sweepers take its work

@@ -3,7 +3,7 @@ a batch's links with their own state, and the history with each status."""
 
 from django.utils import timezone
 
-from distributions.models import Distribution, Invitation
+from distributions.models import Delivery, Distribution, Invitation
 from distributions.personal_link import personal_link_prefix
 from distributions.selectors.counts import distribution_counts
 from distributions.selectors.invitations import invitations_with_status
@@ -94,3 +94,39 @@ def history_page(
 def distribution_for_token(*, user, compose_token: str) -> Distribution | None:
     """Return the user's distribution created with this one-time token, if any."""
     return Distribution.objects.filter(owner=user, compose_token=compose_token).first()
+
+
+def deliveries_failed_since(*, owner_ids, since):
+    """Return rows of the owners' deliveries that failed and were last claimed at or
+    after `since` (the webhook event "delivery failed")."""
+    return (
+        Delivery.objects.filter(
+            distribution__owner_id__in=list(owner_ids),
+            status=Delivery.Status.FAILED,
+            claimed_at__gte=since,
+        )
+        .values(
+            "id",
+            "distribution_id",
+            "distribution__owner_id",
+            "distribution__survey_id",
+            "invitation__email",
+            "error",
+            "claimed_at",
+        )
+        .order_by("id")
+    )
+
+
+def link_batches_ready_since(*, owner_ids, since):
+    """Return rows of the owners' personal-link batches that became ready since then."""
+    return (
+        Distribution.objects.filter(
+            owner_id__in=list(owner_ids),
+            kind=Distribution.Kind.LINKS,
+            status=Distribution.Status.READY,
+            finished_at__gte=since,
+        )
+        .values("id", "owner_id", "survey_id", "recipients_total", "finished_at")
+        .order_by("id")
+    )
