@@ -6,7 +6,10 @@ cursor is opaque to clients (base64 of the last id seen).
 
 import base64
 import binascii
+import json
 
+from django.db.models import F, Func, TextField, Value
+from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -114,3 +117,47 @@ def page_of(item_serializer) -> type[serializers.Serializer]:
             },
         )
     return _page_classes[name]
+
+
+class JsonBuildObject(Func):
+    """json_build_object(key, value, ...) as text: PostgreSQL writes each row's
+    JSON (dates in ISO 8601), so a page of 1,000 rows costs no Python per field."""
+
+    function = "json_build_object"
+    output_field = TextField()
+
+    def __init__(self, fields: dict):
+        args = []
+        for name, expression in fields.items():
+            args += [
+                Value(name),
+                F(expression) if isinstance(expression, str) else expression,
+            ]
+        super().__init__(*args)
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = super().as_sql(compiler, connection, **extra)
+        return f"({sql})::text", params
+
+
+def paged_json(request, queryset, fields: dict, *, after_field="id") -> HttpResponse:
+    """Page a queryset by id, each row's JSON made by PostgreSQL from `fields`
+    ({output name: field name or expression})."""
+    after, limit = page_params(request)
+    rows = list(
+        queryset.filter(**{f"{after_field}__gt": after})
+        .order_by(after_field)
+        .annotate(_api_row=JsonBuildObject(fields))
+        .values_list(after_field, "_api_row")[: limit + 1]
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1][0]) if more else None
+    next_url = None
+    if next_cursor:
+        query = request.query_params.copy()
+        query["cursor"] = next_cursor
+        next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+    tail = json.dumps({"next_cursor": next_cursor, "next": next_url})
+    body = '{"results":[' + ",".join(row for _, row in rows) + "]," + tail[1:]
+    return HttpResponse(body.encode(), content_type="application/json")

@@ -119,3 +119,74 @@ def suppression_data(suppression) -> dict:
         "reason": suppression.reason,
         "created_at": suppression.created_at,
     }
+
+
+CONTACT_FIELDS = {
+    name: name
+    for name in (
+        "id",
+        "first_name",
+        "last_name",
+        "email",
+        "external_reference",
+        "language",
+        "embedded_data",
+        "created_at",
+        "updated_at",
+    )
+}
+
+
+BULK_TEXT_LIMITS = {
+    "email": 254,
+    "first_name": 255,
+    "last_name": 255,
+    "external_reference": 255,
+    "language": 32,
+}
+
+
+def bulk_rows(data) -> list[dict]:
+    """Return the rows of a bulk upsert body, checked for shape and types.
+
+    What ContactBulkWrite describes, checked by hand: DRF's field machinery costs
+    about 0.2 ms a row, 2 s for 10,000. The service checks the values themselves.
+    """
+    errors: dict[str, list[str]] = {}
+    if not isinstance(data, dict):
+        raise serializers.ValidationError({"": ["Send a JSON object."]})
+    for name in set(data) - {"contacts"}:
+        errors[name] = ["Unknown field."]
+    rows = data.get("contacts")
+    if not isinstance(rows, list):
+        errors["contacts"] = ["Give a list of contacts."]
+        raise serializers.ValidationError(errors)
+    if len(rows) > BULK_MAX:
+        errors["contacts"] = [f"At most {BULK_MAX:,} contacts per request."]
+    for index, row in enumerate(rows):
+        if len(errors) >= 100:
+            break
+        where = f"contacts[{index}]"
+        if not isinstance(row, dict):
+            errors[where] = ["Give an object."]
+            continue
+        if "email" not in row:
+            errors[f"{where}.email"] = ["This field is required."]
+        for name, value in row.items():
+            if name == "embedded_data":
+                if not isinstance(value, dict) or not all(
+                    isinstance(v, str) for v in value.values()
+                ):
+                    errors[f"{where}.embedded_data"] = ["Give an object of texts."]
+            elif name not in BULK_TEXT_LIMITS:
+                errors[f"{where}.{name}"] = ["Unknown field."]
+            elif not isinstance(value, str):
+                errors[f"{where}.{name}"] = ["Not a valid string."]
+            elif len(value) > BULK_TEXT_LIMITS[name]:
+                errors[f"{where}.{name}"] = [
+                    f"Ensure this field has no more than {BULK_TEXT_LIMITS[name]} "
+                    "characters."
+                ]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return rows

@@ -1,13 +1,16 @@
 """Lists, contacts, bulk upsert, CSV imports."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 import directories.selectors as dir_selectors
-from api.pagination import page_of, paged_query, updated_since
+from api.pagination import page_of, paged_json, paged_query, updated_since
 from api.serializers.contacts import (
+    CONTACT_FIELDS,
     ContactBulkResult,
     ContactBulkWrite,
     ContactImportSerializer,
@@ -17,6 +20,7 @@ from api.serializers.contacts import (
     ContactPatch,
     ContactSerializer,
     ContactWrite,
+    bulk_rows,
     contact_data,
     contact_import_data,
     contact_list_data,
@@ -109,7 +113,7 @@ class ContactsView(ApiView):
         since = updated_since(request)
         if since:
             contacts = contacts.filter(updated_at__gte=since)
-        return paged_query(request, contacts, serialize=contact_data)
+        return paged_json(request, contacts, CONTACT_FIELDS)
 
     @extend_schema(request=ContactWrite, responses={201: ContactSerializer})
     def post(self, request, list_pk: int):
@@ -121,8 +125,6 @@ class ContactsView(ApiView):
             extra_fields=list((data.get("embedded_data") or {}).keys()),
         )
         if errors:
-            from rest_framework.exceptions import ValidationError
-
             raise ValidationError(
                 {field: [message] for (_, field), message in errors.items()}
             )
@@ -167,8 +169,13 @@ class ContactsBulkView(ApiView):
     )
     def post(self, request, list_pk: int):
         contact_list = dir_selectors.contact_list_get(user=request.user, pk=list_pk)
-        data = self.valid(ContactBulkWrite)
-        result = contacts_upsert(contact_list=contact_list, rows=data["contacts"])
+        rows = bulk_rows(request.data)
+        try:
+            result = contacts_upsert(contact_list=contact_list, rows=rows)
+        except DjangoValidationError as error:
+            raise ValidationError(
+                {f"contacts{key}": value for key, value in error.message_dict.items()}
+            ) from None
         return Response(result)
 
 

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from accounts.selectors import owner_time_zone
-from api.pagination import page_of, page_params, paged_response
+from api.pagination import page_of, paged_json
 from api.renderers import CsvRenderer
 from api.serializers.surveys import DoneSerializer, ExtendWrite, LinkSerializer
 from api.views.base import ApiView
@@ -17,16 +17,32 @@ from distributions.selectors.history import history_header, links_csv_rows
 from distributions.selectors.invitations import invitation_get
 from distributions.services import links as link_services
 
+LINK_FIELDS = {
+    name: name
+    for name in (
+        "id",
+        "first_name",
+        "last_name",
+        "email",
+        "external_reference",
+        "language",
+        "embedded_data",
+        "link",
+        "status",
+        "expires_at",
+        "revoked_at",
+        "created_at",
+    )
+}
+
 
 class LinksView(ApiView):
     @extend_schema(parameters=PAGE, responses=page_of(LinkSerializer))
     def get(self, request, survey_pk: int, pk: int):
         batch = root_get(request, survey_pk, pk, LINKS)
-        after, limit = page_params(request)
-        rows = api_rows.link_rows_page(
-            distribution=batch, after_id=after, limit=limit + 1
+        return paged_json(
+            request, api_rows.batch_links(distribution=batch), LINK_FIELDS
         )
-        return paged_response(request, rows, limit=limit, last_id=lambda r: r["id"])
 
 
 class LinksCsvView(ApiView):

@@ -49,43 +49,51 @@ def contacts_upsert(*, contact_list: ContactList, rows: list[dict]) -> dict:
         raise ValidationError(dict(errors[:100]))
     if not rows:
         return {"added": 0, "updated": 0}
-    emails = [values["email"].strip() for values in rows]
-    # None: the row left the field out, so an existing contact keeps its value.
-    fields = [[values.get(name) for values in rows] for name in FIELDS]
-    embedded = [json.dumps(values.get("embedded_data") or {}) for values in rows]
+    records = [
+        {
+            "email": values["email"].strip(),
+            # None (left out): an existing contact keeps its value.
+            **{name: values.get(name) for name in FIELDS},
+            "embedded_data": values.get("embedded_data") or {},
+        }
+        for values in rows
+    ]
     table = Contact._meta.db_table
-    source = """unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
-        %s::text[]) AS r(email, first_name, last_name, external_reference, language,
-        embedded_data)"""
-    params = [emails, *fields, embedded]
     keep = ", ".join(f"{name} = coalesce(r.{name}, c.{name})" for name in FIELDS)
+    given = ", ".join(f"coalesce(r.{name}, '')" for name in FIELDS)
+    # One statement, the rows sent as one JSON document (parsed by PostgreSQL):
+    # update the contacts whose address the list has (the (list, lower(email))
+    # unique index finds each), insert the others.
+    sql = f"""
+        WITH r AS (
+            SELECT * FROM json_to_recordset(%s::json) AS r(email text,
+                first_name text, last_name text, external_reference text,
+                language text, embedded_data jsonb)
+        ), updated AS (
+            UPDATE {table} AS c SET {keep},
+                embedded_data = c.embedded_data || r.embedded_data,
+                updated_at = now()
+            FROM r
+            WHERE c.contact_list_id = %s AND lower(c.email) = lower(r.email)
+            RETURNING lower(c.email) AS email
+        ), added AS (
+            INSERT INTO {table} (contact_list_id, email, first_name, last_name,
+                external_reference, language, embedded_data, created_at, updated_at)
+            SELECT %s, r.email, {given}, r.embedded_data, now(), now()
+            FROM r
+            WHERE lower(r.email) NOT IN (SELECT email FROM updated)
+            ON CONFLICT (contact_list_id, lower(email)) DO NOTHING
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM updated), (SELECT count(*) FROM added)
+    """
     with transaction.atomic():
         # The list's row lock: Manual input, imports and upserts of one list take
-        # turns, so no contact appears between the UPDATE and the INSERT below.
+        # turns, so no contact appears between the lookup and the insert.
         locked = ContactList.objects.select_for_update().get(pk=contact_list.pk)
         with connection.cursor() as cursor:
-            # The (list, lower(email)) unique index finds each existing contact.
-            cursor.execute(
-                f"""UPDATE {table} AS c SET {keep},
-                    embedded_data = c.embedded_data || r.embedded_data::jsonb,
-                    updated_at = now()
-                FROM {source}
-                WHERE c.contact_list_id = %s AND lower(c.email) = lower(r.email)""",
-                [*params, locked.pk],
-            )
-            updated = cursor.rowcount
-            cursor.execute(
-                f"""INSERT INTO {table} (contact_list_id, email, first_name, last_name,
-                    external_reference, language, embedded_data, created_at,
-                    updated_at)
-                SELECT %s, r.email, coalesce(r.first_name, ''),
-                    coalesce(r.last_name, ''), coalesce(r.external_reference, ''),
-                    coalesce(r.language, ''), r.embedded_data::jsonb, now(), now()
-                FROM {source}
-                ON CONFLICT (contact_list_id, lower(email)) DO NOTHING""",
-                [locked.pk, *params],
-            )
-            added = cursor.rowcount
+            cursor.execute(sql, [json.dumps(records), locked.pk, locked.pk])
+            updated, added = cursor.fetchone()
         new_fields = {
             key for values in rows for key in (values.get("embedded_data") or {})
         }

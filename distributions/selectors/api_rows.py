@@ -1,6 +1,8 @@
 """Keyset pages of a distribution's invitations for the REST API (the `api` app):
 a batch's links with their own state, and the history with each status."""
 
+from django.db.models import Case, CharField, QuerySet, Value, When
+from django.db.models.functions import Concat, Now
 from django.utils import timezone
 
 from distributions.models import Delivery, Distribution, Invitation
@@ -8,20 +10,6 @@ from distributions.personal_link import personal_link_prefix
 from distributions.selectors.counts import distribution_counts
 from distributions.selectors.invitations import invitations_with_status
 from distributions.status import InvitationStatus, invitation_status
-
-LINK_FIELDS = (
-    "id",
-    "first_name",
-    "last_name",
-    "email",
-    "external_reference",
-    "language",
-    "embedded_data",
-    "token",
-    "expires_at",
-    "revoked_at",
-    "created_at",
-)
 
 
 def survey_distributions(*, user, survey, kind: str):
@@ -36,25 +24,20 @@ def distribution_counts_dict(distribution: Distribution) -> dict:
     return vars(distribution_counts([distribution])[distribution.pk]).copy()
 
 
-def link_rows_page(*, distribution: Distribution, after_id: int, limit: int) -> list:
-    """Return up to `limit` links of a batch after `after_id`, in id order, as dicts
-    with `link` and `status` (the link's own state, as the links CSV)."""
-    now = timezone.now()
-    prefix = personal_link_prefix()
-    rows = list(
-        Invitation.objects.filter(distribution=distribution.root, id__gt=after_id)
-        .order_by("id")
-        .values(*LINK_FIELDS)[:limit]
+def batch_links(*, distribution: Distribution) -> QuerySet:
+    """Return a batch's links with `link` and `status` annotated (the link's own
+    state, as the links CSV: revoked, expired or created), for keyset pages."""
+    return Invitation.objects.filter(distribution=distribution.root).annotate(
+        link=Concat(
+            Value(personal_link_prefix()), "token", Value("/"), output_field=CharField()
+        ),
+        status=Case(
+            When(revoked_at__isnull=False, then=Value(InvitationStatus.LINK_REVOKED)),
+            When(expires_at__lte=Now(), then=Value(InvitationStatus.LINK_EXPIRED)),
+            default=Value(InvitationStatus.LINK_CREATED),
+            output_field=CharField(),
+        ),
     )
-    for row in rows:
-        row["link"] = f"{prefix}{row.pop('token')}/"
-        if row["revoked_at"] is not None:
-            row["status"] = InvitationStatus.LINK_REVOKED
-        elif row["expires_at"] <= now:
-            row["status"] = InvitationStatus.LINK_EXPIRED
-        else:
-            row["status"] = InvitationStatus.LINK_CREATED
-    return rows
 
 
 def history_page(

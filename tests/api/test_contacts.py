@@ -104,8 +104,31 @@ def test_bulk_upsert_is_all_or_nothing(api, owner):
     response = api.post(url, {"contacts": rows}, format="json")
     assert response.status_code == 400
     fields = {error["field"] for error in response.json()["errors"]}
-    assert fields == {"[1].email", "[2].email"}
+    assert fields == {"contacts[1].email", "contacts[2].email"}
     assert not Contact.objects.filter(contact_list=contact_list).exists()
+
+
+def test_bulk_upsert_refuses_wrong_types_and_unknown_fields(api, owner):
+    contact_list = make_list(owner, n=0)
+    rows = [
+        {"email": 5},
+        {"email": "a@uni.edu", "colour": "red"},
+        {"email": "b@uni.edu", "embedded_data": {"year": 2}},
+        "c@uni.edu",
+    ]
+    response = api.post(
+        f"/api/v1/lists/{contact_list.pk}/contacts/bulk/",
+        {"contacts": rows, "mode": "x"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert {e["field"] for e in response.json()["errors"]} == {
+        "mode",
+        "contacts[0].email",
+        "contacts[1].colour",
+        "contacts[2].embedded_data",
+        "contacts[3]",
+    }
 
 
 def test_bulk_upsert_refuses_more_than_10000(api, owner):
