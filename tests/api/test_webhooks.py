@@ -186,3 +186,27 @@ def test_a_day_of_failures_disables_the_endpoint_and_emails_the_owner(
     owner_client.post(reverse("api:webhook_enable", args=[endpoint.pk]))
     endpoint.refresh_from_db()
     assert endpoint.enabled and endpoint.failing_since is None
+
+
+def test_the_periodic_task_finds_and_sends(
+    owner_client, owner, loopback_allowed, receiver
+):
+    from api.tasks import webhooks_tick
+
+    hook = receiver()
+    endpoint = _endpoint(owner_client, hook.url, ["import.finished"])
+    contact_list = make_list(owner, n=0)
+    from directories.models import ContactImport
+
+    ContactImport.objects.create(
+        owner=owner,
+        contact_list=contact_list,
+        original_name="a.csv",
+        status="done",
+        added=3,
+        finished_at=timezone.now(),
+    )
+    webhooks_tick.apply()
+    [(headers, body)] = hook.calls
+    assert verify(endpoint.secret, headers, body)
+    assert json.loads(body)["data"]["added"] == 3
