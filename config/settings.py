@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "surveys",
     "directories",
     "distributions",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -376,6 +380,56 @@ LINKS_BATCH_SIZE = env_int("LINKS_BATCH_SIZE", 20000, minimum=100)
 # Steps that task runs at once, each on its own database connection: the work is
 # in PostgreSQL, so more lanes than the database server has cores gain nothing.
 LINKS_GENERATE_LANES = env_int("LINKS_GENERATE_LANES", 2, minimum=1)
+
+# --- api: the REST API (api/) ---
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.auth.ApiKeyAuthentication",
+        # The browsable docs (/api/docs/) call the API with the owner's session.
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.auth.KeyAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.auth.KeyRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["api.errors.StrictJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "api.errors.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Canvass API",
+    "DESCRIPTION": "Lists, contacts, surveys, responses, distributions, personal "
+    "links and suppressions of the key's owner. Authorization: Bearer <key>.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the installed drf-spectacular-sidecar package, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
+# Requests per key (or signed-in owner) per window of API_RATE_WINDOW seconds;
+# past it, 429 with Retry-After. 0 turns the limit off.
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 600)
+API_RATE_WINDOW = env_int("API_RATE_WINDOW", 60, minimum=1)
+# A JSON body past this many bytes is refused with 413 (10,000 contacts with some
+# embedded data fit in a few MB).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 16 * 1024 * 1024, minimum=1024)
+
+# Webhooks (api/webhooks/): endpoints on private or loopback networks are refused
+# unless listed here (CIDR, comma-separated; the tests allow 127.0.0.0/8).
+WEBHOOK_ALLOWED_NETWORKS = env_networks("WEBHOOK_ALLOWED_NETWORKS")
+# How often the worker looks for new events and due calls (beat, seconds).
+WEBHOOK_POLL_INTERVAL = env_int("WEBHOOK_POLL_INTERVAL", 10, minimum=1)
+# Each poll looks again this far back, for rows committed late (seconds).
+WEBHOOK_EVENT_OVERLAP = env_int("WEBHOOK_EVENT_OVERLAP", 120, minimum=1)
+# First retry after this many seconds, doubling up to 8 hours between tries.
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 5)
+# A message is given up, and an endpoint failing this long turned off, after this.
+WEBHOOK_GIVE_UP_AFTER = env_int("WEBHOOK_GIVE_UP_AFTER", 86400, minimum=60)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+CELERY_PERIODIC_TASKS["api.webhooks_tick"] = WEBHOOK_POLL_INTERVAL
 
 # --- core: worker leases (core/leases.py) ---
 # A process renews the leases it holds every LEASE_RENEW_SECONDS; one not renewed

@@ -4,7 +4,7 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from surveys.logic import Facts, question_index
-from surveys.models import Page, Question, Response, Survey, SurveyVersion
+from surveys.models import Answer, Page, Question, Response, Survey, SurveyVersion
 from surveys.piping import pipe
 from surveys.results import question_catalogue, response_answers
 
@@ -248,3 +248,41 @@ def person_response(*, survey_id: int, person_key: str | None) -> Response | Non
     # Unique per survey (response_one_per_person): no ORDER BY for first() to add.
     found = Response.objects.filter(survey_id=survey_id, person_key=person_key)
     return next(iter(found.order_by()[:1]), None)
+
+
+def survey_questions(*, survey: Survey) -> list[dict]:
+    """Return every question any published version asked (the REST API's survey)."""
+    return question_catalogue(survey=survey)
+
+
+def response_answers_by_id(*, response_ids) -> dict[int, dict[str, object]]:
+    """Return {response id: {question id as text: stored value}} in one query."""
+    found: dict[int, dict[str, object]] = {rid: {} for rid in response_ids}
+    rows = Answer.objects.filter(response_id__in=list(response_ids)).values_list(
+        "response_id", "question_id", "value"
+    )
+    for response_id, question_id, value in rows:
+        found[response_id][str(question_id)] = value
+    return found
+
+
+def responses_progress_since(*, owner_ids, field: str, since) -> QuerySet:
+    """Return rows of the owners' responses whose `field` (started_at or
+    finished_at) is at or after `since`: the REST API's webhook events."""
+    assert field in ("started_at", "finished_at")
+    return (
+        Response.objects.filter(
+            survey__owner_id__in=list(owner_ids), **{f"{field}__gte": since}
+        )
+        .values(
+            "id",
+            "public_id",
+            "survey_id",
+            "survey__owner_id",
+            "started_at",
+            "finished_at",
+            "email",
+            "external_reference",
+        )
+        .order_by("id")
+    )
