@@ -26,7 +26,7 @@ from api.views.base import ApiView
 from api.views.contacts import PAGE
 from core.csv_export import csv_download
 from distributions.selectors import api_rows
-from distributions.selectors.history import history_header, history_rows
+from distributions.selectors.history import history_header, history_source
 from distributions.selectors.messages import message_get
 from distributions.selectors.pages import (
     email_distribution_get,
@@ -271,7 +271,7 @@ class HistoryCsvView(ApiView):
         return csv_download(
             f"history-{name}-{distribution.pk}.csv",
             history_header(distribution=distribution),
-            history_rows(distribution=distribution),
+            history_source(distribution=distribution),
             zone=zone,
         )
 

@@ -13,7 +13,7 @@ from api.views.contacts import PAGE
 from api.views.distributions import LINKS, root_get
 from core.csv_export import csv_download
 from distributions.selectors import api_rows
-from distributions.selectors.history import history_header, links_csv_rows
+from distributions.selectors.history import history_header, links_csv_source
 from distributions.selectors.invitations import invitation_get
 from distributions.services import links as link_services
 
@@ -55,7 +55,7 @@ class LinksCsvView(ApiView):
         return csv_download(
             f"links-{name}-{batch.pk}.csv",
             history_header(distribution=batch),
-            links_csv_rows(distribution=batch),
+            links_csv_source(distribution=batch),
             zone=owner_time_zone(request.user),
         )
 
