@@ -1,6 +1,8 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+# Registers the key's security scheme with drf-spectacular before any schema is made.
+from api import schema  # noqa: F401
 from api.views import (
     contacts,
     distributions,
