@@ -14,6 +14,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.services import sender_add, sender_confirmation_token
+from api.models import WebhookEndpoint
+from api.services import api_key_create
 from directories.models import Suppression
 from directories.services.imports import contact_import_create
 from distributions.models import Message
@@ -128,6 +130,8 @@ class World:
     message: object
     kwargs: dict = field(default_factory=dict)
     sender_token: str = ""
+    api_key: object = None
+    webhook: object = None
 
 
 def build_world() -> World:
@@ -205,6 +209,10 @@ def build_world() -> World:
             body="${l://SurveyLink?d=Go}",
         ),
     )
+    world.api_key, _ = api_key_create(owner=owner, name="Script", access="write")
+    world.webhook = WebhookEndpoint.objects.create(
+        owner=owner, url="https://lab.example.edu/hook", events=["response.finished"]
+    )
     sender = sender_add(user=owner, email="lab@example.edu")
     _, world.sender_token = sender_confirmation_token(sender_id=sender.pk)
     world.kwargs = {
@@ -274,6 +282,8 @@ def _pk_for(full_name: str, world: World) -> int:
         return world.survey.pk
     if namespace == "directories":
         return world.contact_list.pk
+    if namespace == "api":
+        return world.api_key.pk if name.startswith("key") else world.webhook.pk
     if name.startswith("message"):
         return world.message.pk
     if name.startswith("links"):
