@@ -169,6 +169,25 @@ else:
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 Path(EMAIL_FILE_PATH).mkdir(parents=True, exist_ok=True)
 
+# --- distributions: bounces and complaints after the send ---
+# The domain of the VERP return path: with it set, each email's envelope sender
+# is bounces+<delivery>-<check>@BOUNCE_DOMAIN (distributions.bounces.verp), whose
+# mail must reach `manage.py process_bounce` (a pipe) or the IMAP mailbox below.
+# Empty: the envelope sender stays DEFAULT_FROM_EMAIL's. Checked by core.checks.
+BOUNCE_DOMAIN = env_str("BOUNCE_DOMAIN").strip().lower()
+# A bounce mailbox read by the distributions.poll_bounce_mailbox beat task every
+# BOUNCE_IMAP_INTERVAL seconds (off while BOUNCE_IMAP_HOST is empty); each
+# message is processed as process_bounce would, then deleted from the folder.
+BOUNCE_IMAP_HOST = env_str("BOUNCE_IMAP_HOST").strip()
+BOUNCE_IMAP_SSL = env_bool("BOUNCE_IMAP_SSL", True)
+BOUNCE_IMAP_PORT = env_int(
+    "BOUNCE_IMAP_PORT", 993 if BOUNCE_IMAP_SSL else 143, minimum=1, maximum=65535
+)
+BOUNCE_IMAP_USER = env_str("BOUNCE_IMAP_USER")
+BOUNCE_IMAP_PASSWORD = env_str("BOUNCE_IMAP_PASSWORD")
+BOUNCE_IMAP_FOLDER = env_str("BOUNCE_IMAP_FOLDER", "INBOX")
+BOUNCE_IMAP_INTERVAL = env_int("BOUNCE_IMAP_INTERVAL", 60, minimum=5)
+
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
@@ -354,6 +373,8 @@ CELERY_PERIODIC_TASKS = {
     "distributions.sweep_stuck": DISTRIBUTIONS_SWEEP_INTERVAL,
     "directories.sweep_imports": IMPORT_SWEEP_INTERVAL,
 }
+if BOUNCE_IMAP_HOST:
+    CELERY_PERIODIC_TASKS["distributions.poll_bounce_mailbox"] = BOUNCE_IMAP_INTERVAL
 
 # --- distributions: personal links ---
 # Generate Links makes up to this many links in the request (the CSV downloads at

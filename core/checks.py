@@ -1,3 +1,4 @@
+import re
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -27,7 +28,24 @@ def canvass_settings_check(app_configs, **kwargs):
                 id="canvass.E002",
             )
         )
+    domain = settings.BOUNCE_DOMAIN
+    if domain and not _DOMAIN.fullmatch(domain):
+        errors.append(
+            Error(
+                f"BOUNCE_DOMAIN must be a domain name such as bounces.uni.example "
+                f"(no @, no scheme, no port), not {domain!r}.",
+                hint="Its mail must reach manage.py process_bounce or the bounce "
+                "mailbox (README, Bounces and complaints).",
+                id="canvass.E004",
+            )
+        )
     return errors
+
+
+# A host name of dot-separated labels (letters, digits, inner hyphens), one dot at least.
+_DOMAIN = re.compile(
+    r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?"
+)
 
 
 @register(deploy=True)

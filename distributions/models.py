@@ -232,6 +232,11 @@ class Invitation(models.Model):
         return f"Invitation {self.pk} for {self.email}"
 
 
+class Bounce(models.TextChoices):
+    SOFT = "soft", "Soft bounce"
+    HARD = "hard", "Hard bounce"
+
+
 class Delivery(models.Model):
     """One email (invite, reminder or thank-you) for one invitation."""
 
@@ -256,6 +261,18 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # What happened after the mail server accepted it (distributions.services
+    # .bounces): a later bounce report (a DSN or a provider's webhook), "hard" (the
+    # address fails for good: the status shows Email Bounced and the address is
+    # suppressed) or "soft" (for now: recorded only); a hard one is never turned
+    # back into soft. A complaint (a spam report) opts the address out. Database
+    # defaults: the dispatch's INSERT … SELECT names its columns.
+    bounce = models.CharField(
+        max_length=8, choices=Bounce, blank=True, default="", db_default=""
+    )
+    bounce_detail = models.TextField(blank=True, default="", db_default="")
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    complained_at = models.DateTimeField(null=True, blank=True)
     # When a send_batch task carrying this queued delivery is due to run (now, or
     # after a retry's backoff). The sweeper re-enqueues queued deliveries whose
     # task never came (worker killed, Redis flushed), judged by this time.
@@ -271,6 +288,13 @@ class Delivery(models.Model):
             # the claim (id = ANY(...) AND status = 'queued') and scans every
             # queued row, once per claim.
             models.Index(fields=["distribution", "status"]),
+            # A bounce report without its VERP address finds its delivery by the
+            # returned message's Message-ID (services.bounces).
+            models.Index(
+                fields=["message_id"],
+                condition=~Q(message_id=""),
+                name="delivery_message_id",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

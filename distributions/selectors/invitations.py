@@ -206,6 +206,21 @@ def invitation_timeline(*, invitation: Invitation) -> list[TimelineEvent]:
             )
         else:
             events.append(TimelineEvent(delivery.created_at, f"{kind} email queued"))
+        # Reported after the send (services.bounces).
+        if delivery.bounced_at:
+            events.append(
+                TimelineEvent(
+                    delivery.bounced_at,
+                    f"{kind} email bounced ({delivery.get_bounce_display().lower()})",
+                    delivery.bounce_detail,
+                )
+            )
+        if delivery.complained_at:
+            events.append(
+                TimelineEvent(
+                    delivery.complained_at, f"{kind} email reported as spam: opted out"
+                )
+            )
     started, finished = person_progress(invitation)
     if started:
         events.append(TimelineEvent(started, "Survey started"))

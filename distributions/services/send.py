@@ -37,6 +37,7 @@ from core.leases import (
 )
 from core.reconnect import CONNECTION_ERRORS, with_reconnect
 from directories.services.suppressions import suppression_add
+from distributions.bounces.verp import return_path_apply
 from distributions.models import Delivery, Distribution
 from distributions.services.dispatch import (
     delivery_batches_enqueue,
@@ -328,6 +329,9 @@ def _deliver(delivery: Delivery, claimed_at, connection: SmtpConnection, retry) 
             error=f"Could not build or send the email: {exc.__class__.__name__}",
         )
         return "failed"
+    # Issue 17 hook: the envelope sender names this delivery (VERP), so a
+    # bounce reported later finds it (distributions.bounces.verp).
+    return_path_apply(message, delivery_id=delivery.pk)
     try:
         smtp_send(connection.get(), message)
     except PermanentError as exc:
