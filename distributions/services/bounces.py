@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from directories.services.suppressions import suppression_add
 from distributions.bounces.dsn import COMPLAINT, HARD, SOFT, report_parse
+from distributions.bounces.mailbox import mailbox_messages_process
 from distributions.bounces.verp import delivery_id_from
 from distributions.models import Bounce, Delivery
 
@@ -62,6 +63,14 @@ def bounce_message_process(raw: bytes, *, recipient: str = "") -> str:
     return delivery_report_record(
         delivery_id=delivery_id, kind=report.kind, detail=report.detail
     )
+
+
+def bounce_mailbox_poll() -> int:
+    """Process the bounce mailbox's new messages (BOUNCE_IMAP_*); return how many."""
+    handled = mailbox_messages_process(bounce_message_process)
+    if handled:
+        logger.info("%s messages of the bounce mailbox processed", handled)
+    return handled
 
 
 @transaction.atomic

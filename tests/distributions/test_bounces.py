@@ -3,6 +3,7 @@
 Email Bounced, suppressions, idempotence."""
 
 import io
+import json
 import logging
 import os
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.checks import run_checks
 from django.core.management import call_command
+from django.db import OperationalError
 from django.urls import reverse
 
 from config.celery import app as celery_app
@@ -22,6 +24,7 @@ from distributions.models import Delivery, Distribution
 from distributions.selectors.counts import distribution_counts
 from distributions.selectors.history import history_rows
 from distributions.selectors.invitations import invitations_with_status
+from distributions.services import bounces as bounces_service
 from distributions.services.bounces import (
     DUPLICATE,
     IGNORED,
@@ -32,7 +35,9 @@ from distributions.services.bounces import (
 )
 from distributions.services.dispatch import distributions_dispatch_due
 from distributions.status import InvitationStatus, invitation_status
+from distributions.tasks import poll_bounce_mailbox
 from tests import harness
+from tests.distributions.imap_support import Mailbox, start_imap_server
 from tests.distributions.pipeline_support import email_distribution, published_survey
 from tests.helpers import make_list
 
@@ -373,3 +378,83 @@ def test_a_bad_bounce_domain_is_named_by_the_checks(settings, value):
 def test_a_good_bounce_domain_passes_the_checks(settings):
     settings.BOUNCE_DOMAIN = BOUNCE_DOMAIN
     assert not [m for m in run_checks() if m.id == "canvass.E004"]
+
+
+# --- The bounce mailbox (IMAP) ----------------------------------------------------
+
+
+@pytest.fixture
+def imap_mailbox(settings):
+    mailbox = Mailbox()
+    server, port = start_imap_server(mailbox)
+    settings.BOUNCE_IMAP_HOST = "127.0.0.1"
+    settings.BOUNCE_IMAP_PORT = port
+    settings.BOUNCE_IMAP_SSL = False
+    settings.BOUNCE_IMAP_USER = mailbox.user
+    settings.BOUNCE_IMAP_PASSWORD = mailbox.password
+    yield mailbox
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_bounce_mailbox_is_read_and_emptied(db, verp_on, imap_mailbox):
+    hard = _sent_delivery("person0@example.edu")
+    soft = _sent_delivery("person1@example.edu")
+    # As a mailbox holds them: the VERP address in Delivered-To.
+    for delivery, name in (
+        (hard, "gmail_failed_permanently.eml"),
+        (soft, "gmail_delayed.eml"),
+    ):
+        imap_mailbox.add(
+            f"Delivered-To: {verp.return_path(delivery.pk)}\r\n".encode() + sample(name)
+        )
+    imap_mailbox.add(b"From: a@example.org\r\nSubject: hello\r\n\r\nNot a bounce.\r\n")
+
+    assert poll_bounce_mailbox.apply().get() == 3
+
+    hard.refresh_from_db()
+    soft.refresh_from_db()
+    assert (hard.bounce, soft.bounce) == ("hard", "soft")
+    assert Suppression.objects.get().email == "person0@example.edu"
+    assert imap_mailbox.messages == {}
+    # Nothing new: nothing to do.
+    assert poll_bounce_mailbox.apply().get() == 0
+
+
+def test_a_database_outage_leaves_the_mailbox_as_it_was(db, imap_mailbox, monkeypatch):
+    imap_mailbox.add(sample("dsn_user_unknown.eml"))
+
+    def database_down(raw, **kwargs):
+        raise OperationalError("the database is restarting")
+
+    monkeypatch.setattr(bounces_service, "bounce_message_process", database_down)
+    with pytest.raises(OperationalError):
+        bounces_service.bounce_mailbox_poll()
+    [(raw, flags)] = imap_mailbox.messages.values()
+    assert flags == set()
+
+
+def test_the_poll_is_scheduled_only_with_a_mailbox(monkeypatch):
+    assert "distributions.poll_bounce_mailbox" not in _periodic_tasks({})
+    assert (
+        _periodic_tasks({"BOUNCE_IMAP_HOST": "imap.uni.example"})[
+            "distributions.poll_bounce_mailbox"
+        ]
+        == 60
+    )
+
+
+def _periodic_tasks(environ: dict) -> dict:
+    code = (
+        "from django.conf import settings; import json; "
+        "print(json.dumps(settings.CELERY_PERIODIC_TASKS))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        capture_output=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **environ},
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=60,
+        check=True,
+    )
+    return json.loads(result.stdout)
