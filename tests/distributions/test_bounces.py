@@ -424,10 +424,10 @@ def test_the_bounce_mailbox_is_read_and_emptied(db, verp_on, imap_mailbox):
 def test_a_database_outage_leaves_the_mailbox_as_it_was(db, imap_mailbox, monkeypatch):
     imap_mailbox.add(sample("dsn_user_unknown.eml"))
 
-    def database_down(raw, **kwargs):
+    def database_down(messages):
         raise OperationalError("the database is restarting")
 
-    monkeypatch.setattr(bounces_service, "bounce_message_process", database_down)
+    monkeypatch.setattr(bounces_service, "bounce_messages_process", database_down)
     with pytest.raises(OperationalError):
         bounces_service.bounce_mailbox_poll()
     [(raw, flags)] = imap_mailbox.messages.values()
