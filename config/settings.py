@@ -1,10 +1,12 @@
 """Canvass settings. Every value comes from the environment (see .env.example)."""
 
+import os
 from pathlib import Path
 
 import csp.constants as csp
 import dj_database_url
 
+from config.email_provider import email_provider_settings
 from config.env import (
     env_bool,
     env_int,
@@ -44,6 +46,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    # Email service providers' backends and tracking webhooks (config.email_provider).
+    "anymail",
     "core",
     "accounts",
     "surveys",
@@ -162,10 +166,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Domains any owner may send From (besides their sign-in address and addresses they
 # confirmed); "*.uni.example" also allows its subdomains (accounts.selectors).
 ALLOWED_FROM_DOMAINS = [d.lower() for d in env_list("ALLOWED_FROM_DOMAINS", [])]
-if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+# EMAIL_PROVIDER: smtp, or an email service provider's API through django-anymail
+# (config.email_provider); unset: SMTP when EMAIL_HOST is set, else files.
+EMAIL_PROVIDER, EMAIL_BACKEND, ANYMAIL = email_provider_settings(os.environ)
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 Path(EMAIL_FILE_PATH).mkdir(parents=True, exist_ok=True)
 

@@ -257,6 +257,11 @@ class Delivery(models.Model):
     status = models.CharField(max_length=16, choices=Status, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     message_id = models.CharField(max_length=255, blank=True)
+    # The email service provider's id of the message (services.outgoing), which
+    # its tracking webhooks name; empty over SMTP.
+    provider_message_id = models.CharField(
+        max_length=255, blank=True, default="", db_default=""
+    )
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -294,6 +299,11 @@ class Delivery(models.Model):
                 fields=["message_id"],
                 condition=~Q(message_id=""),
                 name="delivery_message_id",
+            ),
+            models.Index(
+                fields=["provider_message_id"],
+                condition=~Q(provider_message_id=""),
+                name="delivery_provider_message_id",
             ),
         ]
         constraints = [

@@ -1,5 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
+from distributions.bounces.webhooks import webhook_urlpatterns
 from distributions.views import (
     emails,
     followups,
@@ -138,4 +139,7 @@ urlpatterns = [
     path("s/preview/<str:key>/", public.public_preview, name="public_preview"),
     path("s/<str:token>/", public.public_link, name="public_link"),
     path("s/<str:token>/opt-out/", public.public_opt_out, name="public_opt_out"),
+    # --- Email service providers' tracking webhooks: bounces, complaints
+    # (bounces/webhooks.py); /anymail/<provider>/tracking/ ---
+    path("anymail/", include(webhook_urlpatterns())),
 ]

@@ -52,3 +52,18 @@ def delivery_id_from(text: str) -> int | None:
         if hmac.compare_digest(match.group(2).lower(), _check(delivery_id)):
             return delivery_id
     return None
+
+
+def delivery_reference(delivery_id: int) -> str:
+    """Return "<id>-<check>": a delivery named in a provider's metadata, signed."""
+    return f"{delivery_id}-{_check(delivery_id)}"
+
+
+def delivery_id_from_reference(reference) -> int | None:
+    """Return the delivery id of a genuine delivery_reference, or None."""
+    delivery_id, _, check = str(reference or "").partition("-")
+    if not delivery_id.isdigit() or len(delivery_id) > 18:
+        return None
+    if hmac.compare_digest(check.lower(), _check(int(delivery_id))):
+        return int(delivery_id)
+    return None

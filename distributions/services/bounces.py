@@ -32,8 +32,9 @@ from django.utils import timezone
 from directories.services.suppressions import suppressions_add
 from distributions.bounces.dsn import COMPLAINT, HARD, SOFT, report_parse
 from distributions.bounces.mailbox import mailbox_messages_process
-from distributions.bounces.verp import delivery_id_from
+from distributions.bounces.verp import delivery_id_from, delivery_id_from_reference
 from distributions.models import Delivery
+from distributions.services.outgoing import METADATA_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,41 @@ def bounce_messages_process(messages) -> list[str]:
         elif outcome == UNKNOWN:
             logger.warning("a %s report for no known delivery was ignored", kind)
     return outcomes
+
+
+# anymail's normalized event types → report kinds. "rejected": the provider
+# refused to send (its own suppression list, an invalid address): as final as a
+# hard bounce. Delivered, opened, clicked and the rest record nothing here.
+PROVIDER_EVENTS = {
+    "bounced": HARD,
+    "rejected": HARD,
+    "deferred": SOFT,
+    "complained": COMPLAINT,
+}
+
+
+def provider_event_record(
+    *, event_type: str, message_id: str, metadata: dict, detail: str, provider: str
+) -> str:
+    """Record one provider tracking event (a verified webhook call's)."""
+    kind = PROVIDER_EVENTS.get(event_type)
+    if kind is None:
+        return IGNORED
+    delivery_id = delivery_id_from_reference(metadata.get(METADATA_KEY))
+    if delivery_id is None and message_id:
+        delivery_id = (
+            Delivery.objects.filter(provider_message_id=message_id)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    if delivery_id is None:
+        logger.warning(
+            "a %s %s event for no known delivery was ignored", provider, event_type
+        )
+        return UNKNOWN
+    return delivery_report_record(
+        delivery_id=delivery_id, kind=kind, detail=detail or f"Reported by {provider}"
+    )
 
 
 def bounce_mailbox_poll() -> int:

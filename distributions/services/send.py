@@ -37,13 +37,16 @@ from core.leases import (
 )
 from core.reconnect import CONNECTION_ERRORS, with_reconnect
 from directories.services.suppressions import suppression_add
-from distributions.bounces.verp import return_path_apply
 from distributions.models import Delivery, Distribution
 from distributions.services.dispatch import (
     delivery_batches_enqueue,
     distributions_finish,
 )
 from distributions.services.email_message import delivery_email
+from distributions.services.outgoing import (
+    outgoing_prepare,
+    provider_message_id_record,
+)
 from distributions.services.smtp import (
     PermanentError,
     SmtpConnection,
@@ -329,9 +332,9 @@ def _deliver(delivery: Delivery, claimed_at, connection: SmtpConnection, retry) 
             error=f"Could not build or send the email: {exc.__class__.__name__}",
         )
         return "failed"
-    # Issue 17 hook: the envelope sender names this delivery (VERP), so a
-    # bounce reported later finds it (distributions.bounces.verp).
-    return_path_apply(message, delivery_id=delivery.pk)
+    # Issue 17 hook: what this email needs for the way it leaves (a VERP return
+    # path over SMTP; a provider's sender and metadata), services.outgoing.
+    outgoing_prepare(message, delivery_id=delivery.pk)
     try:
         smtp_send(connection.get(), message)
     except PermanentError as exc:
@@ -396,4 +399,9 @@ def _deliver(delivery: Delivery, claimed_at, connection: SmtpConnection, retry) 
             )
 
     _with_database(mark_sent, "a sent mark")
+    # Issue 17 hook: a provider's id of the message, for its webhooks (no-op
+    # over SMTP); best effort, the metadata names the delivery as well.
+    _with_database(
+        lambda: provider_message_id_record(delivery.pk, message), "a provider id"
+    )
     return "sent"

@@ -15,6 +15,7 @@ from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 
 from distributions.services.email_message import email_bytes
+from distributions.services.outgoing import ProviderRefused, provider_send
 
 # A recipient refused with one of these is a hard bounce: the mailbox does not
 # exist or the address is malformed, so the owner should not mail it again.
@@ -113,8 +114,15 @@ def smtp_send(backend, message) -> None:
     try:
         if isinstance(backend, SMTPBackend):
             _sendmail(backend.connection, *email_bytes(message))
+        elif backend.__class__.__module__.startswith("anymail."):
+            # Issue 17 hook: an email service provider's API (services.outgoing).
+            provider_send(backend, message)
         else:
             backend.send_messages([message])
+    except ProviderRefused as exc:
+        if exc.permanent:
+            raise PermanentError(str(exc), bounced=exc.bounced) from exc
+        raise TransientError(str(exc)) from exc
     except smtplib.SMTPRecipientsRefused as exc:
         code, reply = next(iter(exc.recipients.values()))
         if 400 <= code < 500:
