@@ -90,6 +90,9 @@ class Distribution(models.Model):
     # Whether a personal-links batch gave links to contacts who opted out (left
     # out by default); its links CSV then flags them in an Unsubscribed column.
     include_opted_out = models.BooleanField(default=False)
+    # Open tracking (off by default; the compose form says what it records): an
+    # invisible image in the HTML part, whose first load sets Delivery.opened_at.
+    track_opens = models.BooleanField(default=False, db_default=False)
     from_name = models.CharField(max_length=200, blank=True)
     from_email = models.CharField(max_length=254, blank=True)
     reply_to = models.CharField(max_length=254, blank=True)
@@ -278,6 +281,10 @@ class Delivery(models.Model):
     bounce_detail = models.TextField(blank=True, default="", db_default="")
     bounced_at = models.DateTimeField(null=True, blank=True)
     complained_at = models.DateTimeField(null=True, blank=True)
+    # The first time its open-tracking image was loaded (Distribution.track_opens;
+    # views/tracking.py). Never a survey start: mail programs load images on
+    # their own, some before anyone reads the email.
+    opened_at = models.DateTimeField(null=True, blank=True)
     # When a send_batch task carrying this queued delivery is due to run (now, or
     # after a retry's backoff). The sweeper re-enqueues queued deliveries whose
     # task never came (worker killed, Redis flushed), judged by this time.

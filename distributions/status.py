@@ -29,6 +29,7 @@ class InvitationStatus:
     EMAIL_SENT = "Email Sent"
     EMAIL_FAILED = "Email Failed"
     EMAIL_IN_DOUBT = "Email In Doubt"
+    EMAIL_OPENED = "Email Opened"
     EMAIL_BOUNCED = "Email Bounced"
     OPTED_OUT = "Opted Out"
     SURVEY_STARTED = "Survey Started"
@@ -40,12 +41,15 @@ class InvitationStatus:
 # How far an invitation's emails got, when the survey was not yet started: a sent
 # email outranks one in doubt, which outranks a failed retry; a hard bounce
 # reported after the send (whatever the delivery's status: the report is the
-# truth) outranks them, and an opt-out outranks all. Aggregated with Max() over an
+# truth) outranks them and an open, and an opt-out outranks all. Aggregated with Max() over an
 # invitation's deliveries.
 HARD_BOUNCED = Q(bounce=Bounce.HARD)
+# Its open-tracking image was loaded (only where the owner turned tracking on).
+OPENED = Q(opened_at__isnull=False)
 DELIVERY_RANK = Case(
-    When(status=Delivery.Status.OPTED_OUT, then=Value(6)),
-    When(HARD_BOUNCED, then=Value(5)),
+    When(status=Delivery.Status.OPTED_OUT, then=Value(7)),
+    When(HARD_BOUNCED, then=Value(6)),
+    When(OPENED, then=Value(5)),
     When(status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING], then=Value(1)),
     When(IN_DOUBT, then=Value(3)),
     When(status=Delivery.Status.FAILED, then=Value(2)),
@@ -59,8 +63,9 @@ _RANK_STATUS = {
     2: InvitationStatus.EMAIL_FAILED,
     3: InvitationStatus.EMAIL_IN_DOUBT,
     4: InvitationStatus.EMAIL_SENT,
-    5: InvitationStatus.EMAIL_BOUNCED,
-    6: InvitationStatus.OPTED_OUT,
+    5: InvitationStatus.EMAIL_OPENED,
+    6: InvitationStatus.EMAIL_BOUNCED,
+    7: InvitationStatus.OPTED_OUT,
 }
 
 

@@ -9,6 +9,7 @@ from distributions.views import (
     messages,
     privacy,
     public,
+    tracking,
 )
 
 app_name = "distributions"
@@ -139,6 +140,12 @@ urlpatterns = [
     path("s/preview/<str:key>/", public.public_preview, name="public_preview"),
     path("s/<str:token>/", public.public_link, name="public_link"),
     path("s/<str:token>/opt-out/", public.public_opt_out, name="public_opt_out"),
+    # --- Open tracking: an email's invisible image (views/tracking.py) ---
+    path(
+        "e/<str:reference>/open.gif",
+        tracking.public_open_pixel,
+        name="public_open_pixel",
+    ),
     # --- Email service providers' tracking webhooks: bounces, complaints
     # (bounces/webhooks.py); /anymail/<provider>/tracking/ ---
     path("anymail/", include(webhook_urlpatterns())),

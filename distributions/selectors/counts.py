@@ -7,7 +7,7 @@ from django.db.models.functions import Collate, Lower
 
 from directories.selectors.suppressions import opted_out_queryset
 from distributions.models import Delivery, Distribution, Invitation
-from distributions.status import HARD_BOUNCED, IN_DOUBT
+from distributions.status import HARD_BOUNCED, IN_DOUBT, OPENED
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,8 @@ class DistributionCounts:
     # Of the emails sent, those a later report said failed for good (a DSN or a
     # provider's webhook; distributions.services.bounces): Email Bounced.
     emails_bounced: int = 0
+    # The first opens of those with open tracking on (distributions.status.OPENED).
+    emails_opened: int = 0
     opted_out: int = 0
     surveys_started: int = 0
     surveys_finished: int = 0
@@ -53,6 +55,7 @@ def distribution_counts(
             failed=Count("id", filter=Q(status=Delivery.Status.FAILED) & ~IN_DOUBT),
             in_doubt=Count("id", filter=IN_DOUBT),
             bounced=Count("id", filter=HARD_BOUNCED),
+            opened=Count("id", filter=OPENED),
             opted_out=Count("id", filter=Q(status=Delivery.Status.OPTED_OUT)),
         )
     }
@@ -118,6 +121,7 @@ def distribution_counts(
             emails_failed=mail.get("failed", 0),
             emails_in_doubt=mail.get("in_doubt", 0),
             emails_bounced=mail.get("bounced", 0),
+            emails_opened=mail.get("opened", 0),
             opted_out=mail.get("opted_out", 0) + opted_out_now.get(distribution.pk, 0),
             surveys_started=links.get("started", 0),
             surveys_finished=links.get("finished", 0),

@@ -215,6 +215,10 @@ def invitation_timeline(*, invitation: Invitation) -> list[TimelineEvent]:
                     delivery.bounce_detail,
                 )
             )
+        if delivery.opened_at:
+            events.append(
+                TimelineEvent(delivery.opened_at, f"{kind} email opened (first time)")
+            )
         if delivery.complained_at:
             events.append(
                 TimelineEvent(

@@ -1,7 +1,8 @@
 """What each email needs for the way it leaves (issue 17): the hooks send.py and
 smtp.py call, kept here so the sending loop stays about sending.
 
-- outgoing_prepare(message, delivery_id): over SMTP, the VERP return path
+- outgoing_prepare(message, delivery): the open-tracking image when the
+  distribution tracks opens (services.tracking); over SMTP, the VERP return path
   (distributions.bounces.verp); through an email service provider
   (django-anymail, config.email_provider), the owner's From as the message's
   sender (providers set their own envelope sender and report bounces by webhook)
@@ -20,6 +21,7 @@ from django.db import connection
 
 from distributions.bounces.verp import delivery_reference, return_path_apply
 from distributions.models import Delivery
+from distributions.services.tracking import open_pixel_html
 
 # The metadata key a provider echoes back (services.bounces reads it).
 METADATA_KEY = "canvass_delivery"
@@ -29,8 +31,11 @@ def uses_provider() -> bool:
     return settings.EMAIL_BACKEND.startswith("anymail.")
 
 
-def outgoing_prepare(message, *, delivery_id: int) -> None:
+def outgoing_prepare(message, *, delivery) -> None:
     """Ready one built email for its backend (see the module's docstring)."""
+    delivery_id = delivery.pk
+    if delivery.distribution.track_opens:
+        _add_open_pixel(message, delivery_id)
     if not uses_provider():
         return_path_apply(message, delivery_id=delivery_id)
         return
@@ -38,6 +43,22 @@ def outgoing_prepare(message, *, delivery_id: int) -> None:
     if header_from:
         message.from_email = header_from
     message.metadata = {METADATA_KEY: delivery_reference(delivery_id)}
+
+
+def _add_open_pixel(message, delivery_id: int) -> None:
+    """Put the open-tracking image at the end of the HTML part."""
+    if not message.alternatives:
+        return
+    html, mimetype = message.alternatives[0]
+    pixel = open_pixel_html(delivery_id)
+    at = html.lower().rfind("</body>")
+    html = html[:at] + pixel + html[at:] if at >= 0 else html + pixel
+    alternative = message.alternatives[0]
+    message.alternatives[0] = (
+        alternative._replace(content=html)
+        if hasattr(alternative, "_replace")
+        else (html, mimetype)
+    )
 
 
 class ProviderRefused(Exception):

@@ -334,7 +334,7 @@ def _deliver(delivery: Delivery, claimed_at, connection: SmtpConnection, retry) 
         return "failed"
     # Issue 17 hook: what this email needs for the way it leaves (a VERP return
     # path over SMTP; a provider's sender and metadata), services.outgoing.
-    outgoing_prepare(message, delivery_id=delivery.pk)
+    outgoing_prepare(message, delivery=delivery)
     try:
         smtp_send(connection.get(), message)
     except PermanentError as exc:

@@ -168,6 +168,7 @@ def email_compose(request, survey_id: int):
                         send_at=data["send_at"],
                         link_expires_at=data["expires_at"],
                         compose_token=data.get("compose_token") or None,
+                        track_opens=data.get("track_opens", False),
                         **fields,
                     )
                 except ValidationError as error:
