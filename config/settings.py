@@ -172,6 +172,13 @@ EMAIL_PROVIDER, EMAIL_BACKEND, ANYMAIL = email_provider_settings(os.environ)
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 Path(EMAIL_FILE_PATH).mkdir(parents=True, exist_ok=True)
 
+# DKIM signing of SMTP mail (distributions.services.dkim_signing): the signing
+# domain (d=), the selector (s=; DNS TXT at <selector>._domainkey.<domain>) and a
+# PEM RSA private key file readable by the workers. Off while either is empty.
+DKIM_DOMAIN = env_str("DKIM_DOMAIN").strip().lower()
+DKIM_SELECTOR = env_str("DKIM_SELECTOR", "canvass").strip()
+DKIM_PRIVATE_KEY_FILE = env_str("DKIM_PRIVATE_KEY_FILE").strip()
+
 # --- distributions: bounces and complaints after the send ---
 # The domain of the VERP return path: with it set, each email's envelope sender
 # is bounces+<delivery>-<check>@BOUNCE_DOMAIN (distributions.bounces.verp), whose

@@ -90,6 +90,8 @@ class ReceivedMail:
     mail_from: str
     recipients: list[str]
     message: EmailMessage
+    # The bytes as received (a DKIM check needs them unparsed).
+    raw: bytes = b""
 
     @property
     def subject(self) -> str:
@@ -144,7 +146,12 @@ class SmtpSink:
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:
             self.received.append(
-                ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), message)
+                ReceivedMail(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    message,
+                    bytes(envelope.original_content or envelope.content),
+                )
             )
         return "250 Message accepted for delivery"
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 
+from distributions.services.dkim_signing import dkim_sign
 from distributions.services.email_message import email_bytes
 from distributions.services.outgoing import ProviderRefused, provider_send
 
@@ -113,7 +114,9 @@ def smtp_send(backend, message) -> None:
     """Send one message on the open connection; raise TransientError/PermanentError."""
     try:
         if isinstance(backend, SMTPBackend):
-            _sendmail(backend.connection, *email_bytes(message))
+            sender, recipients, data = email_bytes(message)
+            # Issue 17 hook: a DKIM signature when configured (dkim_signing).
+            _sendmail(backend.connection, sender, recipients, dkim_sign(data))
         elif backend.__class__.__module__.startswith("anymail."):
             # Issue 17 hook: an email service provider's API (services.outgoing).
             provider_send(backend, message)
