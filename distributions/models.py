@@ -249,6 +249,8 @@ class Delivery(models.Model):
         SENT = "sent", "Email Sent"
         FAILED = "failed", "Email Failed"
         OPTED_OUT = "opted_out", "Opted Out"
+        # Not sent: the owner's contact frequency rule (services.frequency).
+        SKIPPED = "skipped", "Email Skipped"
 
     # The distribution that sends it: the invitation's own, or a reminder/thank-you.
     distribution = models.ForeignKey(
@@ -322,3 +324,37 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"Delivery {self.pk} ({self.status})"
+
+
+class ContactFrequencyRule(models.Model):
+    """An owner's limit: at most `max_emails` emails to one address in `days` days,
+    across all their distributions (services.frequency). Reminders and
+    thank-yous may be exempt: then they are neither limited nor counted."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="contact_frequency_rule",
+    )
+    max_emails = models.PositiveSmallIntegerField()
+    days = models.PositiveSmallIntegerField()
+    exempt_follow_ups = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_emails__gte=1, days__gte=1, days__lte=366),
+                name="contact_frequency_rule_sensible",
+            )
+        ]
+
+    def __str__(self):
+        return self.describe()
+
+    def describe(self) -> str:
+        emails = "email" if self.max_emails == 1 else "emails"
+        days = "day" if self.days == 1 else "days"
+        return (
+            f"at most {self.max_emails} {emails} to one address in {self.days} {days}"
+        )

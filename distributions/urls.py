@@ -4,6 +4,7 @@ from distributions.bounces.webhooks import webhook_urlpatterns
 from distributions.views import (
     emails,
     followups,
+    frequency,
     invitations,
     links,
     messages,
@@ -140,6 +141,12 @@ urlpatterns = [
     path("s/preview/<str:key>/", public.public_preview, name="public_preview"),
     path("s/<str:token>/", public.public_link, name="public_link"),
     path("s/<str:token>/opt-out/", public.public_opt_out, name="public_opt_out"),
+    # --- The owner's contact frequency rule (views/frequency.py) ---
+    path(
+        "settings/contact-frequency/",
+        frequency.frequency_rule,
+        name="frequency_rule",
+    ),
     # --- Open tracking: an email's invisible image (views/tracking.py) ---
     path(
         "e/<str:reference>/open.gif",

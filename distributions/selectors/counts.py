@@ -23,6 +23,8 @@ class DistributionCounts:
     emails_bounced: int = 0
     # The first opens of those with open tracking on (distributions.status.OPENED).
     emails_opened: int = 0
+    # Not sent because of the owner's contact frequency rule (services.frequency).
+    emails_skipped: int = 0
     opted_out: int = 0
     surveys_started: int = 0
     surveys_finished: int = 0
@@ -56,6 +58,7 @@ def distribution_counts(
             in_doubt=Count("id", filter=IN_DOUBT),
             bounced=Count("id", filter=HARD_BOUNCED),
             opened=Count("id", filter=OPENED),
+            skipped=Count("id", filter=Q(status=Delivery.Status.SKIPPED)),
             opted_out=Count("id", filter=Q(status=Delivery.Status.OPTED_OUT)),
         )
     }
@@ -122,6 +125,7 @@ def distribution_counts(
             emails_in_doubt=mail.get("in_doubt", 0),
             emails_bounced=mail.get("bounced", 0),
             emails_opened=mail.get("opened", 0),
+            emails_skipped=mail.get("skipped", 0),
             opted_out=mail.get("opted_out", 0) + opted_out_now.get(distribution.pk, 0),
             surveys_started=links.get("started", 0),
             surveys_finished=links.get("finished", 0),

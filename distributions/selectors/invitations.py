@@ -200,6 +200,12 @@ def invitation_timeline(*, invitation: Invitation) -> list[TimelineEvent]:
                     delivery.error,
                 )
             )
+        elif status == Delivery.Status.SKIPPED:
+            events.append(
+                TimelineEvent(
+                    delivery.created_at, f"{kind} email skipped", delivery.error
+                )
+            )
         elif status == Delivery.Status.OPTED_OUT:
             events.append(
                 TimelineEvent(delivery.created_at, f"{kind} email skipped: opted out")
