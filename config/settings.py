@@ -179,6 +179,13 @@ DKIM_DOMAIN = env_str("DKIM_DOMAIN").strip().lower()
 DKIM_SELECTOR = env_str("DKIM_SELECTOR", "canvass").strip()
 DKIM_PRIVATE_KEY_FILE = env_str("DKIM_PRIVATE_KEY_FILE").strip()
 
+# Send rate limits of the sending account, shared by all workers through Redis
+# (distributions.services.send_rate); 0: none. SEND_RATE_ACCOUNT names the
+# account (default: the backend, host and login).
+SEND_RATE_PER_SECOND = env_int("SEND_RATE_PER_SECOND", 0, minimum=0, maximum=100000)
+SEND_RATE_PER_HOUR = env_int("SEND_RATE_PER_HOUR", 0, minimum=0, maximum=10**9)
+SEND_RATE_ACCOUNT = env_str("SEND_RATE_ACCOUNT")
+
 # --- distributions: bounces and complaints after the send ---
 # The domain of the VERP return path: with it set, each email's envelope sender
 # is bounces+<delivery>-<check>@BOUNCE_DOMAIN (distributions.bounces.verp), whose

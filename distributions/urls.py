@@ -10,6 +10,7 @@ from distributions.views import (
     messages,
     privacy,
     public,
+    recipients_add,
     tracking,
 )
 
@@ -141,6 +142,12 @@ urlpatterns = [
     path("s/preview/<str:key>/", public.public_preview, name="public_preview"),
     path("s/<str:token>/", public.public_link, name="public_link"),
     path("s/<str:token>/opt-out/", public.public_opt_out, name="public_opt_out"),
+    # --- One more recipient (views/recipients_add.py) ---
+    path(
+        "surveys/<int:survey_id>/distributions/<int:pk>/add-recipients/",
+        recipients_add.email_recipients_add,
+        name="email_recipients_add",
+    ),
     # --- The owner's contact frequency rule (views/frequency.py) ---
     path(
         "settings/contact-frequency/",

@@ -92,6 +92,8 @@ class ReceivedMail:
     message: EmailMessage
     # The bytes as received (a DKIM check needs them unparsed).
     raw: bytes = b""
+    # When it arrived (time.monotonic()), for rate-limit checks.
+    at: float = 0.0
 
     @property
     def subject(self) -> str:
@@ -151,6 +153,7 @@ class SmtpSink:
                     list(envelope.rcpt_tos),
                     message,
                     bytes(envelope.original_content or envelope.content),
+                    time.monotonic(),
                 )
             )
         return "250 Message accepted for delivery"

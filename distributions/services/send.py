@@ -47,6 +47,7 @@ from distributions.services.outgoing import (
     outgoing_prepare,
     provider_message_id_record,
 )
+from distributions.services.send_rate import send_rate_acquire
 from distributions.services.smtp import (
     PermanentError,
     SmtpConnection,
@@ -335,6 +336,8 @@ def _deliver(delivery: Delivery, claimed_at, connection: SmtpConnection, retry) 
     # Issue 17 hook: what this email needs for the way it leaves (a VERP return
     # path over SMTP; a provider's sender and metadata), services.outgoing.
     outgoing_prepare(message, delivery=delivery)
+    # Issue 17 hook: the sending account's rate limits, shared by all workers.
+    send_rate_acquire()
     try:
         smtp_send(connection.get(), message)
     except PermanentError as exc:
