@@ -1,23 +1,31 @@
-"""Benchmark: Download history and the Emails page at 100,000 invitations.
+"""Benchmark: Download history through gunicorn, beside COPY of the same query.
 
-Sets up, in the database named by DATABASE_URL, a scratch owner with a published
-survey, a 100,000-contact list (COPY), one sent email distribution with its
-invitations (invitations_create_from_list), a delivery each (sent, some failed or
-opted out) and responses for 30% of them (20% finished), each naming its person (person_key). Then, in a fresh child
-process (so its memory is its own):
+For each size (10,000 and 100,000 invitations; 1,000,000 with BENCH_HISTORY_1M=1;
+BENCH_HISTORY_SIZES="10k=10000" overrides), sets up in the database named by
+DATABASE_URL a scratch owner with a published survey, a list (COPY), one sent email
+distribution with its invitations (invitations_create_from_list), a delivery each
+(sent, some failed or opted out) and responses for 30% of them (20% finished), each
+naming its person (person_key). gunicorn serves bench/history_server.py (Canvass's
+URLs plus the limit's bare view) with bin/canvass-run's settings (2 gthread workers
+x 2 threads), and this process downloads over the socket, reading to the end:
 
-- the history CSV through Django's test Client (the real view, streamed and fully
-  read), timed, with the process's peak RSS growth over its RSS before the download;
-- the Emails page for the logged-in owner: median of 7 requests after one warm-up.
+- Canvass: the history CSV of the logged-in owner (the real view);
+- the limit: COPY (the history's own query) TO STDOUT WITH CSV, streamed by a bare
+  view on the same server in 64 KB chunks (bench/history_server.py).
 
-Everything the scratch owner has is removed afterwards. Prints:
+Interleaved, best of 3 (1 at 1M). The serving worker's peak RSS is read from
+/proc (VmHWM, reset before each download). At 100k, the Emails page through the
+same server too. Everything the scratch owner has is removed afterwards. Prints:
 
-    BENCH history_100k: X.XX s, peak RSS +N MB
+    BENCH history_100k: X.XX s vs COPY TO STDOUT Y.YY s = NN % (... peak RSS ...)
     BENCH emails_page_100k: N ms
 """
 
+import http.client
 import json
 import os
+import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -46,7 +54,16 @@ from distributions.services.invitations import (  # noqa: E402
 )
 from surveys.models import Response, Survey, SurveyVersion  # noqa: E402
 
-SIZE = int(os.environ.get("BENCH_HISTORY_SIZE", "100000"))
+WORKERS, THREADS = 2, 2  # bin/canvass-run's gunicorn
+ROUNDS = 3  # interleaved, best of: the two cores are shared
+
+
+def sizes() -> list[tuple[str, int]]:
+    default = "10k=10000,100k=100000"
+    if os.environ.get("BENCH_HISTORY_1M"):
+        default += ",1m=1000000"
+    spec = os.environ.get("BENCH_HISTORY_SIZES", default)
+    return [(name, int(rows)) for name, rows in (i.split("=") for i in spec.split(","))]
 
 
 def _rss_mb(field: str) -> float:
@@ -56,7 +73,7 @@ def _rss_mb(field: str) -> float:
     return 0.0
 
 
-def set_up() -> tuple[int, int, int]:
+def set_up(size: int) -> tuple[int, int, int]:
     """Create the scratch data; return (owner id, survey id, distribution id)."""
     owner = get_user_model().objects.create_user(
         username=f"bench-history-{uuid.uuid4().hex[:8]}@example.org",
@@ -79,7 +96,7 @@ def set_up() -> tuple[int, int, int]:
             "language, embedded_data, created_at, updated_at"
         )
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for i in range(SIZE):
+            for i in range(size):
                 copy.write_row(
                     (
                         the_list.pk,
@@ -208,113 +225,176 @@ def tear_down(owner_id: int) -> None:
     get_user_model().objects.filter(pk=owner_id).delete()
 
 
-def measure(owner_id: int, survey_id: int, distribution_id: int) -> dict:
-    """Run in the child process: time the download and the Emails page."""
-    from django.test import Client
-    from django.urls import reverse
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
-    settings.ALLOWED_HOSTS = ["testserver"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
+
+def start_gunicorn(port: int) -> subprocess.Popen:
+    """gunicorn as bin/canvass-run starts it, serving bench/history_server.py."""
+    env = os.environ.copy()
+    env.update(
+        DEBUG="false",
+        ALLOWED_HOSTS="127.0.0.1",
+        SITE_URL=f"http://127.0.0.1:{port}",
+        LOG_LEVEL="WARNING",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "history_server:application"]
+        + ["--pythonpath", f"{ROOT / 'bench'},{ROOT}", "--bind", f"127.0.0.1:{port}"]
+        + ["--workers", str(WORKERS), "--worker-class", "gthread"]
+        + ["--threads", str(THREADS), "--timeout", "600", "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/accounts/login/")
+            if conn.getresponse().status < 500:
+                return process
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise RuntimeError("gunicorn did not answer in 60 s")
+
+
+def workers_of(master: subprocess.Popen) -> list[int]:
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text()
+    return [int(pid) for pid in children.split()]
+
+
+def _status_kb(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def download(port: int, path: str, cookie: str, workers: list[int]) -> dict:
+    """GET a CSV through the socket, read to the end; time it, with the serving
+    worker's peak RSS (the workers' high-water marks are reset first)."""
+    before = {pid: _status_kb(pid, "VmRSS") for pid in workers}
+    for pid in workers:
+        # "5" resets the peak RSS (VmHWM) to the current RSS.
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    cpu_before = {pid: _cpu_seconds(pid) for pid in workers}
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    conn.request("GET", path, headers={"Cookie": cookie})
+    response = conn.getresponse()
+    assert response.status == 200, (path, response.status, response.read()[:300])
+    size = lines = 0
+    while chunk := response.read(65536):
+        size += len(chunk)
+        lines += chunk.count(b"\n")
+    seconds = time.perf_counter() - started
+    conn.close()
+    growth = {pid: (_status_kb(pid, "VmHWM") - before[pid]) / 1024 for pid in workers}
+    cpu = {pid: _cpu_seconds(pid) - cpu_before[pid] for pid in workers}
+    return {
+        "seconds": seconds,
+        "bytes": size,
+        "lines": lines,
+        "peak_mb": _status_kb(max(cpu, key=cpu.get), "VmHWM") / 1024,
+        "growth_mb": max(growth.values()),
+        "worker_cpu": max(cpu.values()),
     }
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def session_cookie(owner_id: int) -> str:
+    from django.test import Client
+
     client = Client()
     client.force_login(get_user_model().objects.get(pk=owner_id))
-    history_url = reverse(
-        "distributions:email_history",
-        kwargs={"survey_id": survey_id, "pk": distribution_id},
-    )
-    emails_url = reverse("distributions:emails", kwargs={"survey_id": survey_id})
-    client.get(emails_url)  # warm-up: templates, connection
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
-    rss_before = _rss_mb("VmRSS")
-    cpu_started = time.process_time()
+
+def measure(port, server, name, size) -> None:
+    from django.urls import reverse
+
     started = time.perf_counter()
-    response = client.get(history_url)
-    size = rows = 0
-    for chunk in response.streaming_content:
-        size += len(chunk)
-        rows += chunk.count(b"\n")
-    history_seconds = time.perf_counter() - started
-    history_cpu = time.process_time() - cpu_started
-    peak_growth = _rss_mb("VmHWM") - rss_before
-
-    timings, cpu = [], []
-    for _ in range(7):
-        cpu_started = time.process_time()
-        started = time.perf_counter()
-        page = client.get(emails_url)
-        timings.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - cpu_started) * 1000)
-        assert page.status_code == 200, page.status_code
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        client.get(emails_url)
-    sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
-    return {
-        "emails_page_queries": len(queries.captured_queries),
-        "emails_page_sql_ms": sql_ms,
-        "history_seconds": history_seconds,
-        "history_cpu": history_cpu,
-        "load": os.getloadavg()[0],
-        "history_rows": rows - 1,
-        "history_bytes": size,
-        "peak_growth_mb": peak_growth,
-        "emails_page_ms": statistics.median(timings),
-        "emails_page_all_ms": [round(t, 1) for t in timings],
-        "emails_page_cpu_ms": statistics.median(cpu),
-    }
+    owner_id, survey_id, distribution_id = set_up(size)
+    setup_seconds = time.perf_counter() - started
+    try:
+        cookie = session_cookie(owner_id)
+        canvass_path = reverse(
+            "distributions:email_history",
+            kwargs={"survey_id": survey_id, "pk": distribution_id},
+        )
+        limit_path = f"/bench/copy-history/{distribution_id}/"
+        workers = workers_of(server)
+        # Warm-up: each worker's connection, templates, plans.
+        for _ in range(WORKERS * THREADS):
+            download(port, limit_path, cookie, workers)
+        load = os.getloadavg()[0]
+        canvass, limit = [], []
+        for _ in range(ROUNDS if size <= 200_000 else 1):
+            canvass.append(download(port, canvass_path, cookie, workers))
+            limit.append(download(port, limit_path, cookie, workers))
+        best = min(canvass, key=lambda run: run["seconds"])
+        bound = min(limit, key=lambda run: run["seconds"])
+        assert best["lines"] == size + 1 and bound["lines"] == size, (best, bound)
+        print(
+            f"# history {name}: setup {setup_seconds:.1f} s; Canvass "
+            f"{best['bytes'] / 1e6:.1f} MB, worker CPU {best['worker_cpu']:.2f} s; "
+            f"COPY {bound['bytes'] / 1e6:.1f} MB, worker CPU {bound['worker_cpu']:.2f} s; "
+            f"all runs (s) {[round(r['seconds'], 2) for r in canvass]} vs "
+            f"{[round(r['seconds'], 2) for r in limit]}",
+            flush=True,
+        )
+        print(
+            f"BENCH history_{name}: {best['seconds']:.2f} s vs COPY TO STDOUT "
+            f"{bound['seconds']:.2f} s = {100 * bound['seconds'] / best['seconds']:.0f} % "
+            f"(through gunicorn {WORKERS}x{THREADS} gthread; worker peak RSS "
+            f"{best['peak_mb']:.0f} MB, +{best['growth_mb']:.0f} MB vs "
+            f"+{bound['growth_mb']:.0f} MB; best of {len(canvass)}, load average "
+            f"{load:.1f})",
+            flush=True,
+        )
+        if name == "100k":
+            emails_path = reverse(
+                "distributions:emails", kwargs={"survey_id": survey_id}
+            )
+            timings = []
+            for _ in range(8):
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                began = time.perf_counter()
+                conn.request("GET", emails_path, headers={"Cookie": cookie})
+                page = conn.getresponse()
+                page.read()
+                timings.append((time.perf_counter() - began) * 1000)
+                assert page.status == 200, page.status
+                conn.close()
+            print(
+                f"BENCH emails_page_100k: {statistics.median(timings[1:]):.0f} ms "
+                "(through gunicorn, median of 7 after a warm-up)",
+                flush=True,
+            )
+    finally:
+        tear_down(owner_id)
 
 
 def main() -> None:
-    if len(sys.argv) == 5 and sys.argv[1] == "--child":
-        print(json.dumps(measure(*map(int, sys.argv[2:]))))
-        return
     # Leftovers of an interrupted run.
     for stale in get_user_model().objects.filter(username__startswith="bench-history-"):
         tear_down(stale.pk)
-    started = time.perf_counter()
-    owner_id, survey_id, distribution_id = set_up()
-    setup_seconds = time.perf_counter() - started
+    port = free_port()
+    server = start_gunicorn(port)
     try:
-        child = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--child",
-                str(owner_id),
-                str(survey_id),
-                str(distribution_id),
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if child.returncode != 0:
-            raise SystemExit(f"measurement failed:\n{child.stdout}{child.stderr}")
-        result = json.loads(child.stdout.strip().splitlines()[-1])
+        for name, size in sizes():
+            measure(port, server, name, size)
     finally:
-        tear_down(owner_id)
-    assert result["history_rows"] == SIZE, result
-    print(
-        f"# load average {result['load']:.1f} on {os.cpu_count()} CPUs; "
-        f"setup {setup_seconds:.1f} s; history {result['history_rows']} rows, "
-        f"web-process CPU {result['history_cpu']:.2f} s, "
-        f"{result['history_bytes'] / 1e6:.1f} MB; Emails page runs (ms) "
-        f"{result['emails_page_all_ms']}, web-process CPU "
-        f"{result['emails_page_cpu_ms']:.0f} ms, "
-        f"{result['emails_page_queries']} queries taking "
-        f"{result['emails_page_sql_ms']:.0f} ms"
-    )
-    print(
-        f"BENCH history_100k: {result['history_seconds']:.2f} s, "
-        f"peak RSS +{result['peak_growth_mb']:.0f} MB"
-    )
-    print(f"BENCH emails_page_100k: {result['emails_page_ms']:.0f} ms")
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

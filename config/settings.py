@@ -135,6 +135,10 @@ else:
         "processed_folder": str(BROKER_DIR / "processed"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # kombu looks again this long after finding the folder empty (1 s by
+        # default): a worker done with a batch waited up to a second for the
+        # next, and sending ran at 0.58× Redis (issue 15). A look is one listdir.
+        "polling_interval": 0.05,
     }
     CACHES = {
         "default": {
@@ -361,6 +365,11 @@ DISTRIBUTIONS_CLAIM_GROUP = env_int("DISTRIBUTIONS_CLAIM_GROUP", 25, minimum=1)
 # SMTP conversations one send_batch keeps going at once (threads, each with its
 # own SMTP and database connection).
 DISTRIBUTIONS_SEND_THREADS = env_int("DISTRIBUTIONS_SEND_THREADS", 2, minimum=1)
+# Emails a lane may have handed to the mail server before their outcomes are
+# committed (written together in one statement): what a crash can leave in doubt
+# per lane (distributions/services/outcomes.py). 1 writes each email's outcome
+# before the next starts.
+DISTRIBUTIONS_IN_FLIGHT = env_int("DISTRIBUTIONS_IN_FLIGHT", 4, minimum=1)
 # Per-email status marks commit without waiting for the WAL flush (claims always
 # wait); turn off where the database can fail over to a replica.
 DISTRIBUTIONS_FAST_COMMITS = env_bool("DISTRIBUTIONS_FAST_COMMITS", True)

@@ -13,8 +13,6 @@ import logging
 
 from django.db import transaction
 
-from config.celery import app
-
 logger = logging.getLogger(__name__)
 
 
@@ -33,7 +31,7 @@ def enqueue(task_name: str, *args, countdown: float = 0) -> None:
 
 
 def _send_or_log(task_name: str, args: tuple, countdown: float) -> None:
-    if app.conf.task_always_eager:
+    if _app().conf.task_always_eager:
         _send(task_name, args, countdown)
         return
     try:
@@ -57,7 +55,16 @@ def enqueue_now(task_name: str, *args, countdown: float = 0) -> None:
     _send(task_name, args, countdown)
 
 
+def _app():
+    # Imported on first use: a process that never sends a task (a management
+    # command) does not import Celery (config/__init__.py).
+    from config.celery import app
+
+    return app
+
+
 def _send(task_name: str, args: tuple, countdown: float) -> None:
+    app = _app()
     if app.conf.task_always_eager:
         # send_task knows only the name, so it ignores task_always_eager: run
         # the registered task inline as .delay() would. The tasks modules are
@@ -71,6 +78,7 @@ def _send(task_name: str, args: tuple, countdown: float) -> None:
 
 def queue_is_idle() -> bool:
     """Return whether the workers' queue is empty (True when the broker cannot say)."""
+    app = _app()
     try:
         with app.connection_for_write() as connection:
             declared = connection.default_channel.queue_declare(

@@ -1,24 +1,23 @@
 """The history and links CSVs: one row per invitation, streamed.
 
 Columns are the Qualtrics family (docs/architecture.md, "History and links CSV");
-each row's Status comes from distributions.status, its Link from
-distributions.personal_link.
+each row's Status comes from distributions.status (its SQL form), its Link from
+distributions.personal_link. Each CSV is one query whose columns are the cells
+(a core.csv_export.CopySource): PostgreSQL writes the file, Python passes it on.
 """
 
-import datetime
 from collections.abc import Iterator
 
 from django.db import connection, transaction
-from django.db.models import Case, Max, Min, Q, TextField, Value, When
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Lower
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
+from core.csv_export import CopySource, safe_cell_sql
 from directories.selectors.suppressions import opted_out_queryset
 from distributions.models import Delivery, Distribution, Invitation
 from distributions.person import person_progress_sql
 from distributions.personal_link import personal_link_prefix
-from distributions.status import DELIVERY_RANK, status_from
+from distributions.status import DELIVERY_RANK, status_sql
 
 HISTORY_COLUMNS = [
     "Response ID",
@@ -40,6 +39,15 @@ UNSUBSCRIBED_COLUMN = "Unsubscribed"
 
 # ISO 8601 with the session time zone's offset, e.g. 2026-01-10T10:00:00-05:00.
 _ISO_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'
+
+# For the history's transaction: the per-invitation delivery aggregate stays in
+# memory and is built once (parallel workers would each rebuild it), and a plan
+# this simple gains nothing from JIT compilation (~0.4 s at 100k rows).
+_HISTORY_SETTINGS = {
+    "work_mem": "32MB",
+    "jit": "off",
+    "max_parallel_workers_per_gather": "0",
+}
 
 
 def history_header(*, distribution: Distribution) -> list[str]:
@@ -74,6 +82,7 @@ def _with_unsubscribed(
     wrapped = f"""
         SELECT h.*,
                CASE WHEN lower(h.email) IN ({opted_out}) THEN '1' ELSE '0' END
+                   AS unsubscribed
         FROM ({sql}) AS h
     """
     return wrapped, [*opted_out_params, *params]
@@ -111,14 +120,16 @@ def _history_sql(distribution: Distribution, *, now, extra=()) -> tuple[str, lis
     started, finished = person.started_at, person.finished_at
     sql = f"""
         SELECT i.last_name, i.first_name, i.email, i.external_reference, i.token,
-               {person.public_id},
-               {finished} IS NOT NULL, i.revoked_at IS NOT NULL,
-               i.expires_at <= %s, {started} IS NOT NULL, d.rank,
-               to_char(d.first_sent, '{_ISO_FORMAT}'),
-               to_char({started}, '{_ISO_FORMAT}'),
-               to_char({finished}, '{_ISO_FORMAT}'),
-               to_char(i.expires_at, '{_ISO_FORMAT}')
-               {"".join(", i.embedded_data ->> %s" for _ in extra)}
+               {person.public_id} AS response_id,
+               {finished} IS NOT NULL AS finished,
+               i.revoked_at IS NOT NULL AS revoked,
+               i.expires_at <= %s AS expired, {started} IS NOT NULL AS started,
+               d.rank,
+               to_char(d.first_sent, '{_ISO_FORMAT}') AS sent_on,
+               to_char({started}, '{_ISO_FORMAT}') AS started_on,
+               to_char({finished}, '{_ISO_FORMAT}') AS finished_on,
+               to_char(i.expires_at, '{_ISO_FORMAT}') AS expires_on
+               {"".join(f", i.embedded_data ->> %s AS f{n}" for n in range(len(extra)))}
         FROM {Invitation._meta.db_table} i
         {person.joins}
         LEFT JOIN ({delivery_sql}) d ON d.invitation_id = i.id
@@ -128,162 +139,111 @@ def _history_sql(distribution: Distribution, *, now, extra=()) -> tuple[str, lis
     return sql, [now, *extra, *person.params, *delivery_params, root.pk]
 
 
-def history_rows(
-    *, distribution: Distribution, chunk_size: int = 2000
-) -> Iterator[list]:
-    """Yield one history row per invitation, streamed from a server-side cursor.
+def history_source(*, distribution: Distribution) -> CopySource:
+    """Return the history CSV's rows as one query: a cell per column, in order.
 
-    Dates are rendered in the active time zone (the owner's, set by the caller).
+    The facts query (_history_sql) wrapped in the cells made of them: the status
+    (distributions.status), the link, and every cell of someone's text
+    formula-safe. Dates come out in the active time zone (core.csv_export sets
+    the transaction's TimeZone to it).
     """
-    zone = timezone.get_current_timezone()
     extra = _embedded_fields(distribution)
     sql, params = _history_sql(distribution, now=timezone.now(), extra=extra)
+    flag = ""
     if flags_unsubscribed(distribution):
-        # Read by _history_fetch as one more text field, the last.
         sql, params = _with_unsubscribed(sql, params, distribution)
+        flag = ", h.unsubscribed"
+    status = status_sql(
+        finished="h.finished",
+        revoked="h.revoked",
+        expired="h.expired",
+        started="h.started",
+        delivery_rank="h.rank",
+    )
+    cells = f"""
+        SELECT h.response_id, {safe_cell_sql("h.last_name")},
+               {safe_cell_sql("h.first_name")}, {safe_cell_sql("h.email")},
+               {safe_cell_sql("h.external_reference")}, {status},
+               h.sent_on, h.started_on, h.finished_on, %s || h.token || '/',
+               h.expires_on
+               {"".join(f", {safe_cell_sql(f'h.f{n}')}" for n in range(len(extra)))}
+               {flag}
+        FROM ({sql}) AS h
+    """
+    return CopySource(
+        cells, [personal_link_prefix(), *params], settings=_HISTORY_SETTINGS
+    )
+
+
+def history_rows(*, distribution: Distribution, chunk_size: int = 2000) -> Iterator:
+    """Yield the history CSV's rows as lists of text (the cells the file holds).
+
+    The same query as the file (history_source), read from a server-side cursor;
+    dates in the active time zone.
+    """
+    source = history_source(distribution=distribution)
+    zone = timezone.get_current_timezone()
     with transaction.atomic():
         with connection.cursor() as setup:
-            # For this transaction only: PostgreSQL writes dates in the owner's zone;
-            # the per-invitation delivery aggregate stays in memory and is built once
-            # (parallel workers would each rebuild it), and a plan this simple gains
-            # nothing from JIT compilation (~0.4 s at 100k rows).
             setup.execute(
-                "SELECT set_config('TimeZone', %s, true), "
-                "set_config('work_mem', '32MB', true), set_config('jit', 'off', true), "
-                "set_config('max_parallel_workers_per_gather', '0', true)",
-                [getattr(zone, "key", "UTC")],
+                "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in range(4)),
+                [
+                    "TimeZone",
+                    getattr(zone, "key", "UTC"),
+                    *(i for pair in source.settings.items() for i in pair),
+                ],
             )
-        yield from _history_fetch(sql, params, chunk_size)
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(source.sql, source.params)
+            while rows := cursor.fetchmany(chunk_size):
+                for row in rows:
+                    yield ["" if cell is None else cell for cell in row]
 
 
-def _history_fetch(sql, params, chunk_size) -> Iterator[list]:
-    link_prefix = personal_link_prefix()
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, params)
-        # A named (server-side) cursor: rows arrive chunk by chunk, memory stays flat.
-        while rows := cursor.fetchmany(chunk_size):
-            for (
-                last_name,
-                first_name,
-                email,
-                external_reference,
-                token,
-                response_id,
-                finished,
-                revoked,
-                expired,
-                started,
-                rank,
-                sent_on,
-                started_on,
-                finished_on,
-                expires_on,
-                *fields,
-            ) in rows:
-                yield [
-                    response_id or "",
-                    last_name,
-                    first_name,
-                    email,
-                    external_reference,
-                    status_from(
-                        finished=finished,
-                        revoked=revoked,
-                        expired=expired,
-                        started=started,
-                        delivery_rank=rank,
-                    ),
-                    sent_on or "",
-                    started_on or "",
-                    finished_on or "",
-                    f"{link_prefix}{token}/",
-                    expires_on or "",
-                    *[value or "" for value in fields],
-                ]
-
-
-def links_csv_rows(
-    *, distribution: Distribution, chunk_size: int = 5000
-) -> Iterator[list]:
-    """Yield one links-CSV row per invitation: the current link, ready to mail-merge.
+def links_csv_source(*, distribution: Distribution) -> CopySource:
+    """Return the links CSV's rows as one query: the current link, to mail-merge.
 
     The history's columns with the link's own state as Status (Link Created, Link
-    Revoked or Link Expired: distributions.status with no email or response facts),
-    so no join into deliveries or responses. Dates and embedded fields arrive as
-    text, and the few distinct expiry times are formatted once each: parsing
-    100,000 timestamps and JSON documents would cost more than the rest of the file.
+    Revoked or Link Expired: distributions.status with no email or response
+    facts), so no join into deliveries or responses.
     """
-    now = timezone.now()
+    root = distribution.root
     extra = _embedded_fields(distribution)
-    link_prefix = personal_link_prefix()
-    extra_names = [f"extra_{n}" for n in range(len(extra))]
-    flag = {}
+    status = status_sql(
+        finished="false",
+        revoked="h.revoked_at IS NOT NULL",
+        expired="h.expires_at <= %s",
+        started="false",
+        delivery_rank="0",
+    )
+    flag, flag_params = "", []
     if flags_unsubscribed(distribution):
         # The opt-outs as of now, a hashed set looked up once per link.
-        opted_out = opted_out_queryset(owner_id=distribution.root.owner_id)
-        flag["unsubscribed"] = Case(
-            When(email_lower__in=opted_out, then=Value("1")), default=Value("0")
-        )
-    rows = (
-        Invitation.objects.filter(distribution=distribution.root)
-        .order_by("id")
-        .alias(email_lower=Lower("email"))
-        .annotate(
-            **flag,
-            expires_text=Cast("expires_at", TextField()),
-            **{
-                alias: KeyTextTransform(name, "embedded_data")
-                for alias, name in zip(extra_names, extra, strict=True)
-            },
-        )
-        .values_list(
-            "last_name",
-            "first_name",
-            "email",
-            "external_reference",
-            "token",
-            "expires_text",
-            "revoked_at",
-            *extra_names,
-            *flag,
-        )
-    )
-    # expires text -> (ISO in the active zone, already expired?)
-    expiry_cache: dict[str, tuple[str, bool]] = {}
-    for row in rows.iterator(chunk_size=chunk_size):
-        last, first, email, ref, token, expires_text, revoked_at = row[:7]
-        expiry = expiry_cache.get(expires_text)
-        if expiry is None:
-            value = _parse_pg_timestamp(expires_text)
-            expiry = expiry_cache[expires_text] = (
-                timezone.localtime(value).isoformat(timespec="seconds"),
-                value <= now,
-            )
-        status = status_from(
-            finished=False,
-            revoked=revoked_at is not None,
-            expired=expiry[1],
-            started=False,
-            delivery_rank=0,
-        )
-        yield [
-            "",
-            last,
-            first,
-            email,
-            ref,
-            status,
-            "",
-            "",
-            "",
-            f"{link_prefix}{token}/",
-            expiry[0],
-            *row[7:],
-        ]
-
-
-def _parse_pg_timestamp(text: str) -> datetime.datetime:
-    """Parse PostgreSQL's text form of a timestamptz ("2026-01-28 04:24:46.7+00")."""
-    if text[-3] in "+-":
-        text += ":00"
-    return datetime.datetime.fromisoformat(text)
+        opted_out, flag_params = opted_out_queryset(
+            owner_id=root.owner_id
+        ).query.sql_with_params()
+        flag = f", CASE WHEN lower(h.email) IN ({opted_out}) THEN '1' ELSE '0' END"
+    sql = f"""
+        SELECT NULL, {safe_cell_sql("h.last_name")}, {safe_cell_sql("h.first_name")},
+               {safe_cell_sql("h.email")}, {safe_cell_sql("h.external_reference")},
+               {status}, NULL, NULL, NULL, %s || h.token || '/',
+               to_char(h.expires_at, '{_ISO_FORMAT}')
+               {"".join(f", {safe_cell_sql(f'h.f{n}')}" for n in range(len(extra)))}
+               {flag}
+        FROM (
+            SELECT i.last_name, i.first_name, i.email, i.external_reference, i.token,
+                   i.revoked_at, i.expires_at
+                   {"".join(f", i.embedded_data ->> %s AS f{n}" for n in range(len(extra)))}
+            FROM {Invitation._meta.db_table} i
+            WHERE i.distribution_id = %s
+            ORDER BY i.id
+        ) AS h
+    """
+    params = [
+        timezone.now(),
+        personal_link_prefix(),
+        *flag_params,
+        *extra,
+        root.pk,
+    ]
+    return CopySource(sql, params)

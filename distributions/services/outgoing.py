@@ -11,16 +11,14 @@ smtp.py call, kept here so the sending loop stays about sending.
 - provider_send(backend, message): an anymail backend's send, its errors turned
   into ProviderRefused, transient (429, 5xx, the network: retried with backoff)
   or permanent (other 4xx, every recipient refused).
-- provider_message_id_record(delivery_id, message): the provider's id of a sent
-  message stored on its delivery (Delivery.provider_message_id), for webhooks
-  that carry no metadata.
+- provider_message_id(message): the provider's id of a sent message, which
+  send.py stores on its delivery (Delivery.provider_message_id) with its sent
+  outcome, for webhooks that carry no metadata.
 """
 
 from django.conf import settings
-from django.db import connection
 
 from distributions.bounces.verp import delivery_reference, return_path_apply
-from distributions.models import Delivery
 from distributions.services.tracking import open_pixel_html
 
 # The metadata key a provider echoes back (services.bounces reads it).
@@ -109,14 +107,11 @@ def _reason(exc) -> str:
         return " ".join(str(arg) for arg in exc.args)
 
 
-def provider_message_id_record(delivery_id: int, message) -> None:
-    """Store the provider's id of a sent message on its delivery (no-op for SMTP)."""
+def provider_message_id(message) -> str | None:
+    """The provider's id of a sent message (None over SMTP): send.py writes it on
+    the delivery with the sent outcome (outcomes.py, one statement for several),
+    for webhooks that carry no metadata (Delivery.provider_message_id)."""
     status = getattr(message, "anymail_status", None)
     if status is None or status.message_id is None:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Delivery._meta.db_table} SET provider_message_id = %s "
-            "WHERE id = %s",
-            [str(status.message_id)[:255], delivery_id],
-        )
+        return None
+    return str(status.message_id)[:255]

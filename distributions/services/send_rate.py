@@ -2,11 +2,12 @@
 
 A provider (Amazon SES: 14 messages/s by default, a daily quota) or a campus
 relay allows so many messages per second and per hour to one account. Each
-email takes a token first (send_rate_acquire, one hook in send.py right before
-the message is handed over): two token buckets in Redis, per second
-(SEND_RATE_PER_SECOND, a burst of one second's worth) and per hour
-(SEND_RATE_PER_HOUR), checked and taken together by one Lua script, with Redis's
-clock, so all worker processes on all machines share them. A lane that finds no
+email takes a token before its SMTP transaction (send.py: send_rate_acquire,
+or send_rate_try for an email announced ahead on a pipelined connection): two
+token buckets in Redis, per second (SEND_RATE_PER_SECOND, a burst of one
+second's worth) and per hour (SEND_RATE_PER_HOUR), checked and taken together
+by one Lua script, with Redis's clock, so all worker processes on all machines
+share them. A lane that finds no
 token sleeps for the time the script says the next one needs.
 
 The account is the sending backend and its login (SEND_RATE_ACCOUNT overrides
@@ -108,23 +109,35 @@ def _take_in_process() -> float:
         return wait
 
 
+def _take() -> float:
+    """Take a token if one is there; return 0, else the seconds until one is."""
+    if settings.REDIS_URL:
+        return (
+            _redis()(
+                keys=[_account_key()],
+                args=[settings.SEND_RATE_PER_SECOND, settings.SEND_RATE_PER_HOUR],
+            )
+            / 1000
+        )
+    return _take_in_process()
+
+
+def send_rate_try() -> bool:
+    """Take a token for one more message if one is there now; never wait.
+
+    send.py announces the next email on a pipelined SMTP connection only with
+    its token in hand: waiting for one then would keep the mail server waiting
+    for a body it was promised.
+    """
+    return not rate_limited() or _take() <= 0
+
+
 def send_rate_acquire() -> float:
     """Wait until the account may send one more message; return the seconds waited."""
     if not rate_limited():
         return 0.0
     waited = 0.0
-    while True:
-        if settings.REDIS_URL:
-            wait = (
-                _redis()(
-                    keys=[_account_key()],
-                    args=[settings.SEND_RATE_PER_SECOND, settings.SEND_RATE_PER_HOUR],
-                )
-                / 1000
-            )
-        else:
-            wait = _take_in_process()
-        if wait <= 0:
-            return waited
+    while (wait := _take()) > 0:
         time.sleep(wait)
         waited += wait
+    return waited

@@ -7,6 +7,7 @@ whose send_batch task was lost, and distributions that are done.
 """
 
 import logging
+from collections import Counter
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -42,11 +43,15 @@ def deliveries_sweep(
     is never taken for dead; a claim older than DISTRIBUTIONS_STUCK_AFTER is
     taken back regardless (a live lane stops using a claim after half of that).
     For a dead claim's deliveries still "sending":
-    - the lowest id of the group was perhaps handed to the mail server, which
-      may or may not have accepted it: failed with INTERRUPTED, never re-sent
-      (at most once). The owner may resend these (services.resend).
-    - the others never started (each outcome is committed before the next email
-      starts): queued again and re-enqueued, so they go out once, later.
+    - the lowest in_flight ids of the group (the lane's DISTRIBUTIONS_IN_FLIGHT,
+      kept in the claim's lease; the setting when the lease is gone) were
+      perhaps handed to the mail server, which may or may not have accepted
+      them: failed with INTERRUPTED, never re-sent (at most once). The owner
+      may resend these (services.resend).
+    - the others never started (outcomes are written in the order sent, and an
+      email starts only once all but the last in_flight - 1 before it are
+      written: outcomes.py): queued again and re-enqueued, so they go out
+      once, later.
     - if PostgreSQL crashed after the claim (not a clean restart: see
       _database_crashed) and per-email marks commit without waiting for the
       flush (DISTRIBUTIONS_FAST_COMMITS), marks of the last moments may be lost:
@@ -74,6 +79,11 @@ def deliveries_sweep(
     live_claims = {
         datetime.fromisoformat(data["claimed_at"]) for data in claims.live.values()
     }
+    # How many of a claim's lowest "sending" ids may have reached the server.
+    in_flight = {
+        datetime.fromisoformat(data["claimed_at"]): data.get("in_flight", 1)
+        for data in [*claims.live.values(), *claims.stale.values()]
+    }
     table = Delivery._meta.db_table
     with transaction.atomic(), db.cursor() as cursor:
         crashed = settings.DISTRIBUTIONS_FAST_COMMITS and _database_crashed(cursor)
@@ -91,7 +101,7 @@ def deliveries_sweep(
             "ORDER BY d.distribution_id, d.claimed_at, d.id FOR UPDATE OF d",
             [now - min(dead_after, stuck_after)],
         )
-        in_doubt, never_started, seen_groups = [], [], set()
+        in_doubt, never_started, seen = [], [], Counter()
         for pk, distribution_id, claimed_at, before_restart in cursor.fetchall():
             dead = claimed_at < now - stuck_after or (
                 claims.judged and claimed_at not in live_claims
@@ -99,11 +109,12 @@ def deliveries_sweep(
             if not dead:
                 continue
             group = (distribution_id, claimed_at)
-            if (before_restart and crashed) or group not in seen_groups:
+            window = in_flight.get(claimed_at, settings.DISTRIBUTIONS_IN_FLIGHT)
+            if (before_restart and crashed) or seen[group] < window:
                 in_doubt.append(pk)
             else:
                 never_started.append(pk)
-            seen_groups.add(group)
+            seen[group] += 1
         cursor.execute(
             f"UPDATE {table} SET status = 'failed', error = %s WHERE id = ANY(%s)",
             [INTERRUPTED, in_doubt],

@@ -16,7 +16,7 @@ from directories.selectors import (
 )
 from distributions.forms.links import GenerateLinksForm
 from distributions.models import Distribution
-from distributions.selectors.history import history_header, links_csv_rows
+from distributions.selectors.history import history_header, links_csv_source
 from distributions.selectors.pages import link_batch_get, link_batch_rows
 from distributions.services.links import links_generate
 from distributions.views.polling import POLL_GENERATING, rows_poll
@@ -118,7 +118,7 @@ def links_download(request, survey_id: int, pk: int):
     return csv_download(
         csv_filename(batch, zone, "links"),
         history_header(distribution=batch),
-        links_csv_rows(distribution=batch),
+        links_csv_source(distribution=batch),
         zone=zone,
     )
 

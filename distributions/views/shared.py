@@ -5,7 +5,7 @@ from django.utils.text import slugify
 
 from core.csv_export import csv_download
 from distributions.models import Distribution
-from distributions.selectors.history import history_header, history_rows
+from distributions.selectors.history import history_header, history_source
 from distributions.services.compose import survey_distributable_problem
 from surveys.navigation import survey_home_url
 
@@ -40,6 +40,6 @@ def history_download(distribution: Distribution, zone):
     return csv_download(
         csv_filename(distribution, zone, "history"),
         history_header(distribution=distribution),
-        history_rows(distribution=distribution),
+        history_source(distribution=distribution),
         zone=zone,
     )

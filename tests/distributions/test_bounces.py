@@ -22,7 +22,6 @@ from distributions.bounces import verp
 from distributions.bounces.dsn import report_parse
 from distributions.models import Delivery, Distribution
 from distributions.selectors.counts import distribution_counts
-from distributions.selectors.history import history_rows
 from distributions.selectors.invitations import invitations_with_status
 from distributions.services import bounces as bounces_service
 from distributions.services.bounces import (
@@ -39,7 +38,7 @@ from distributions.tasks import poll_bounce_mailbox
 from tests import harness
 from tests.distributions.imap_support import Mailbox, start_imap_server
 from tests.distributions.pipeline_support import email_distribution, published_survey
-from tests.helpers import make_list
+from tests.helpers import history_statuses, make_list
 
 SAMPLES = Path(__file__).parent / "dsn_samples"
 BOUNCE_DOMAIN = "bounces.uni.example"
@@ -128,7 +127,7 @@ def test_an_accepted_email_bounced_later_by_a_dsn(
     )
     assert invitation_status(invitation) == InvitationStatus.EMAIL_BOUNCED
     # The history's Status column and the row's counts.
-    statuses = {row[3]: row[5] for row in history_rows(distribution=distribution)}
+    statuses = history_statuses(distribution)  # the rows and the COPY CSV
     assert statuses["person1@example.edu"] == "Email Bounced"
     assert statuses["person0@example.edu"] == "Email Sent"
     counts = distribution_counts([distribution])[distribution.pk]
@@ -155,7 +154,7 @@ def test_an_accepted_email_bounced_later_by_a_dsn(
         distribution=reminder, invitation__email="person1@example.edu", status="queued"
     ).exists()
     # The history keeps Email Bounced after the reminder.
-    statuses = {row[3]: row[5] for row in history_rows(distribution=distribution)}
+    statuses = history_statuses(distribution)
     assert statuses["person1@example.edu"] == "Email Bounced"
 
 

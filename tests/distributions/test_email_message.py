@@ -1,6 +1,6 @@
 """Each email as it arrives at a real SMTP server: parts, headers, no injection."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
@@ -10,7 +10,12 @@ from django.utils import timezone
 
 from distributions.models import Invitation
 from distributions.services.email_message import delivery_email
-from distributions.services.smtp import PermanentError, TransientError, smtp_send
+from distributions.services.smtp import (
+    PermanentError,
+    SmtpConnection,
+    TransientError,
+    smtp_send,
+)
 from tests import harness
 from tests.distributions.pipeline_support import (
     email_distribution,
@@ -212,3 +217,93 @@ def test_pipelined_sending_with_refusals_on_one_connection(db, pipelining_server
     assert [m.recipients for m in mails] == [["a@example.edu"], [".b@example.edu"]]
     assert f"/s/{invitations[0].token}/" in mails[0].text()
     assert mails[1].message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+@dataclass
+class DataRefusingSink(PipeliningSink):
+    """Refuses at the end of data the messages to the addresses in refuse_data."""
+
+    refuse_data: dict = field(default_factory=dict)
+
+    async def handle_DATA(self, server, session, envelope):
+        reply = self.refuse_data.get(envelope.rcpt_tos[0].lower())
+        if reply:
+            return reply
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_each_body_goes_out_with_the_next_emails_envelope(db, settings):
+    """SmtpConnection.send keeps pipelining full: one email's body and the next
+    one's MAIL, RCPT and DATA in one write. Refusals at RCPT and at the end of
+    data still land on the right email, and nothing is sent twice or lost."""
+    sink = DataRefusingSink(port=harness.free_port())
+    controller = Controller(sink, hostname=sink.host, port=sink.port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = sink.host, sink.port
+    sink.refuse = {
+        "gone@example.edu": "550 5.1.1 No such user",
+        "busy@example.edu": "451 4.3.0 Try again later",
+    }
+    sink.refuse_data = {"spam@example.edu": "554 5.7.1 Looks like spam"}
+    survey = published_survey()
+    distribution = email_distribution(survey, make_list(survey.owner, n=0))
+    emails = [
+        "a@example.edu",
+        "gone@example.edu",
+        "busy@example.edu",
+        "b@example.edu",
+        "spam@example.edu",
+        "c@example.edu",
+        "d@example.edu",
+    ]
+    messages = [
+        delivery_email(
+            distribution=distribution,
+            invitation=make_invitation(distribution, email=email),
+        )
+        for email in emails
+    ]
+    connection = SmtpConnection()
+    outcomes = []
+    try:
+        for index, message in enumerate(messages):
+            following = messages[index + 1] if index + 1 < len(messages) else None
+            try:
+                connection.send(message, following)
+                outcomes.append("sent")
+                if following is not None:
+                    # Its MAIL, RCPT and DATA went out with this body.
+                    assert connection.announced[0] is following
+            except TransientError as exc:
+                connection.reset()  # as the sending lane does
+                outcomes.append(f"TransientError: {exc}")
+            except PermanentError as exc:
+                outcomes.append(f"PermanentError: {exc}")
+        # The last email carried no announcement; an announced one that is
+        # never sent is dropped with the connection, without waiting for QUIT.
+        connection.send(messages[0], messages[3])
+        connection.reset()
+        connection.send(messages[5])
+    finally:
+        connection.reset()
+        controller.stop()
+
+    assert outcomes == [
+        "sent",
+        "PermanentError: 550 5.1.1 No such user",
+        "TransientError: 451 4.3.0 Try again later",
+        "sent",
+        "PermanentError: 554 5.7.1 Looks like spam",
+        "sent",
+        "sent",
+    ]
+    received = [m.recipients[0] for m in sink.wait_for(6)]
+    assert received == [
+        "a@example.edu",
+        "b@example.edu",
+        "c@example.edu",
+        "d@example.edu",
+        "a@example.edu",
+        "c@example.edu",
+    ]

@@ -184,3 +184,43 @@ def test_a_reminder_sent_after_a_failed_invite_counts(owner_client, owner):
         )
         assert rows[1][5] == "Email Sent"
         assert rows[1][6] == "2026-01-11T14:00:00+00:00"
+
+
+def test_the_sql_status_agrees_with_status_from():
+    """The CSVs take their Status from status_sql; pages from status_from."""
+    from itertools import product
+
+    from django.db import connection
+
+    from distributions.status import (
+        _RANK_STATUS,
+        InvitationStatus,
+        status_from,
+        status_sql,
+    )
+
+    facts = list(product([False, True], [False, True], [False, True], [False, True]))
+    # Every delivery rank, issue 17's Skipped, Opened and Bounced among them.
+    ranks = [None, *_RANK_STATUS]
+    assert {_RANK_STATUS[r] for r in ranks[1:]} >= {
+        InvitationStatus.EMAIL_SKIPPED,
+        InvitationStatus.EMAIL_OPENED,
+        InvitationStatus.EMAIL_BOUNCED,
+    }
+    sql = status_sql(
+        finished="f", revoked="r", expired="e", started="s", delivery_rank="k"
+    )
+    with connection.cursor() as cursor:
+        for (finished, revoked, expired, started), rank in product(facts, ranks):
+            cursor.execute(
+                f"SELECT {sql} FROM (SELECT %s AS f, %s AS r, %s AS e, %s AS s, "
+                "%s::int AS k) AS t",
+                [finished, revoked, expired, started, rank],
+            )
+            assert cursor.fetchone()[0] == status_from(
+                finished=finished,
+                revoked=revoked,
+                expired=expired,
+                started=started,
+                delivery_rank=rank,
+            )

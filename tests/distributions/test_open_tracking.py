@@ -10,12 +10,11 @@ from config.celery import app as celery_app
 from distributions.forms.compose import ComposeForm
 from distributions.models import Delivery
 from distributions.selectors.counts import distribution_counts
-from distributions.selectors.history import history_rows
 from distributions.services.dispatch import distributions_dispatch_due
 from distributions.services.tracking import open_pixel_url
 from surveys.models import Response
 from tests.distributions.pipeline_support import email_distribution, published_survey
-from tests.helpers import make_list
+from tests.helpers import history_statuses, make_list
 
 
 @pytest.fixture
@@ -78,7 +77,7 @@ def test_the_first_open_is_recorded_and_nothing_else(
     delivery.refresh_from_db()
     assert delivery.opened_at == first
 
-    statuses = {row[3]: row[5] for row in history_rows(distribution=distribution)}
+    statuses = history_statuses(distribution)  # the rows and the COPY CSV
     assert statuses == {
         "person0@example.edu": "Email Opened",
         "person1@example.edu": "Email Sent",

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.celery import app as celery_app
+from core.models import WorkerLease
 from directories.models import Suppression
 from distributions.models import Delivery, Distribution, Invitation
 from distributions.selectors.invitations import invitations_with_status
@@ -21,7 +22,7 @@ from distributions.services.dispatch import (
     distributions_dispatch_due,
 )
 from distributions.services.invitations import invitations_create_from_list
-from distributions.services.send import deliveries_send
+from distributions.services.send import CLAIM_LEASE, deliveries_send
 from distributions.services.sweeper import INTERRUPTED, deliveries_sweep
 from distributions.status import invitation_status
 from tests.distributions.pipeline_support import (
@@ -321,6 +322,20 @@ def postgresql_started_at():
         return cursor.fetchone()[0]
 
 
+def dead_claim(deliveries, claimed_at, *, in_flight):
+    """Claim deliveries as a lane that died would have left them: "sending",
+    under a claim lease last renewed an hour ago, carrying its in_flight."""
+    Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+        status="sending", claimed_at=claimed_at
+    )
+    WorkerLease.objects.create(
+        key=f"{CLAIM_LEASE}:{claimed_at.timestamp()}",
+        holder="dead:1",
+        renewed_at=timezone.now() - timedelta(hours=1),
+        data={"claimed_at": claimed_at.isoformat(), "in_flight": in_flight},
+    )
+
+
 def test_sweeper_resolves_what_a_dead_worker_left(db, smtp_server, eager):
     survey = published_survey()
     distribution = email_distribution(survey, make_list(survey.owner, n=5))
@@ -331,10 +346,9 @@ def test_sweeper_resolves_what_a_dead_worker_left(db, smtp_server, eager):
     # doubt), however recently the server started, and stuck by the time asked.
     claimed_at = postgresql_started_at()
     stuck_after = (timezone.now() - claimed_at) / 2
-    # One claim group: the lowest still "sending" may have reached the server.
-    Delivery.objects.filter(pk__in=[in_flight.pk, never_started.pk]).update(
-        status="sending", claimed_at=claimed_at
-    )
+    # One claim group of a lane with one email in flight: the lowest still
+    # "sending" may have reached the server.
+    dead_claim([in_flight, never_started], claimed_at, in_flight=1)
     # Overdue even while the broker's queue holds other tasks (10× requeue_after).
     long_ago = timezone.now() - timedelta(hours=1)
     Delivery.objects.filter(pk__in=[d.pk for d in lost]).update(enqueued_at=long_ago)
@@ -354,6 +368,34 @@ def test_sweeper_resolves_what_a_dead_worker_left(db, smtp_server, eager):
     assert delivery_statuses(distribution) == {"sent": 4, "failed": 1}
 
 
+def test_the_lowest_in_flight_of_a_dead_claim_are_in_doubt(db, smtp_server, eager):
+    """A lane writes outcomes several at a time: a dead lane's group may have
+    handed its lowest in_flight "sending" deliveries to the mail server; the
+    rest never started and go out once, later."""
+    survey = published_survey()
+    distribution = email_distribution(survey, make_list(survey.owner, n=6))
+    dispatch_without_sending()
+    deliveries = list(distribution.deliveries.order_by("pk"))
+    # The first was written sent before the lane died.
+    Delivery.objects.filter(pk=deliveries[0].pk).update(status="sent")
+    claimed_at = postgresql_started_at()
+    dead_claim(deliveries[1:], claimed_at, in_flight=3)
+
+    result = deliveries_sweep(stuck_after=(timezone.now() - claimed_at) / 2)
+
+    assert result["interrupted"] == 3 and result["released"] == 2
+    in_doubt = Delivery.objects.filter(distribution=distribution, status="failed")
+    assert sorted(in_doubt.values_list("pk", flat=True)) == [
+        d.pk for d in deliveries[1:4]
+    ]
+    assert {d.error for d in in_doubt} == {INTERRUPTED}
+    mails = smtp_server.wait_for(2)
+    assert sorted(m.recipients[0] for m in mails) == sorted(
+        d.invitation.email for d in deliveries[4:]
+    )
+    assert not WorkerLease.objects.exists(), "the dead claim's lease is deleted"
+
+
 @pytest.mark.parametrize("crashed", [True, False])
 def test_a_claim_from_before_a_postgresql_crash_is_all_in_doubt(
     db, smtp_server, eager, monkeypatch, crashed
@@ -365,8 +407,10 @@ def test_a_claim_from_before_a_postgresql_crash_is_all_in_doubt(
     # crash, so no delivery of a claim older than a crashed server counts as
     # unsent; a clean restart loses nothing, so only the lowest is in doubt.
     monkeypatch.setattr(sweeper, "_database_crashed", lambda cursor: crashed)
-    Delivery.objects.filter(distribution=distribution).update(
-        status="sending", claimed_at=postgresql_started_at() - timedelta(seconds=1)
+    dead_claim(
+        distribution.deliveries.all(),
+        postgresql_started_at() - timedelta(seconds=1),
+        in_flight=1,
     )
 
     result = deliveries_sweep(stuck_after=timedelta(microseconds=1))

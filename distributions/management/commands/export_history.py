@@ -6,7 +6,7 @@ from django.utils import timezone
 from accounts.selectors import owner_time_zone
 from core.csv_export import write_csv
 from distributions.models import Distribution
-from distributions.selectors.history import history_header, history_rows
+from distributions.selectors.history import history_header, history_source
 
 
 class Command(BaseCommand):
@@ -32,6 +32,6 @@ class Command(BaseCommand):
             count = write_csv(
                 output,
                 history_header(distribution=found),
-                history_rows(distribution=found),
+                history_source(distribution=found),
             )
         self.stdout.write(f"Wrote {count} rows to {output} (times in {zone.key}).")

@@ -10,7 +10,7 @@ from accounts.selectors import owner_time_zone
 from core.csv_export import write_csv
 from directories.selectors import contact_list_by_name, contact_list_opt_out_counts
 from distributions.expiry import ExpiryChoice, default_link_expiry, link_expiry_compute
-from distributions.selectors.history import history_header, links_csv_rows
+from distributions.selectors.history import history_header, links_csv_source
 from distributions.services.links import links_generate
 from surveys.selectors import survey_for_command
 
@@ -89,7 +89,7 @@ class Command(BaseCommand):
             count = write_csv(
                 output,
                 history_header(distribution=batch),
-                links_csv_rows(distribution=batch),
+                links_csv_source(distribution=batch),
             )
         left_out = (
             0
