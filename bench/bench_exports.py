@@ -142,7 +142,7 @@ def set_up() -> tuple[int, int]:
         columns = (
             "id, survey_id, version_id, public_id, channel, first_name, last_name,"
             " email, external_reference, embedded_data, current_page, created_at,"
-            " started_at, last_activity_at, finished_at"
+            " started_at, last_activity_at, finished_at, screened_out"
         )
         with cursor.cursor.copy(
             f"COPY {Response._meta.db_table} ({columns}) FROM STDIN"
@@ -171,6 +171,7 @@ def set_up() -> tuple[int, int]:
                         started,
                         finished or started,
                         finished,
+                        False,
                     )
                 )
         with cursor.cursor.copy(

@@ -6,6 +6,7 @@ from pathlib import Path
 import csp.constants as csp
 import dj_database_url
 
+from config.email_delivery import email_delivery_settings
 from config.email_provider import email_provider_settings
 from config.env import (
     env_bool,
@@ -46,13 +47,16 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
-    # Email service providers' backends and tracking webhooks (config.email_provider).
-    "anymail",
+    "anymail",  # email service providers' backends and webhooks (config.email_provider)
     "core",
     "accounts",
     "surveys",
     "directories",
     "distributions",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -99,7 +103,10 @@ if not DATABASE_URL:
 
     DATABASE_URL = embedded_database_url(VAR_DIR)
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
-DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+# Django's PostgreSQL backend, whose health check of a kept connection (before each
+# request's first query) polls its socket instead of a SELECT 1 round trip
+# (core/database/base.py): a restarted server's connections are replaced unseen.
+DATABASES["default"]["ENGINE"] = "core.database"
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Persistent connections: a new PostgreSQL connection costs ~6 ms (docs/architecture.md).
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
@@ -176,38 +183,9 @@ EMAIL_PROVIDER, EMAIL_BACKEND, ANYMAIL = email_provider_settings(os.environ)
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 Path(EMAIL_FILE_PATH).mkdir(parents=True, exist_ok=True)
 
-# DKIM signing of SMTP mail (distributions.services.dkim_signing): the signing
-# domain (d=), the selector (s=; DNS TXT at <selector>._domainkey.<domain>) and a
-# PEM RSA private key file readable by the workers. Off while either is empty.
-DKIM_DOMAIN = env_str("DKIM_DOMAIN").strip().lower()
-DKIM_SELECTOR = env_str("DKIM_SELECTOR", "canvass").strip()
-DKIM_PRIVATE_KEY_FILE = env_str("DKIM_PRIVATE_KEY_FILE").strip()
-
-# Send rate limits of the sending account, shared by all workers through Redis
-# (distributions.services.send_rate); 0: none. SEND_RATE_ACCOUNT names the
-# account (default: the backend, host and login).
-SEND_RATE_PER_SECOND = env_int("SEND_RATE_PER_SECOND", 0, minimum=0, maximum=100000)
-SEND_RATE_PER_HOUR = env_int("SEND_RATE_PER_HOUR", 0, minimum=0, maximum=10**9)
-SEND_RATE_ACCOUNT = env_str("SEND_RATE_ACCOUNT")
-
-# --- distributions: bounces and complaints after the send ---
-# The domain of the VERP return path: with it set, each email's envelope sender
-# is bounces+<delivery>-<check>@BOUNCE_DOMAIN (distributions.bounces.verp), whose
-# mail must reach `manage.py process_bounce` (a pipe) or the IMAP mailbox below.
-# Empty: the envelope sender stays DEFAULT_FROM_EMAIL's. Checked by core.checks.
-BOUNCE_DOMAIN = env_str("BOUNCE_DOMAIN").strip().lower()
-# A bounce mailbox read by the distributions.poll_bounce_mailbox beat task every
-# BOUNCE_IMAP_INTERVAL seconds (off while BOUNCE_IMAP_HOST is empty); each
-# message is processed as process_bounce would, then deleted from the folder.
-BOUNCE_IMAP_HOST = env_str("BOUNCE_IMAP_HOST").strip()
-BOUNCE_IMAP_SSL = env_bool("BOUNCE_IMAP_SSL", True)
-BOUNCE_IMAP_PORT = env_int(
-    "BOUNCE_IMAP_PORT", 993 if BOUNCE_IMAP_SSL else 143, minimum=1, maximum=65535
-)
-BOUNCE_IMAP_USER = env_str("BOUNCE_IMAP_USER")
-BOUNCE_IMAP_PASSWORD = env_str("BOUNCE_IMAP_PASSWORD")
-BOUNCE_IMAP_FOLDER = env_str("BOUNCE_IMAP_FOLDER", "INBOX")
-BOUNCE_IMAP_INTERVAL = env_int("BOUNCE_IMAP_INTERVAL", 60, minimum=5)
+# DKIM, send rate limits, bounces (issue 17): each explained in config/email_delivery.py.
+EMAIL_DELIVERY = email_delivery_settings()
+globals().update(EMAIL_DELIVERY)
 
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -399,8 +377,9 @@ CELERY_PERIODIC_TASKS = {
     "distributions.sweep_stuck": DISTRIBUTIONS_SWEEP_INTERVAL,
     "directories.sweep_imports": IMPORT_SWEEP_INTERVAL,
 }
-if BOUNCE_IMAP_HOST:
-    CELERY_PERIODIC_TASKS["distributions.poll_bounce_mailbox"] = BOUNCE_IMAP_INTERVAL
+if EMAIL_DELIVERY["BOUNCE_IMAP_HOST"]:
+    _interval = EMAIL_DELIVERY["BOUNCE_IMAP_INTERVAL"]
+    CELERY_PERIODIC_TASKS["distributions.poll_bounce_mailbox"] = _interval
 
 # --- distributions: personal links ---
 # Generate Links makes up to this many links in the request (the CSV downloads at
@@ -411,6 +390,56 @@ LINKS_BATCH_SIZE = env_int("LINKS_BATCH_SIZE", 20000, minimum=100)
 # Steps that task runs at once, each on its own database connection: the work is
 # in PostgreSQL, so more lanes than the database server has cores gain nothing.
 LINKS_GENERATE_LANES = env_int("LINKS_GENERATE_LANES", 2, minimum=1)
+
+# --- api: the REST API (api/) ---
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.auth.ApiKeyAuthentication",
+        # The browsable docs (/api/docs/) call the API with the owner's session.
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.auth.KeyAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.auth.KeyRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["api.errors.StrictJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "api.errors.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Canvass API",
+    "DESCRIPTION": "Lists, contacts, surveys, responses, distributions, personal "
+    "links and suppressions of the key's owner. Authorization: Bearer <key>.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the installed drf-spectacular-sidecar package, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
+# Requests per key (or signed-in owner) per window of API_RATE_WINDOW seconds;
+# past it, 429 with Retry-After. 0 turns the limit off.
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 600)
+API_RATE_WINDOW = env_int("API_RATE_WINDOW", 60, minimum=1)
+# A JSON body past this many bytes is refused with 413 (10,000 contacts with some
+# embedded data fit in a few MB).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 16 * 1024 * 1024, minimum=1024)
+
+# Webhooks (api/webhooks/): endpoints on private or loopback networks are refused
+# unless listed here (CIDR, comma-separated; the tests allow 127.0.0.0/8).
+WEBHOOK_ALLOWED_NETWORKS = env_networks("WEBHOOK_ALLOWED_NETWORKS")
+# How often the worker looks for new events and due calls (beat, seconds).
+WEBHOOK_POLL_INTERVAL = env_int("WEBHOOK_POLL_INTERVAL", 10, minimum=1)
+# Each poll looks again this far back, for rows committed late (seconds).
+WEBHOOK_EVENT_OVERLAP = env_int("WEBHOOK_EVENT_OVERLAP", 120, minimum=1)
+# First retry after this many seconds, doubling up to 8 hours between tries.
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 5)
+# A message is given up, and an endpoint failing this long turned off, after this.
+WEBHOOK_GIVE_UP_AFTER = env_int("WEBHOOK_GIVE_UP_AFTER", 86400, minimum=60)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+CELERY_PERIODIC_TASKS["api.webhooks_tick"] = WEBHOOK_POLL_INTERVAL
 
 # --- core: worker leases (core/leases.py) ---
 # A process renews the leases it holds every LEASE_RENEW_SECONDS; one not renewed

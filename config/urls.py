@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("surveys.urls")),
     path("", include("directories.urls")),
     path("", include("distributions.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,10 +6,14 @@ that is safe to repeat (a guarded UPDATE, a claim that checks whether it already
 committed) runs through with_reconnect, which closes the broken connection, waits
 a little longer each time and runs it again on a new one, up to give_up_after
 seconds.
+
+Before that, connection_alive() tells a connection the server has closed from a
+live one without a round trip (core.database's health check).
 """
 
 import contextlib
 import logging
+import select
 import time
 
 from django.db import connection
@@ -49,3 +53,22 @@ def with_reconnect(work, *, give_up_after: float, on_reconnect=None, what="work"
             )
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
+
+
+def connection_alive(pg_connection) -> bool:
+    """Return False when the server has closed or abandoned an idle psycopg
+    connection, without sending it anything.
+
+    An idle connection has nothing to read: the server writes only in answer to a
+    query (Canvass uses no LISTEN). Something to read means the server said goodbye
+    (a restart's "terminating connection", a crash's end of stream). Costs one poll
+    system call; a server that vanished without closing (a cut cable) is found by
+    the next query's error, as with SELECT 1.
+    """
+    if pg_connection.closed or pg_connection.broken:
+        return False
+    try:
+        readable, _, _ = select.select([pg_connection.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable

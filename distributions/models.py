@@ -229,6 +229,9 @@ class Invitation(models.Model):
                 condition=Q(opted_out_at_removal=True),
                 name="invitation_opted_out_removed",
             ),
+            # A batch's links in id order, a page at a time (the REST API's links
+            # and history pages: distribution_id = X AND id > last ORDER BY id).
+            models.Index(fields=["distribution", "id"], name="invitation_in_id_order"),
         ]
 
     def __str__(self):

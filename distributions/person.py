@@ -65,7 +65,9 @@ class PersonProgress:
     started_at, finished_at, public_id: SQL expressions of the person's progress
     by any route: the invitation's own response, else the person's response to the
     survey, and a finish recorded anonymously (on this invitation or, for an
-    anonymous survey, on any other of the person's).
+    anonymous survey, on any other of the person's). screened_out: whether that
+    response ended in a screen-out (false for an anonymous finish, which keeps no
+    such fact: it would tell how the person answered).
     """
 
     joins: str
@@ -73,6 +75,7 @@ class PersonProgress:
     started_at: str
     finished_at: str
     public_id: str
+    screened_out: str
 
 
 def _reads_other_links_anonymous_finishes(survey) -> bool:
@@ -123,6 +126,13 @@ def person_progress_sql(*, survey, alias="i"):
         started_at="COALESCE(r.started_at, p.started_at)",
         finished_at=f"COALESCE({finished})",
         public_id="COALESCE(r.public_id, p.public_id)",
+        # As status.person_screened_out reads it: the own finished response's,
+        # never an anonymous finish's, else the person's other response's.
+        screened_out=(
+            "CASE WHEN r.finished_at IS NOT NULL THEN r.screened_out"
+            f" WHEN {alias}.finished_anonymously_at IS NOT NULL THEN false"
+            " ELSE COALESCE(p.screened_out, false) END"
+        ),
     )
 
 
@@ -144,6 +154,7 @@ def with_person_progress(invitations, *, survey):
         person_key=key,
         person_started_at=Subquery(person.values("started_at")[:1]),
         person_finished_at=Subquery(person.values("finished_at")[:1]),
+        person_screened_out=Subquery(person.values("screened_out")[:1]),
     )
     if anonymous:
         # Matched on the address as invitation_one_per_address indexes it.

@@ -35,6 +35,11 @@ class InvitationStatus:
     OPTED_OUT = "Opted Out"
     SURVEY_STARTED = "Survey Started"
     SURVEY_FINISHED = "Survey Finished"
+    # Reached the end through a screen-out (a skip to the end with a message, or a
+    # full quota): Qualtrics' "Screened Out". Finished as far as the links go (the
+    # person is done and is not reminded), but told apart so an owner does not
+    # read it as a complete response; an anonymous finish never says it.
+    SURVEY_SCREENED_OUT = "Survey Screened Out"
     LINK_EXPIRED = "Link Expired"
     LINK_REVOKED = "Link Revoked"
 
@@ -74,10 +79,18 @@ _RANK_STATUS = {
 
 
 def status_from(
-    *, finished: bool, revoked: bool, expired: bool, started: bool, delivery_rank
+    *,
+    finished: bool,
+    revoked: bool,
+    expired: bool,
+    started: bool,
+    delivery_rank,
+    screened_out: bool = False,
 ) -> str:
     """Return the status of an invitation from its facts (a history row's columns)."""
     if finished:
+        if screened_out:
+            return InvitationStatus.SURVEY_SCREENED_OUT
         return InvitationStatus.SURVEY_FINISHED
     if revoked:
         return InvitationStatus.LINK_REVOKED
@@ -89,7 +102,13 @@ def status_from(
 
 
 def status_sql(
-    *, finished: str, revoked: str, expired: str, started: str, delivery_rank: str
+    *,
+    finished: str,
+    revoked: str,
+    expired: str,
+    started: str,
+    delivery_rank: str,
+    screened_out: str = "false",
 ) -> str:
     """Return status_from as one SQL expression over the same facts (boolean SQL
     expressions, and the delivery rank), for CSVs PostgreSQL writes itself
@@ -98,7 +117,9 @@ def status_sql(
         f"WHEN {rank} THEN '{label}'" for rank, label in _RANK_STATUS.items()
     )
     return f"""CASE
-        WHEN {finished} THEN '{InvitationStatus.SURVEY_FINISHED}'
+        WHEN {finished} THEN CASE WHEN {screened_out}
+            THEN '{InvitationStatus.SURVEY_SCREENED_OUT}'
+            ELSE '{InvitationStatus.SURVEY_FINISHED}' END
         WHEN {revoked} THEN '{InvitationStatus.LINK_REVOKED}'
         WHEN {expired} THEN '{InvitationStatus.LINK_EXPIRED}'
         WHEN {started} THEN '{InvitationStatus.SURVEY_STARTED}'
@@ -126,6 +147,16 @@ def person_progress(invitation) -> tuple:
     return started, finished
 
 
+def person_screened_out(invitation) -> bool:
+    """Whether the person's response (as person_progress finds it) was screened out."""
+    response = invitation.response
+    if response is not None and response.finished_at is not None:
+        return response.screened_out
+    if invitation.finished_anonymously_at is not None:
+        return False
+    return bool(getattr(invitation, "person_screened_out", False))
+
+
 def invitation_status(invitation, *, now=None) -> str:
     """Return the status of an invitation loaded with its response.
 
@@ -140,4 +171,5 @@ def invitation_status(invitation, *, now=None) -> str:
         expired=invitation.expires_at <= (now or timezone.now()),
         started=started is not None,
         delivery_rank=getattr(invitation, "delivery_rank", 0),
+        screened_out=finished is not None and person_screened_out(invitation),
     )

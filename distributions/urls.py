@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path
 
 from distributions.bounces.webhooks import webhook_urlpatterns
@@ -164,3 +165,9 @@ urlpatterns = [
     # (bounces/webhooks.py); /anymail/<provider>/tracking/ ---
     path("anymail/", include(webhook_urlpatterns())),
 ]
+
+if getattr(settings, "SURVEYS_BENCH_VIEW", False):
+    # bench/bench_respondent.py's limit for /s/<token>/ (views/public.py).
+    urlpatterns.append(
+        path("bench/lookup/<str:token>/", public.bench_lookup, name="bench_lookup")
+    )

@@ -199,13 +199,19 @@ def next_step(
     return (target, "") if target < len(pages) else (None, "")
 
 
-def page_path(definition: dict, facts: Facts, index: dict | None = None) -> list[int]:
-    """The pages this respondent walks, in order (at least one)."""
+def first_page(definition: dict, facts: Facts, index: dict) -> int:
+    """The first page this respondent sees (page_path's first, without the rest)."""
     pages = engine.pages_of(definition)
-    index = question_index(definition) if index is None else index
     current = 0
     while current < len(pages) - 1 and not page_visible(pages[current], facts, index):
         current += 1
+    return current
+
+
+def page_path(definition: dict, facts: Facts, index: dict | None = None) -> list[int]:
+    """The pages this respondent walks, in order (at least one)."""
+    index = question_index(definition) if index is None else index
+    current = first_page(definition, facts, index)
     path = [current]
     while True:
         current, _ = next_step(definition, facts, current, index)

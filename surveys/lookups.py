@@ -65,3 +65,44 @@ def anonymous_response_by_resume_key(public_key: str, resume_key: str):
     response.survey = survey
     response.saved_answers = _JSON.from_db_value(row[-1], None, connection) or {}
     return response
+
+
+# What a respondent page never reads: bookkeeping dates, each a timestamptz to parse
+# per page. Left deferred (they load if something reads them).
+_UNREAD = {"created_at", "updated_at", "started_at", "last_activity_at"}
+_PAGE_SURVEY_FIELDS = [f for f in _SURVEY_FIELDS if f.attname not in _UNREAD]
+_PAGE_RESPONSE_FIELDS = [f for f in _RESPONSE_FIELDS if f.attname not in _UNREAD]
+
+
+def respondent_sql(*, survey_id: str, response_id: str) -> tuple[str, str]:
+    """Return (columns, joins) that read a survey, a response and its answers into
+    another app's query, for respondent_row() to build (the personal link's lookup).
+
+    survey_id, response_id: SQL expressions of the caller's row (the response's may
+    be NULL: no response yet). The aliases s, r and a are taken.
+    """
+    columns = (
+        ", ".join(f's."{f.column}"' for f in _PAGE_SURVEY_FIELDS)
+        + ", "
+        + ", ".join(f'r."{f.column}"' for f in _PAGE_RESPONSE_FIELDS)
+        + ", (SELECT jsonb_object_agg(a.question_id, a.value) FROM surveys_answer a"
+        "  WHERE a.response_id = r.id)"
+    )
+    joins = (
+        f" JOIN surveys_survey s ON s.id = {survey_id}"
+        f" LEFT JOIN surveys_response r ON r.id = {response_id}"
+    )
+    return columns, joins
+
+
+def respondent_row(values) -> tuple[Survey, Response | None]:
+    """Build what respondent_sql()'s columns read: the survey, and the response (with
+    .survey and .saved_answers, see run_engine) or None."""
+    split = len(_PAGE_SURVEY_FIELDS)
+    survey = _build(Survey, _PAGE_SURVEY_FIELDS, values[:split])
+    if values[split] is None:  # the response's id: no response joined
+        return survey, None
+    response = _build(Response, _PAGE_RESPONSE_FIELDS, values[split:-1])
+    response.survey = survey
+    response.saved_answers = _JSON.from_db_value(values[-1], None, connection) or {}
+    return survey, response

@@ -300,6 +300,9 @@ class ResponseExport(models.Model):
     format = models.CharField(max_length=8, choices=Format)
     # Coded values (1, 2, 3 with value labels) rather than choice text.
     coded = models.BooleanField(default=False)
+    # The Responses filter it was asked with (surveys.response_filters.to_dict);
+    # {} for every response.
+    filters = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=Status, default=Status.QUEUED)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
@@ -321,6 +324,13 @@ class ResponseExport(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def filter_words(self) -> str:
+        """The Responses filter it applied, in words ("" for every response)."""
+        from surveys.response_filters import ResponseFilter  # noqa: PLC0415  models load first
+
+        return ResponseFilter.from_dict(self.filters).words()
 
     @property
     def percent(self) -> int:

@@ -57,6 +57,12 @@ CONTRACT (distributions relies on these names and signatures):
         or anonymizing those already collected), before their ties are dropped;
         responses: [(id, person_key, finished_at)]. Registered once, in ready().
 
+    respondent_sql(*, survey_id, response_id) -> (columns, joins)
+    respondent_row(values) -> (Survey, Response | None)
+        read the survey, a response and its answers inside the caller's own query
+        (SQL expressions of its row name their ids): one round trip for a page.
+        The response comes with .survey and .saved_answers (below).
+
 Optional hooks for an entry view (both used by the anonymous link, neither needed):
     request.respondent_hidden_fields = {name: value}  extra hidden form fields.
     response.saved_answers = {"<question id>": value} answers read with the response,
@@ -83,6 +89,7 @@ from surveys.link_limit import (  # noqa: F401  (the contract's names, re-export
     refuse_invalid_link,
     throttled_page,
 )
+from surveys.lookups import respondent_row, respondent_sql  # noqa: F401  (contract)
 from surveys.models import Answer, Response
 from surveys.respondent_pages import (  # noqa: F401  (the contract's names)
     INVITATION_ONLY,
@@ -107,6 +114,8 @@ __all__ = [
     "register_anonymize_hook",
     "render_page",
     "respondent_page",
+    "respondent_row",
+    "respondent_sql",
     "response_create",
     "run_engine",
     "survey_unavailable",

@@ -86,7 +86,7 @@ def render_page(
     pipe_views(questions, facts, index)
     for question in questions:
         question["html"] = render_question(question)
-    first = page_index == logic.page_path(definition, facts, index)[0]
+    first = page_index == logic.first_page(definition, facts, index)
     texts = [definition.get("introduction", "") if first else ""]
     introduction = "\n\n".join(filter(None, [*texts, page.get("introduction", "")]))
     context = {

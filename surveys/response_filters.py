@@ -2,11 +2,13 @@
 dates, with an embedded field's value.
 
 One filter serves the summary (a SQL fragment over surveys_response aliased "r"),
-the list and the text answers (a QuerySet filter), so they always agree. Dates are
-whole days in the owner's time zone, both ends included.
+the list, the text answers (a QuerySet filter) and the exports (the same SQL
+fragment, kept on a worker's ResponseExport as `to_dict`), so they always agree.
+Dates are whole days in the owner's time zone, both ends included.
 """
 
 import json
+import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -29,6 +31,55 @@ class ResponseFilter:
     @property
     def active(self) -> bool:
         return bool(self.status or self.since or self.until or self.field)
+
+    def words(self) -> str:
+        """The filter in words ("Finished only, started 2026-01-01 to 2026-01-31,
+        Department is Physics"), or "" when it lets every response through."""
+        parts = []
+        if self.status == FINISHED:
+            parts.append("finished only")
+        elif self.status == IN_PROGRESS:
+            parts.append("in progress only")
+        if self.since and self.until:
+            parts.append(f"started {self.since:%Y-%m-%d} to {self.until:%Y-%m-%d}")
+        elif self.since:
+            parts.append(f"started on or after {self.since:%Y-%m-%d}")
+        elif self.until:
+            parts.append(f"started on or before {self.until:%Y-%m-%d}")
+        if self.field:
+            parts.append(f"{self.field} is {self.value}")
+        text = ", ".join(parts)
+        return text[:1].upper() + text[1:]
+
+    def to_dict(self) -> dict:
+        """A JSON-able form (for a worker's export), read back by from_dict."""
+        if not self.active:
+            return {}
+        return {
+            "status": self.status,
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "field": self.field,
+            "value": self.value,
+            "zone": getattr(self.zone, "key", "UTC"),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "ResponseFilter":
+        if not data:
+            return cls()
+        try:
+            zone = zoneinfo.ZoneInfo(data.get("zone") or "UTC")
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = UTC
+        return cls(
+            status=data.get("status") or "",
+            since=date.fromisoformat(data["since"]) if data.get("since") else None,
+            until=date.fromisoformat(data["until"]) if data.get("until") else None,
+            field=data.get("field") or "",
+            value=data.get("value") or "",
+            zone=zone,
+        )
 
     def _bounds(self) -> tuple[datetime | None, datetime | None]:
         low = datetime.combine(self.since, time(), self.zone) if self.since else None

@@ -7,6 +7,9 @@ from django import forms
 from surveys.logic import CONTACT_SOURCES, END, OPS, VALUELESS_OPS
 
 CONDITION_ROWS = 3
+# Quotas the Closing rules form offers at once (a saved survey may keep more rows
+# than this only if set elsewhere; the form shows them all, plus one empty row).
+QUOTA_ROWS = 3
 FIELD_NAME_MAX = 64
 
 
@@ -30,7 +33,9 @@ class RuleForm(forms.Form):
         initial="and",
     )
 
-    def __init__(self, *args, sources, targets=None, rule=None, **kwargs):
+    def __init__(
+        self, *args, sources, targets=None, rule=None, refused_reason="", **kwargs
+    ):
         rule = rule or {}
         initial = {"join": rule.get("join", "and")}
         known = {value for value, _ in sources}
@@ -54,6 +59,12 @@ class RuleForm(forms.Form):
             self.fields[f"source_{i}"] = forms.ChoiceField(
                 label=f"Condition {n}: when", choices=sources, required=False
             )
+            if refused_reason:
+                # A question left out of the list (e.g. of this very page) named in
+                # a crafted or stale form: say why, not just "not a valid choice".
+                self.fields[f"source_{i}"].error_messages["invalid_choice"] = (
+                    f"That question cannot be tested here. {refused_reason}"
+                )
             self.fields[f"op_{i}"] = forms.ChoiceField(
                 label=f"Condition {n}: test", choices=list(OPS.items()), required=False
             )
@@ -154,24 +165,49 @@ class ClosingForm(forms.Form):
         min_value=1,
         help_text="Screened-out responses do not count. Empty: no cap.",
     )
-    quota_source = forms.ChoiceField(label="Quota on", required=False)
-    quota_limit = forms.IntegerField(
-        label="Finished responses allowed per value",
-        required=False,
-        min_value=1,
-        help_text="A respondent whose value already has this many gets the "
-        "screen-out message.",
-    )
     screen_out_message = forms.CharField(
         label="Screen-out message",
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Shown to a respondent over a quota.",
     )
 
-    def __init__(self, *args, zone, sources, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, zone, sources, quotas=(), **kwargs):
+        initial = dict(kwargs.pop("initial", None) or {})
+        known = {value for value, _ in sources}
+        sources = list(sources)
+        for i, quota in enumerate(quotas):
+            source = quota.get("source", "")
+            if source and source not in known:
+                # A field no longer declared, a deleted question: kept visible so
+                # saving does not drop it silently (Publish names it).
+                sources.append((source, f"{source} (no longer in the survey)"))
+                known.add(source)
+            initial |= {
+                f"quota_source_{i}": source,
+                f"quota_limit_{i}": quota.get("limit"),
+            }
+        super().__init__(*args, initial=initial, **kwargs)
         self.zone = zone
-        self.fields["quota_source"].choices = [("", "No quota"), *sources]
+        # Each quota is its own pair of fields, placed before the screen-out message.
+        self.quota_rows = max(QUOTA_ROWS, len(quotas) + 1)
+        message = self.fields.pop("screen_out_message")
+        for i in range(self.quota_rows):
+            n = i + 1
+            self.fields[f"quota_source_{i}"] = forms.ChoiceField(
+                label=f"Quota {n} on",
+                required=False,
+                choices=[("", "No quota"), *sources],
+            )
+            self.fields[f"quota_limit_{i}"] = forms.IntegerField(
+                label=f"Quota {n}: finished responses allowed per value",
+                required=False,
+                min_value=1,
+                help_text="A respondent whose value already has this many gets the "
+                "screen-out message."
+                if i == 0
+                else "",
+            )
+        self.fields["screen_out_message"] = message
 
     def clean_embedded_fields(self):
         names = _names(self.cleaned_data["embedded_fields"])
@@ -192,14 +228,27 @@ class ClosingForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("quota_source") and not data.get("quota_limit"):
-            self.add_error("quota_limit", "Enter how many per value.")
-        if data.get("quota_limit") and not data.get("quota_source"):
-            self.add_error("quota_source", "Choose the field or question of the quota.")
+        quotas, seen = [], set()
+        for i in range(self.quota_rows):
+            source = data.get(f"quota_source_{i}")
+            limit = data.get(f"quota_limit_{i}")
+            if source and not limit:
+                self.add_error(f"quota_limit_{i}", "Enter how many per value.")
+            elif limit and not source:
+                self.add_error(
+                    f"quota_source_{i}", "Choose the field or question of the quota."
+                )
+            elif source and source in seen:
+                self.add_error(
+                    f"quota_source_{i}",
+                    "Another quota is already on this; one quota per field or question.",
+                )
+            elif source:
+                seen.add(source)
+                quotas.append({"source": source, "limit": limit})
+        data["quotas"] = quotas
         return data
 
     def quotas(self) -> list[dict]:
-        data = self.cleaned_data
-        if not data.get("quota_source"):
-            return []
-        return [{"source": data["quota_source"], "limit": data["quota_limit"]}]
+        """The quotas in the order given; a respondent over any of them is screened out."""
+        return self.cleaned_data["quotas"]

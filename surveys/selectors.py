@@ -3,7 +3,9 @@
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from surveys.models import Page, Question, Response, Survey, SurveyVersion
+from surveys.logic import Facts, question_index
+from surveys.models import Answer, Page, Question, Response, Survey, SurveyVersion
+from surveys.piping import pipe
 from surveys.results import question_catalogue, response_answers
 
 
@@ -42,6 +44,49 @@ def survey_newest_definition(*, survey_id: int) -> dict | None:
         .first()
     )
     return version.definition if version is not None else None
+
+
+def survey_preview_outline(*, survey_id: int, contact: dict | None) -> dict | None:
+    """The newest published version as an outline, its texts piped for `contact`.
+
+    For the preview email's link (distributions): every page and question at once,
+    with no answers, so answer placeholders and fields the contact lacks are empty,
+    never the raw `${...}` (surveys.piping). None if nothing is published.
+    """
+    definition = survey_newest_definition(survey_id=survey_id)
+    if definition is None:
+        return None
+    facts = Facts(contact=dict(contact or {}))
+    index = question_index(definition)
+
+    def piped(text):
+        return pipe(text or "", facts, index)
+
+    return {
+        "title": definition.get("title", ""),
+        "introduction": piped(definition.get("introduction")),
+        "pages": [
+            {
+                "introduction": piped(page.get("introduction")),
+                "questions": [
+                    {
+                        "text": piped(question.get("text")),
+                        "help_text": piped(question.get("help_text")),
+                        "required": question.get("required", False),
+                        "choices": [
+                            piped(c.get("label")) for c in question.get("choices") or []
+                        ],
+                        "statements": [
+                            piped(s.get("label"))
+                            for s in question.get("statements") or []
+                        ],
+                    }
+                    for question in page.get("questions") or []
+                ],
+            }
+            for page in definition.get("pages") or []
+        ],
+    }
 
 
 def page_get(*, user, survey_pk: int, pk: int) -> Page:
@@ -98,7 +143,7 @@ def response_get(*, user, survey_pk: int, public_id: str) -> Response:
 
 def response_progress_rows(*, survey_id: int) -> QuerySet:
     """Return the survey's responses as unordered (id, public_id, started_at,
-    finished_at) rows.
+    finished_at, screened_out) rows.
 
     For another app's bulk statement (the history CSV, a follow-up's audience),
     which compiles it (`qs.query.sql_with_params()`) and joins it on the response
@@ -108,7 +153,7 @@ def response_progress_rows(*, survey_id: int) -> QuerySet:
     return (
         Response.objects.filter(survey_id=survey_id)
         .order_by()
-        .values("id", "public_id", "started_at", "finished_at")
+        .values("id", "public_id", "started_at", "finished_at", "screened_out")
     )
 
 
@@ -183,7 +228,7 @@ def _iso(moment) -> str | None:
 
 def person_progress_rows(*, survey_id: int) -> QuerySet:
     """Return the survey's responses that name their person, as unordered
-    (person_key, public_id, started_at, finished_at) rows.
+    (person_key, public_id, started_at, finished_at, screened_out) rows.
 
     For another app's bulk statement, compiled and joined on the person key (as
     response_progress_rows is on the id): a person's response, whichever link
@@ -192,7 +237,7 @@ def person_progress_rows(*, survey_id: int) -> QuerySet:
     return (
         Response.objects.filter(survey_id=survey_id, person_key__isnull=False)
         .order_by()
-        .values("person_key", "public_id", "started_at", "finished_at")
+        .values("person_key", "public_id", "started_at", "finished_at", "screened_out")
     )
 
 
@@ -200,4 +245,44 @@ def person_response(*, survey_id: int, person_key: str | None) -> Response | Non
     """Return the person's response to the survey (one indexed lookup), or None."""
     if not person_key:
         return None
-    return Response.objects.filter(survey_id=survey_id, person_key=person_key).first()
+    # Unique per survey (response_one_per_person): no ORDER BY for first() to add.
+    found = Response.objects.filter(survey_id=survey_id, person_key=person_key)
+    return next(iter(found.order_by()[:1]), None)
+
+
+def survey_questions(*, survey: Survey) -> list[dict]:
+    """Return every question any published version asked (the REST API's survey)."""
+    return question_catalogue(survey=survey)
+
+
+def response_answers_by_id(*, response_ids) -> dict[int, dict[str, object]]:
+    """Return {response id: {question id as text: stored value}} in one query."""
+    found: dict[int, dict[str, object]] = {rid: {} for rid in response_ids}
+    rows = Answer.objects.filter(response_id__in=list(response_ids)).values_list(
+        "response_id", "question_id", "value"
+    )
+    for response_id, question_id, value in rows:
+        found[response_id][str(question_id)] = value
+    return found
+
+
+def responses_progress_since(*, owner_ids, field: str, since) -> QuerySet:
+    """Return rows of the owners' responses whose `field` (started_at or
+    finished_at) is at or after `since`: the REST API's webhook events."""
+    assert field in ("started_at", "finished_at")
+    return (
+        Response.objects.filter(
+            survey__owner_id__in=list(owner_ids), **{f"{field}__gte": since}
+        )
+        .values(
+            "id",
+            "public_id",
+            "survey_id",
+            "survey__owner_id",
+            "started_at",
+            "finished_at",
+            "email",
+            "external_reference",
+        )
+        .order_by("id")
+    )

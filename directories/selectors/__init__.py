@@ -313,3 +313,36 @@ def person_directory_data(*, user, email: str) -> dict:
             "since": suppression.created_at.isoformat() if suppression else None,
         },
     }
+
+
+def imports_finished_since(*, owner_ids, since) -> QuerySet:
+    """Return rows of the owners' imports that ended (done or failed) since then."""
+    return (
+        ContactImport.objects.filter(
+            owner_id__in=list(owner_ids), finished_at__gte=since
+        )
+        .values(
+            "id",
+            "owner_id",
+            "contact_list_id",
+            "status",
+            "added",
+            "updated",
+            "rejected",
+            "finished_at",
+        )
+        .order_by("id")
+    )
+
+
+def opt_outs_since(*, owner_ids, since) -> QuerySet:
+    """Return rows of the owners' opt-outs (people who unsubscribed) since then."""
+    return (
+        Suppression.objects.filter(
+            owner_id__in=list(owner_ids),
+            reason=Suppression.Reason.OPTED_OUT,
+            created_at__gte=since,
+        )
+        .values("id", "owner_id", "email", "created_at")
+        .order_by("id")
+    )

@@ -122,6 +122,7 @@ def _history_sql(distribution: Distribution, *, now, extra=()) -> tuple[str, lis
         SELECT i.last_name, i.first_name, i.email, i.external_reference, i.token,
                {person.public_id} AS response_id,
                {finished} IS NOT NULL AS finished,
+               {person.screened_out} AS screened_out,
                i.revoked_at IS NOT NULL AS revoked,
                i.expires_at <= %s AS expired, {started} IS NOT NULL AS started,
                d.rank,
@@ -159,6 +160,7 @@ def history_source(*, distribution: Distribution) -> CopySource:
         expired="h.expired",
         started="h.started",
         delivery_rank="h.rank",
+        screened_out="h.screened_out",
     )
     cells = f"""
         SELECT h.response_id, {safe_cell_sql("h.last_name")},

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.selectors import sender_problem
-from directories.selectors import contact_snapshot_rows
+from directories.selectors import contact_list_list, contact_snapshot_rows
 from distributions.models import Distribution, Message, MessageType
 from distributions.services import piping
 from distributions.services.dispatch import (
@@ -21,6 +21,7 @@ from distributions.services.dispatch import (
 )
 from distributions.services.email_message import email_build
 from distributions.services.piping import render_message
+from surveys.selectors import survey_for_command
 
 # A Custom... time may be this far behind the clock when it reaches the service: the
 # form works in whole minutes and the owner may take a moment to press Send.
@@ -259,23 +260,64 @@ def message_delete(*, message: Message) -> None:
 # --- Send Preview Email ---
 
 
-def preview_token(*, survey) -> str:
-    """Return the signed key of a survey's preview link (it records nothing)."""
-    return signing.dumps({"survey": survey.pk}, salt=PREVIEW_SALT, compress=True)
+def preview_token(*, survey, contact_list=None) -> str:
+    """Return the signed key of a survey's preview link (it records nothing).
+
+    It names the list whose first contact the preview email was piped for, never
+    the contact's data: the page looks the sample up again (preview_sample).
+    """
+    data = {"survey": survey.pk}
+    if contact_list is not None:
+        data["list"] = contact_list.pk
+    return signing.dumps(data, salt=PREVIEW_SALT, compress=True)
 
 
-def preview_survey_id(token: str) -> int | None:
+def _preview_data(token: str) -> dict:
     try:
         data = signing.loads(token, salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE)
     except signing.BadSignature:
-        return None
-    return data.get("survey") if isinstance(data, dict) else None
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
-def preview_link(*, survey) -> str:
-    path = reverse(
-        "distributions:public_preview", kwargs={"key": preview_token(survey=survey)}
-    )
+def preview_survey_id(token: str) -> int | None:
+    return _preview_data(token).get("survey")
+
+
+def preview_sample(*, user, contact_list) -> dict:
+    """The person a preview is piped for: the list's first contact, else the owner."""
+    contact = None
+    if contact_list is not None:
+        contact = contact_snapshot_rows(contact_list=contact_list, limit=1).first()
+    return {
+        "first_name": contact["first_name"] if contact else user.first_name,
+        "last_name": contact["last_name"] if contact else user.last_name,
+        "email": contact["email"] if contact else user.email,
+        "external_reference": contact["external_reference"] if contact else "",
+        "embedded_data": dict(contact["embedded_data"] or {}) if contact else {},
+    }
+
+
+def preview_page_sample(token: str) -> tuple[int | None, dict]:
+    """(survey id, the sample person) of a preview link, as its email was piped.
+
+    A list deleted (or no longer the survey owner's) since falls back to the owner.
+    """
+    data = _preview_data(token)
+    survey = survey_for_command(pk=data["survey"]) if data.get("survey") else None
+    if survey is None:
+        return None, {}
+    contact_list = None
+    if data.get("list"):
+        contact_list = (
+            contact_list_list(user=survey.owner).filter(pk=data["list"]).first()
+        )
+    return survey.pk, preview_sample(user=survey.owner, contact_list=contact_list)
+
+
+def preview_link(*, survey, contact_list=None) -> str:
+    key = preview_token(survey=survey, contact_list=contact_list)
+    path = reverse("distributions:public_preview", kwargs={"key": key})
     return settings.SITE_URL + path
 
 
@@ -298,17 +340,8 @@ def preview_email_send(
     if not user.email:
         raise ValidationError("Your account has no email address to send a preview to.")
     sender_check(user, from_email)
-    contact = None
-    if contact_list is not None:
-        contact = contact_snapshot_rows(contact_list=contact_list, limit=1).first()
-    values = {
-        "first_name": contact["first_name"] if contact else user.first_name,
-        "last_name": contact["last_name"] if contact else user.last_name,
-        "email": contact["email"] if contact else user.email,
-        "external_reference": contact["external_reference"] if contact else "",
-        "embedded_data": dict(contact["embedded_data"] or {}) if contact else {},
-    }
-    link = preview_link(survey=survey)
+    values = preview_sample(user=user, contact_list=contact_list)
+    link = preview_link(survey=survey, contact_list=contact_list)
     try:
         rendered = render_message(
             subject=subject,

@@ -4,17 +4,20 @@ No login, no session needed. Tokens never reach a log line: core.logging redacts
 every record of the process (request paths, SQL, tracebacks).
 """
 
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from distributions.models import Invitation
 from distributions.person import person_finished_anonymously
 from distributions.selectors.invitations import (
     invitation_by_token,
     invitation_person_response,
 )
-from distributions.services.compose import preview_survey_id
+from distributions.services.compose import preview_page_sample
 from distributions.services.email_message import invitation_values
 from distributions.services.public import (
     invitation_opt_out,
@@ -28,7 +31,7 @@ from surveys.respondent import (
     run_engine,
     survey_unavailable,
 )
-from surveys.selectors import survey_newest_definition
+from surveys.selectors import survey_preview_outline
 
 
 def _usable_invitation(request, token):
@@ -118,13 +121,36 @@ def public_opt_out(request, token: str):
 @respondent_page
 @require_http_methods(["GET", "HEAD"])
 def public_preview(request, key: str):
-    """The preview email's link: the survey as published, recording nothing."""
-    survey_id = preview_survey_id(key)
-    definition = survey_newest_definition(survey_id=survey_id) if survey_id else None
-    if definition is None:
+    """The preview email's link: the survey as published, recording nothing, piped
+    for the person the preview email was (the list's first contact, or the owner)."""
+    survey_id, sample = preview_page_sample(key)
+    outline = (
+        survey_preview_outline(survey_id=survey_id, contact=sample)
+        if survey_id
+        else None
+    )
+    if outline is None:
         return invalid_link(request)
     return render(
         request,
         "distributions/public_preview.html",
-        {"definition": definition, "pages": definition.get("pages") or []},
+        {"definition": outline, "pages": outline["pages"], "sample": sample},
     )
+
+
+def bench_lookup(request, token: str):
+    """The limit bench/bench_respondent.py times /s/<token>/ against: the same
+    middleware, the token's row by its unique index and a respondent template, and
+    nothing else (SURVEYS_BENCH_VIEW adds it)."""
+    try:
+        row = Invitation.objects.values_list(
+            "first_name", "distribution__survey__title"
+        ).get(token=token)
+    except Invitation.DoesNotExist:
+        return invalid_link(request)
+    html = render_to_string(
+        "surveys/respond/message.html",
+        {"title": row[1], "message": f"Hello {row[0]}"},
+        request=request,
+    )
+    return HttpResponse(html)

@@ -21,8 +21,11 @@ from django.utils.text import slugify
 from core.queue import enqueue
 from core.tokens import new_token
 from surveys.exporting.columns import export_count, export_table
-from surveys.exporting.writers import write_csv_file, write_sav, write_xlsx
+from surveys.exporting.sav import write_sav
+from surveys.exporting.writers import write_csv_file
+from surveys.exporting.xlsx import write_xlsx
 from surveys.models import ResponseExport, Survey
+from surveys.response_filters import ResponseFilter
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +43,11 @@ def export_dir() -> Path:
     return Path(settings.MEDIA_ROOT) / "response_exports"
 
 
-def export_filename(*, survey: Survey, fmt: str) -> str:
+def export_filename(*, survey: Survey, fmt: str, filtered: bool = False) -> str:
     stamp = timezone.localtime().strftime("%Y-%m-%d")
     name = slugify(survey.title)[:60] or "survey"
-    return f"{name}-responses-{stamp}.{fmt}"
+    kind = "responses-filtered" if filtered else "responses"
+    return f"{name}-{kind}-{stamp}.{fmt}"
 
 
 def export_sync_max() -> int:
@@ -51,10 +55,17 @@ def export_sync_max() -> int:
 
 
 def response_export_write(
-    *, survey: Survey, owner, fmt: str, coded: bool, path, progress=None
+    *,
+    survey: Survey,
+    owner,
+    fmt: str,
+    coded: bool,
+    path,
+    filters: ResponseFilter | None = None,
+    progress=None,
 ) -> None:
-    """Write the survey's responses export to `path` in one of the formats."""
-    table = export_table(survey=survey, owner=owner, coded=coded)
+    """Write the survey's responses export (those `filters` selects) to `path`."""
+    table = export_table(survey=survey, owner=owner, coded=coded, filters=filters)
     if fmt == Format.XLSX:
         write_xlsx(path, table, coded=coded, progress=progress)
     elif fmt == Format.SAV:
@@ -64,15 +75,22 @@ def response_export_write(
 
 
 def response_export_queue(
-    *, survey: Survey, owner, fmt: str, coded: bool
+    *,
+    survey: Survey,
+    owner,
+    fmt: str,
+    coded: bool,
+    filters: ResponseFilter | None = None,
 ) -> ResponseExport:
     """Record an export for a worker to build and enqueue it; prune older ones."""
+    filters = filters or ResponseFilter()
     export = ResponseExport.objects.create(
         survey=survey,
         owner=owner,
         format=fmt,
         coded=coded,
-        rows_total=export_count(survey=survey),
+        filters=filters.to_dict(),
+        rows_total=export_count(survey=survey, filters=filters),
     )
     older = ResponseExport.objects.filter(
         survey=survey, owner=owner, format=fmt
@@ -137,6 +155,7 @@ def response_export_run(*, export_id: int) -> None:
             fmt=export.format,
             coded=export.coded,
             path=path,
+            filters=ResponseFilter.from_dict(export.filters),
             progress=progress,
         )
     except Exception as error:

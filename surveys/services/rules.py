@@ -31,6 +31,17 @@ def draft_order(survey) -> tuple[list, dict, dict]:
     return order, labels, page_labels
 
 
+# Why a display condition cannot test a question of its own page: stated in the
+# builder and at publish. The page is drawn whole on the server before any of its
+# answers arrive, and logic is evaluated only there (no in-page script, as in
+# Qualtrics without custom JavaScript); re-drawing the page on submit to reveal a
+# question would show it after the respondent pressed Next, which reads as an error.
+SAME_PAGE_REASON = (
+    "Display logic can only test questions of earlier pages: a page is shown whole, "
+    "before its answers are submitted. Put the question on a later page."
+)
+
+
 def _where(order) -> dict:
     """{"q:<id>": (page index, position in the survey)}."""
     found, position = {}, 0
@@ -58,7 +69,12 @@ def _condition_problems(name, rule, where, labels, *, before_page, upto=None):
             if upto is not None
             else page_index >= before_page
         )
-        if later:
+        if upto is None and page_index == before_page:
+            problems.append(
+                f"{name}: it refers to {labels[source]}, on the same page. "
+                f"{SAME_PAGE_REASON}"
+            )
+        elif later:
             problems.append(
                 f"{name}: it refers to {labels[source]}, which is not asked before "
                 "this rule applies (use a question on an earlier page)."

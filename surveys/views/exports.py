@@ -14,35 +14,48 @@ from surveys.exporting.writers import csv_header_and_rows
 from surveys.forms import ResponseExportForm
 from surveys.models import ResponseExport
 from surveys.services import exports
+from surveys.views.responses import response_filters_from
 
 
-def _csv(survey, owner, *, coded: bool):
-    table = export_table(survey=survey, owner=owner, coded=coded)
+def _csv(survey, owner, *, coded: bool, filters):
+    table = export_table(survey=survey, owner=owner, coded=coded, filters=filters)
     header, rows = csv_header_and_rows(table)
-    return csv_download(exports.export_filename(survey=survey, fmt="csv"), header, rows)
+    name = exports.export_filename(survey=survey, fmt="csv", filtered=filters.active)
+    return csv_download(name, header, rows)
 
 
 @login_required
 def response_export(request, pk):
-    """The CSV as choice text, streamed (the history pages' kind of link)."""
+    """The CSV as choice text, streamed (the history pages' kind of link); the
+    Responses filter in the query string applies, as on the Export page."""
     survey = selectors.survey_get(user=request.user, pk=pk)
-    return _csv(survey, request.user, coded=request.GET.get("values") == "coded")
+    _, filters, _ = response_filters_from(request, survey)
+    return _csv(
+        survey,
+        request.user,
+        coded=request.GET.get("values") == "coded",
+        filters=filters,
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def response_export_page(request, pk):
     survey = selectors.survey_get(user=request.user, pk=pk)
+    # The Responses list's and Summary's filter, from the query string the
+    # "Export responses" button carries (and the form posts back to).
+    filter_form, filters, query = response_filters_from(request, survey)
     form = ResponseExportForm(request.POST or None)
+    count = export_count(survey=survey, filters=filters)
     if request.method == "POST" and form.is_valid():
         fmt = form.cleaned_data["format"]
         coded = form.cleaned_data["values"] == "coded"
         if fmt == "csv":
-            return _csv(survey, request.user, coded=coded)
-        if export_count(survey=survey) <= exports.export_sync_max():
-            return _file_now(request, survey, fmt=fmt, coded=coded)
+            return _csv(survey, request.user, coded=coded, filters=filters)
+        if count <= exports.export_sync_max():
+            return _file_now(request, survey, fmt=fmt, coded=coded, filters=filters)
         export = exports.response_export_queue(
-            survey=survey, owner=request.user, fmt=fmt, coded=coded
+            survey=survey, owner=request.user, fmt=fmt, coded=coded, filters=filters
         )
         return redirect("surveys:response_export_status", survey.pk, export.pk)
     return render(
@@ -52,7 +65,11 @@ def response_export_page(request, pk):
             "survey": survey,
             "active_tab": "responses",
             "form": form,
-            "count": export_count(survey=survey),
+            "filter_form": filter_form,
+            "filters": filters,
+            "query": query,
+            "count": count,
+            "all_count": export_count(survey=survey) if filters.active else count,
             "sync_max": exports.export_sync_max(),
             "recent": ResponseExport.objects.filter(survey=survey, owner=request.user)[
                 :6
@@ -61,13 +78,18 @@ def response_export_page(request, pk):
     )
 
 
-def _file_now(request, survey, *, fmt: str, coded: bool):
+def _file_now(request, survey, *, fmt: str, coded: bool, filters):
     """Build a small Excel or SPSS file in the request and send it."""
     # Deleted when the response closes it; on Linux the open file outlives the name.
     handle = tempfile.NamedTemporaryFile(suffix=f".{fmt}")  # noqa: SIM115
     try:
         exports.response_export_write(
-            survey=survey, owner=request.user, fmt=fmt, coded=coded, path=handle.name
+            survey=survey,
+            owner=request.user,
+            fmt=fmt,
+            coded=coded,
+            path=handle.name,
+            filters=filters,
         )
     except BaseException:
         handle.close()
@@ -76,7 +98,9 @@ def _file_now(request, survey, *, fmt: str, coded: bool):
     return FileResponse(
         handle,
         as_attachment=True,
-        filename=exports.export_filename(survey=survey, fmt=fmt),
+        filename=exports.export_filename(
+            survey=survey, fmt=fmt, filtered=filters.active
+        ),
         content_type=exports.CONTENT_TYPES[fmt],
     )
 
@@ -113,6 +137,8 @@ def response_export_file(request, pk, export_pk):
     return FileResponse(
         open(path, "rb"),  # noqa: SIM115  FileResponse closes it
         as_attachment=True,
-        filename=exports.export_filename(survey=export.survey, fmt=export.format),
+        filename=exports.export_filename(
+            survey=export.survey, fmt=export.format, filtered=bool(export.filters)
+        ),
         content_type=exports.CONTENT_TYPES[export.format],
     )

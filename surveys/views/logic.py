@@ -10,7 +10,7 @@ from surveys import closing, logic, selectors
 from surveys.piping import picker_entries
 from surveys.rule_forms import ClosingForm, PageForm, RuleForm, rule_sources
 from surveys.services import logic as logic_services
-from surveys.services.rules import draft_order
+from surveys.services.rules import SAME_PAGE_REASON, draft_order
 
 
 def _questions_before(order, labels, *, page_pk, upto_pk=None):
@@ -64,8 +64,19 @@ def question_logic(request, pk, question_pk):
     targets.append((logic.END, "The end of the survey"))
     data = request.POST or None
     display = RuleForm(
-        data, prefix="display", sources=display_sources, rule=question.display_logic
+        data,
+        prefix="display",
+        sources=display_sources,
+        rule=question.display_logic,
+        refused_reason=SAME_PAGE_REASON,
     )
+    same_page = [
+        labels[f"q:{q.pk}"]
+        for page, questions in order
+        if page.pk == question.page_id
+        for q in questions
+        if q.pk != question.pk
+    ]
     skip = RuleForm(
         data,
         prefix="skip",
@@ -92,6 +103,8 @@ def question_logic(request, pk, question_pk):
             "display_form": display,
             "skip_form": skip,
             "display_words": logic.rule_words(question.display_logic, labels),
+            "same_page": same_page,
+            "same_page_reason": SAME_PAGE_REASON,
             "skip_words": logic.skip_words(question.skip_logic, labels, page_labels),
         },
     )
@@ -147,19 +160,17 @@ def survey_closing(request, pk):
         for q in questions
         if q.choices
     ]
-    quota = (survey.quotas or [{}])[0]
     form = ClosingForm(
         request.POST or None,
         zone=zone,
         sources=sources,
+        quotas=survey.quotas or [],
         initial={
             "embedded_fields": "\n".join(survey.embedded_fields),
             "close_at": survey.close_at.astimezone(zone).replace(tzinfo=None)
             if survey.close_at
             else None,
             "close_after_finished": survey.close_after_finished,
-            "quota_source": quota.get("source", ""),
-            "quota_limit": quota.get("limit"),
             "screen_out_message": survey.screen_out_message,
         },
     )

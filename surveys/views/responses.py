@@ -10,7 +10,7 @@ from surveys import qtypes, results, selectors
 from surveys.forms import ResponseFilterForm
 
 
-def _filters(request, survey):
+def response_filters_from(request, survey):
     """Return (form, ResponseFilter, query string to keep on page links)."""
     form = ResponseFilterForm(
         request.GET or None, embedded_fields=survey.embedded_fields
@@ -24,7 +24,7 @@ def _filters(request, survey):
 @login_required
 def response_list(request, pk):
     survey = selectors.survey_get(user=request.user, pk=pk)
-    form, filters, query = _filters(request, survey)
+    form, filters, query = response_filters_from(request, survey)
     responses = filters.apply(selectors.response_list(user=request.user, survey=survey))
     page = Paginator(responses, 50).get_page(request.GET.get("page"))
     return render(
@@ -64,7 +64,7 @@ def response_detail(request, pk, response_id):
 @login_required
 def response_summary(request, pk):
     survey = selectors.survey_get(user=request.user, pk=pk)
-    form, filters, query = _filters(request, survey)
+    form, filters, query = response_filters_from(request, survey)
     return render(
         request,
         "surveys/response_summary.html",
@@ -95,7 +95,7 @@ def response_text_answers(request, pk, question_id, other=False):
     )
     if question is None:
         raise Http404("No such text question.")
-    form, filters, query = _filters(request, survey)
+    form, filters, query = response_filters_from(request, survey)
     search = request.GET.get("q", "")[:200]
     answers = results.text_answers(
         survey=survey,

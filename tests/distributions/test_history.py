@@ -199,7 +199,7 @@ def test_the_sql_status_agrees_with_status_from():
         status_sql,
     )
 
-    facts = list(product([False, True], [False, True], [False, True], [False, True]))
+    facts = list(product([False, True], repeat=5))
     # Every delivery rank, issue 17's Skipped, Opened and Bounced among them.
     ranks = [None, *_RANK_STATUS]
     assert {_RANK_STATUS[r] for r in ranks[1:]} >= {
@@ -208,19 +208,31 @@ def test_the_sql_status_agrees_with_status_from():
         InvitationStatus.EMAIL_BOUNCED,
     }
     sql = status_sql(
-        finished="f", revoked="r", expired="e", started="s", delivery_rank="k"
+        finished="f",
+        revoked="r",
+        expired="e",
+        started="s",
+        delivery_rank="k",
+        screened_out="o",
     )
+    seen = set()
     with connection.cursor() as cursor:
-        for (finished, revoked, expired, started), rank in product(facts, ranks):
+        for (finished, revoked, expired, started, screened), rank in product(
+            facts, ranks
+        ):
             cursor.execute(
                 f"SELECT {sql} FROM (SELECT %s AS f, %s AS r, %s AS e, %s AS s, "
-                "%s::int AS k) AS t",
-                [finished, revoked, expired, started, rank],
+                "%s::int AS k, %s AS o) AS t",
+                [finished, revoked, expired, started, rank, screened],
             )
-            assert cursor.fetchone()[0] == status_from(
+            status = cursor.fetchone()[0]
+            assert status == status_from(
                 finished=finished,
                 revoked=revoked,
                 expired=expired,
                 started=started,
                 delivery_rank=rank,
+                screened_out=screened,
             )
+            seen.add(status)
+    assert "Survey Screened Out" in seen and "Survey Finished" in seen

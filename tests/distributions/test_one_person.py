@@ -181,3 +181,26 @@ def test_two_links_of_one_person_submitting_at_once_make_one_response(owner):
         for distribution in (routes.email, routes.batch)
     ]
     assert sorted(tied, key=lambda pk: pk is None) == [response.pk, None]
+
+
+def test_a_screen_out_by_any_route_shows_alike_in_the_history_and_pages(owner):
+    routes = two_routes(owner)
+    finish(Client(), routes, routes.link(routes.batch, 0))
+    Response.objects.update(screened_out=True)  # as surveys.closing records one
+    for distribution in (routes.email, routes.batch):
+        assert history(distribution)["person0@example.edu"]["Status"] == (
+            "Survey Screened Out"
+        )
+        assert statuses(distribution)["person0@example.edu"] == "Survey Screened Out"
+        assert statuses(distribution)["person1@example.edu"] != "Survey Screened Out"
+
+
+def test_an_anonymous_finish_never_shows_screened_out(owner):
+    routes = two_routes(owner, anonymous_responses=True)
+    finish(Client(), routes, routes.link(routes.email, 0))
+    Response.objects.update(screened_out=True)  # the fact is kept, not the tie
+    for distribution in (routes.email, routes.batch):
+        assert history(distribution)["person0@example.edu"]["Status"] == (
+            "Survey Finished"
+        )
+        assert statuses(distribution)["person0@example.edu"] == "Survey Finished"

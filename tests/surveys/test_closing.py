@@ -134,3 +134,44 @@ def test_preview_as_a_contact_pipes_their_data_and_records_nothing(owner_client,
     ).content.decode()
     assert "only for people who teach" in screened
     assert Response.objects.count() == 0
+
+
+def test_the_closing_form_keeps_several_quotas_and_each_applies(
+    owner_client, owner, client
+):
+    survey, q = logic_survey(owner)
+    url = f"/surveys/{survey.pk}/closing/"
+    two = {
+        "embedded_fields": "Department",
+        "screen_out_message": "That group is full.",
+        "quota_source_0": "e:Department",
+        "quota_limit_0": "5",
+        "quota_source_1": f"q:{q['q1'].pk}",
+        "quota_limit_1": "1",
+    }
+    assert owner_client.post(url, two).status_code == 302
+    survey.refresh_from_db()
+    assert survey.quotas == [
+        {"source": "e:Department", "limit": 5},
+        {"source": f"q:{q['q1'].pk}", "limit": 1},
+    ]
+    page = owner_client.get(url).content.decode()
+    assert 'name="quota_source_2"' in page  # room for one more
+    assert 'name="quota_limit_1" value="1"' in page
+
+    # The second quota (one finished "Yes" to Q1) screens out the next "Yes".
+    links = personal_links(owner, survey)
+    assert "Thanks Ana" in finish(client, links["ana@example.edu"], q)
+    ben = client.post(
+        links["ben@example.edu"],
+        {"page": "1", f"q{q['q1'].pk}": choice_id(q["q1"], "Yes")},
+    ).content.decode()
+    assert "That group is full." in ben
+
+    twice = dict(two, quota_source_1="e:Department")
+    refused = owner_client.post(url, twice).content.decode()
+    assert "one quota per field or question" in refused
+    half = dict(two, quota_limit_1="")
+    assert "Enter how many per value." in owner_client.post(url, half).content.decode()
+    survey.refresh_from_db()
+    assert len(survey.quotas) == 2

@@ -55,14 +55,16 @@ def _csv_rows(body: bytes) -> list[list[str]]:
 def test_csv_as_codes(owner_client, answered):
     rows = _csv_rows(_download(owner_client, answered, "csv", "coded"))
     header, finished, started = rows[0], rows[1], rows[2]
-    assert header[:5] == [
+    assert header[:6] == [
         "Response ID",
         "Start Date",
         "End Date",
         "Duration (in seconds)",
         "Finished",
+        "Screened Out",
     ]
     assert (finished[4], started[4]) == ("1", "0")
+    assert (finished[5], started[5]) == ("0", "0")
     assert finished[header.index("Do you live on campus?")] == "1"  # Yes, first
     assert finished[header.index("How much do you agree? - Rooms are clean")] == "3"
     assert finished[header.index("Which services do you use? - Gym")] == "1"
@@ -76,12 +78,13 @@ def test_xlsx_opens_with_the_answers_as_typed_cells(owner_client, answered):
     book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
     rows = list(book["Responses"].iter_rows(values_only=True))
     header, finished, started = rows[0], rows[1], rows[2]
-    assert header[:9] == (
+    assert header[:10] == (
         "Response ID",
         "Start Date",
         "End Date",
         "Duration (in seconds)",
         "Finished",
+        "Screened Out",
         "Last Name",
         "First Name",
         "Email",
@@ -91,7 +94,8 @@ def test_xlsx_opens_with_the_answers_as_typed_cells(owner_client, answered):
     assert isinstance(finished[1], datetime) and isinstance(finished[2], datetime)
     assert finished[3] >= 0
     assert (finished[4], started[4]) == ("True", "False")
-    assert started[5:8] == ("Lopez", "Ana", "ana@example.edu")
+    assert finished[5] == "False"
+    assert started[6:9] == ("Lopez", "Ana", "ana@example.edu")
     assert finished[header.index("Do you live on campus?")] == "Yes"
     assert finished[header.index("How many courses?")] == 4
     assert finished[header.index("How much do you agree? - Staff are kind")] == "Agree"
@@ -115,12 +119,13 @@ def test_sav_has_variable_and_value_labels(owner_client, answered, tmp_path):
     path.write_bytes(_download(owner_client, answered, "sav", "coded"))
     frame, meta = pyreadstat.read_sav(str(path))
     labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
-    assert meta.column_names[:5] == [
+    assert meta.column_names[:6] == [
         "ResponseId",
         "StartDate",
         "EndDate",
         "Duration",
         "Finished",
+        "ScreenedOut",
     ]
     assert labels["Q1"] == "Do you live on campus?"
     assert labels["Q6_1"] == "How much do you agree? - Rooms are clean"
@@ -131,6 +136,7 @@ def test_sav_has_variable_and_value_labels(owner_client, answered, tmp_path):
         3.0: "Agree",
     }
     assert meta.variable_value_labels["Finished"] == {1.0: "True", 0.0: "False"}
+    assert meta.variable_value_labels["ScreenedOut"] == {1.0: "True", 0.0: "False"}
     first = frame.iloc[0]
     assert first["Q1"] == 1.0
     assert first["Q3"] == 4.0
@@ -217,3 +223,82 @@ def test_an_export_whose_worker_died_is_built_again(owner, answered, settings):
     response_export_run(export_id=export.pk)  # the redelivered message
     export.refresh_from_db()
     assert (export.status, export.rows_done) == ("done", 2)
+
+
+def test_exports_apply_the_responses_filter_and_say_so(
+    owner_client, answered, settings
+):
+    url = f"/surveys/{answered.pk}/responses/exports/"
+    summary = owner_client.get(
+        f"/surveys/{answered.pk}/responses/summary/?status=finished"
+    ).content.decode()
+    assert f"{url}?status=finished" in summary  # the button carries the filter
+
+    page = owner_client.get(url + "?status=finished").content.decode()
+    assert "Filter applied:" in page and "Finished only" in page
+    assert "1 of the 2 responses" in page
+    http = owner_client.post(
+        url + "?status=finished", {"format": "csv", "values": "text"}
+    )
+    assert "responses-filtered" in http["Content-Disposition"]
+    rows = _csv_rows(b"".join(http.streaming_content))
+    assert [row[4] for row in rows[1:]] == ["True"]
+    book = openpyxl.load_workbook(
+        io.BytesIO(
+            b"".join(
+                owner_client.post(
+                    url + "?status=in_progress", {"format": "xlsx", "values": "text"}
+                ).streaming_content
+            )
+        ),
+        read_only=True,
+    )
+    xlsx_rows = list(book["Responses"].iter_rows(values_only=True))
+    assert [row[4] for row in xlsx_rows[1:]] == ["False"]
+    assert "No filter: every response" in owner_client.get(url).content.decode()
+
+    # A worker's export keeps the filter it was asked with, and says so.
+    settings.SURVEYS_EXPORT_SYNC_MAX = 0
+    owner_client.post(url + "?status=finished", {"format": "xlsx", "values": "coded"})
+    export = ResponseExport.objects.get()
+    assert export.filters["status"] == "finished" and export.rows_total == 1
+    response_export_run(export_id=export.pk)
+    status = owner_client.get(f"{url}{export.pk}/").content.decode()
+    assert "Filter applied: Finished only." in status
+    body = b"".join(owner_client.get(f"{url}{export.pk}/file/").streaming_content)
+    sheet = openpyxl.load_workbook(io.BytesIO(body), read_only=True)["Responses"]
+    assert [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)] == [1]
+
+
+def test_xlsx_text_is_escaped_and_kept_as_typed(tmp_path):
+    from surveys.exporting.columns import Column, ExportTable
+    from surveys.exporting.xlsx import write_xlsx
+
+    typed = ["a & b <c>", " padded ", "0042", "line\nbreak", "bell\x07"]
+    table = ExportTable(
+        columns=[Column(f"Text {n}", f"T{n}") for n in range(len(typed))],
+        rows=iter([list(typed)]),
+        total=1,
+    )
+    path = tmp_path / "t.xlsx"
+    write_xlsx(path, table, coded=False)
+    row = list(openpyxl.load_workbook(path)["Responses"].iter_rows(values_only=True))
+    assert row[1][:4] == tuple(typed[:4])
+    assert row[1][4].startswith("bell")  # a control character cannot break the XML
+
+
+def test_batches_read_ahead_on_a_second_connection_give_every_row_once(
+    transactional_db, owner
+):
+    """Outside a transaction the next batch is read on a helper thread's connection."""
+    from surveys.exporting.columns import export_table
+
+    survey = build_survey(owner)
+    for n in range(5):
+        answer_survey(f"/r/{survey.public_key}/", answers=CAMPUS_ANSWERS)
+        assert Response.objects.count() == n + 1
+    table = export_table(survey=survey, owner=owner, batch_size=2)
+    ids = [row[0] for row in table.rows]
+    assert ids == list(
+        Response.objects.order_by("id").values_list("public_id", flat=True)
+    )

@@ -271,3 +271,44 @@ def test_a_duplicate_keeps_its_rules_pointing_at_its_own_questions(owner):
     assert f"${{q://QID{q2.pk}/ChoiceTextEntryValue}}" in "".join(copied)
     assert copy.embedded_fields == ["Department"]
     assert rules_problems(copy) == []
+
+
+def test_a_display_condition_on_the_same_page_is_refused_with_the_reason(
+    owner_client, owner
+):
+    survey, q = logic_survey(owner)
+    url = f"/surveys/{survey.pk}/questions/{q['q2'].pk}/logic/"
+    page = owner_client.get(url).content.decode()
+    # Q2 shares page 1 with Q1: not offered, and the builder says why.
+    assert "Not offered: Q1, on this question's page." in page
+    assert "only test questions of earlier pages" in page
+    crafted = owner_client.post(
+        url,
+        {
+            "display-join": "and",
+            "display-source_0": f"q:{q['q1'].pk}",
+            "display-op_0": "is",
+            "display-value_0": "Yes",
+            "skip-join": "and",
+        },
+    ).content.decode()
+    assert "That question cannot be tested here." in crafted
+    q["q2"].refresh_from_db()
+    assert q["q2"].display_logic == {}
+
+    # Set anyway (an older rule, a question moved): Publish names it and says why.
+    logic_services.question_set_logic(
+        question=q["q2"],
+        display_logic={
+            "join": "and",
+            "conditions": [{"source": f"q:{q['q1'].pk}", "op": "is", "value": "Yes"}],
+        },
+        skip_logic={},
+    )
+    refused = owner_client.post(f"/surveys/{survey.pk}/publish/", follow=True)
+    text = refused.content.decode()
+    assert (
+        "Q2&#x27;s display logic (Shown if Q1 is Yes): it refers to Q1, on the same page."
+        in text
+    )
+    assert "only test questions of earlier pages" in text

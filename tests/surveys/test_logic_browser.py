@@ -1,11 +1,19 @@
 """Issue 16's acceptance: piped greeting, display logic, a screen-out, a cap of 2.
 
-The owner sets the rules in the builder; four contacts open their personal links.
+The owner sets the rules in the builder; four contacts open their personal links;
+the owner sees Ben screened out and downloads the .xlsx (read with openpyxl) and the
+.sav (read with pyreadstat).
 """
 
+import io
+from pathlib import Path
+
+import openpyxl
+import pyreadstat
 import pytest
 from django.conf import settings
 
+from distributions.models import Distribution
 from surveys.models import Response, Survey
 from surveys.services import logic as logic_services
 from tests.surveys.logic_support import SCREEN_OUT, logic_survey, personal_links
@@ -120,3 +128,48 @@ def test_rules_set_in_the_builder_hold_for_each_contact(
         == 2
     )
     assert Response.objects.filter(screened_out=True).count() == 1
+
+    # The history names Ben's outcome; the exports open with the right labels.
+    distribution = Distribution.objects.get(survey=survey)
+    page.goto(f"/surveys/{survey.pk}/distributions/{distribution.pk}/recipients/?q=ben")
+    page.get_by_text("Survey Screened Out").wait_for()
+    by_email = _xlsx_rows(page, survey)
+    assert by_email["ana@example.edu"]["Do you teach?"] == "Yes"
+    assert by_email["ana@example.edu"]["Department"] == "Physics"
+    assert by_email["ben@example.edu"]["Finished"] == "True"
+    assert by_email["ben@example.edu"]["Screened Out"] == "True"
+    assert by_email["cy@example.edu"]["Screened Out"] == "False"
+    assert "di@example.edu" not in by_email  # the closed survey started nothing
+    frame, meta = _sav(page, survey)
+    assert meta.variable_value_labels["Q1"] == {1.0: "Yes", 2.0: "No"}
+    assert meta.variable_value_labels["ScreenedOut"] == {1.0: "True", 0.0: "False"}
+    labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
+    assert labels["Q1"] == "Do you teach?"
+    rows = {row["RecipientEmail"]: row for _, row in frame.iterrows()}
+    assert rows["ana@example.edu"]["Q1"] == 1.0
+    assert rows["ben@example.edu"]["Q1"] == 2.0
+    assert rows["ben@example.edu"]["ScreenedOut"] == 1.0
+    assert rows["cy@example.edu"]["Department"] == "Physics"
+
+
+def _download(page, survey, fmt: str, values: str):
+    page.goto(f"/surveys/{survey.pk}/responses/exports/")
+    page.locator(f"input[name=format][value={fmt}]").check()
+    page.locator(f"input[name=values][value={values}]").check()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download").click()
+    return info.value.path()
+
+
+def _xlsx_rows(page, survey) -> dict:
+    # A download's path has no extension, which openpyxl wants: read the bytes.
+    body = Path(_download(page, survey, "xlsx", "text")).read_bytes()
+    book = openpyxl.load_workbook(io.BytesIO(body))
+    header, *rows = list(book["Responses"].iter_rows(values_only=True))
+    return {
+        row[header.index("Email")]: dict(zip(header, row, strict=True)) for row in rows
+    }
+
+
+def _sav(page, survey):
+    return pyreadstat.read_sav(str(_download(page, survey, "sav", "coded")))

@@ -2,6 +2,7 @@
 by the builder, shown and checked on the respondent page, summarised, exported."""
 
 import csv
+import datetime
 import io
 
 import openpyxl
@@ -231,7 +232,12 @@ def test_summary_of_each_type(owner_client, answered):
     assert "Radio" in others and "A poster" not in others
 
 
-def test_every_export_carries_the_new_types(owner_client, answered, tmp_path):
+def test_every_export_carries_the_new_types(
+    owner_client, answered, tmp_path, monkeypatch
+):
+    # One response per SPSS chunk: the spliced file must read as one (sav.py).
+    monkeypatch.setattr("surveys.exporting.sav.SAV_CHUNK_ROWS", 1)
+
     def download(fmt, values):
         http = owner_client.post(
             f"/surveys/{answered.pk}/responses/exports/",
@@ -258,6 +264,12 @@ def test_every_export_carries_the_new_types(owner_client, answered, tmp_path):
     assert xfirst[xhead.index("How did you hear of us?")] == 3
     assert xfirst[xhead.index("Rank these - Rooms")] == 3
     assert xfirst[xhead.index("How likely are you to recommend us?")] == 10
+    # A date answer is a real date cell, shown as year-month-day.
+    arrived = book["Responses"].cell(
+        row=2, column=xhead.index("When did you arrive?") + 1
+    )
+    assert arrived.value == datetime.datetime(2026, 3, 31)
+    assert arrived.number_format == "yyyy-mm-dd"
 
     path = tmp_path / "types.sav"
     path.write_bytes(download("sav", "coded"))
@@ -271,7 +283,10 @@ def test_every_export_carries_the_new_types(owner_client, answered, tmp_path):
     assert list(frame["Q1_TEXT"]) == ["A poster", "Radio", ""]
     assert list(frame["Q2"]) == [10.0, 9.0, 3.0]
     assert list(frame["Q4_3"]) == [1.0, 2.0, 1.0]
-    assert frame.iloc[0]["Q3"] == "2026-03-31"
+    # SPSS DATE format, a real date; the CSV above keeps ISO text.
+    assert meta.original_variable_types["Q3"] == "DATE11"
+    assert frame.iloc[0]["Q3"] == datetime.date(2026, 3, 31)
+    assert meta.number_rows == 3 and list(frame["ResponseId"].str[:2]) == ["R_"] * 3
 
 
 def test_another_owner_cannot_read_other_answers(answered):

@@ -89,18 +89,19 @@ def test_export_columns_values_and_safety(owner_client, owner, settings):
 
     rows = _export(owner_client, survey)
     header = rows[0]
-    assert header[:9] == [
+    assert header[:10] == [
         "Response ID",
         "Start Date",
         "End Date",
         "Duration (in seconds)",
         "Finished",
+        "Screened Out",
         "Last Name",
         "First Name",
         "Email",
         "External Data Reference",
     ]
-    assert header[9:11] == ["Cohort", "Dept"]
+    assert header[10:12] == ["Cohort", "Dept"]
     assert "Which services do you use? - Library" in header
     assert "Which services do you use? - Canteen" in header
     assert "How much do you agree? - Rooms are clean" in header
@@ -109,8 +110,8 @@ def test_export_columns_values_and_safety(owner_client, owner, settings):
     assert invited[4] == "False"
     assert int(anonymous[3]) >= 0
     assert invited[3] == ""
-    assert invited[5:9] == ["Lopez", "Ana", "ana@example.edu", "'=cmd"]
-    assert invited[9:11] == ["2026", "Maths"]
+    assert invited[6:10] == ["Lopez", "Ana", "ana@example.edu", "'=cmd"]
+    assert invited[10:12] == ["2026", "Maths"]
     assert anonymous[header.index("Which services do you use? - Library")] == "1"
     assert anonymous[header.index("Which services do you use? - Canteen")] == "0"
     assert (

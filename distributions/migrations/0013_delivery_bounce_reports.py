@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('distributions', '0011_invitation_opted_out_removed_index'),
+        ('distributions', '0012_invitation_in_id_order_index'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('distributions', '0012_delivery_bounce_reports'),
+        ('distributions', '0013_delivery_bounce_reports'),
     ]
 
     operations = [

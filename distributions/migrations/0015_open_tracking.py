@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('distributions', '0013_delivery_provider_message_id'),
+        ('distributions', '0014_delivery_provider_message_id'),
     ]
 
     operations = [

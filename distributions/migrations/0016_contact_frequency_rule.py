@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('distributions', '0014_open_tracking'),
+        ('distributions', '0015_open_tracking'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

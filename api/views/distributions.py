@@ -1,0 +1,280 @@
+"""Email distributions and personal-link batches of a survey, their links and
+history (JSON pages and the streamed CSV)."""
+
+import hashlib
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.text import slugify
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+import directories.selectors as dir_selectors
+import surveys.selectors as survey_selectors
+from accounts.selectors import owner_time_zone
+from api.pagination import page_of, page_params, paged_response, updated_since
+from api.renderers import CsvRenderer
+from api.serializers.surveys import (
+    DistributionSerializer,
+    EmailDistributionWrite,
+    HistorySerializer,
+    LinkBatchWrite,
+)
+from api.views.base import ApiView
+from api.views.contacts import PAGE
+from core.csv_export import csv_download
+from distributions.selectors import api_rows
+from distributions.selectors.history import history_header, history_source
+from distributions.selectors.messages import message_get
+from distributions.selectors.pages import (
+    email_distribution_get,
+    link_batch_get,
+)
+from distributions.services.compose import distribution_schedule
+from distributions.services.dispatch import distribution_cancel
+from distributions.services.links import links_generate
+
+IDEMPOTENCY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    location=OpenApiParameter.HEADER,
+    description="Retrying with the same key returns the first result; "
+    "nothing is created twice.",
+)
+EMAIL = "email"
+LINKS = "links"
+
+
+def distribution_data(distribution) -> dict:
+    return {
+        "id": distribution.pk,
+        "kind": distribution.kind,
+        "status": distribution.status,
+        "contact_list": distribution.contact_list_id,
+        "list_name": distribution.list_name,
+        "from_name": distribution.from_name,
+        "from_email": distribution.from_email,
+        "subject": distribution.subject,
+        "send_at": distribution.send_at,
+        "link_expires_at": distribution.link_expires_at,
+        "sample_size": distribution.sample_size,
+        "recipients_total": distribution.recipients_total,
+        "created_at": distribution.created_at,
+        "counts": api_rows.distribution_counts_dict(distribution),
+    }
+
+
+def idempotency_token(request) -> str | None:
+    """Return the compose token for the request's Idempotency-Key, or None."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 255 or not key.isascii() or not key.isprintable():
+        raise ValidationError(
+            {"Idempotency-Key": ["Give 1 to 255 printable ASCII characters."]}
+        )
+    # Per owner: two owners' keys never meet. Within the column's 64 characters.
+    digest = hashlib.sha256(f"{request.user.pk}:{key}".encode()).hexdigest()
+    return f"api:{digest[:60]}"
+
+
+def _created(request, token, distribution) -> Response:
+    replayed = token is not None and getattr(request, "_replayed", False)
+    return Response(
+        distribution_data(distribution),
+        status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED,
+        headers={"Idempotent-Replayed": "true"} if replayed else None,
+    )
+
+
+def _replay(request, token):
+    if token is None:
+        return None
+    found = api_rows.distribution_for_token(user=request.user, compose_token=token)
+    request._replayed = found is not None
+    return found
+
+
+class DistributionsView(ApiView):
+    kind = EMAIL
+
+    def get(self, request, survey_pk: int):
+        survey = survey_selectors.survey_get(user=request.user, pk=survey_pk)
+        after, limit = page_params(request)
+        rows = list(
+            api_rows.survey_distributions(
+                user=request.user, survey=survey, kind=self.kind
+            )
+            .filter(id__gt=after)
+            .order_by("id")[: limit + 1]
+        )
+        page = paged_response(request, rows, limit=limit, last_id=lambda d: d.pk)
+        page.data["results"] = [distribution_data(d) for d in page.data["results"]]
+        return page
+
+
+class EmailDistributionsView(DistributionsView):
+    @extend_schema(parameters=PAGE, responses=page_of(DistributionSerializer))
+    def get(self, request, survey_pk: int):
+        return super().get(request, survey_pk)
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY],
+        request=EmailDistributionWrite,
+        responses={201: DistributionSerializer, 200: DistributionSerializer},
+    )
+    def post(self, request, survey_pk: int):
+        survey = survey_selectors.survey_get(user=request.user, pk=survey_pk)
+        data = self.valid(EmailDistributionWrite)
+        token = idempotency_token(request)
+        found = _replay(request, token)
+        if found is not None:
+            return _created(request, token, found)
+        contact_list = dir_selectors.contact_list_get(
+            user=request.user, pk=data["contact_list"]
+        )
+        if "message" in data:
+            message = message_get(user=request.user, pk=data["message"])
+            subject, body = message.subject, message.body
+        elif "subject" in data and "body" in data:
+            subject, body = data["subject"], data["body"]
+        else:
+            raise ValidationError(
+                {"": ["Give subject and body, or a library message."]}
+            )
+        send_at = data.get("send_at") or timezone.now()
+        distribution = distribution_schedule(
+            user=request.user,
+            survey=survey,
+            contact_list=contact_list,
+            from_name=data["from_name"],
+            from_email=data["from_email"],
+            reply_to=data["reply_to"],
+            subject=subject,
+            body=body,
+            send_at=send_at,
+            link_expires_at=data.get("link_expires_at") or send_at + timedelta(days=60),
+            compose_token=token,
+        )
+        return _created(request, token, distribution)
+
+
+class EmailDistributionView(ApiView):
+    @extend_schema(responses=DistributionSerializer)
+    def get(self, request, survey_pk: int, pk: int):
+        survey = survey_selectors.survey_get(user=request.user, pk=survey_pk)
+        distribution = email_distribution_get(user=request.user, survey=survey, pk=pk)
+        return Response(distribution_data(distribution))
+
+
+class EmailDistributionCancelView(ApiView):
+    @extend_schema(request=None, responses=DistributionSerializer)
+    def post(self, request, survey_pk: int, pk: int):
+        survey = survey_selectors.survey_get(user=request.user, pk=survey_pk)
+        distribution = email_distribution_get(user=request.user, survey=survey, pk=pk)
+        if not distribution_cancel(user=request.user, distribution=distribution):
+            raise ValidationError(
+                {"": ["Only a scheduled distribution can be cancelled."]}
+            )
+        distribution.refresh_from_db()
+        return Response(distribution_data(distribution))
+
+
+class LinkBatchesView(DistributionsView):
+    kind = LINKS
+
+    @extend_schema(parameters=PAGE, responses=page_of(DistributionSerializer))
+    def get(self, request, survey_pk: int):
+        return super().get(request, survey_pk)
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY],
+        request=LinkBatchWrite,
+        responses={201: DistributionSerializer, 200: DistributionSerializer},
+    )
+    def post(self, request, survey_pk: int):
+        survey = survey_selectors.survey_get(user=request.user, pk=survey_pk)
+        data = self.valid(LinkBatchWrite)
+        token = idempotency_token(request)
+        found = _replay(request, token)
+        if found is not None:
+            return _created(request, token, found)
+        contact_list = dir_selectors.contact_list_get(
+            user=request.user, pk=data["contact_list"]
+        )
+        batch = links_generate(
+            user=request.user,
+            survey=survey,
+            contact_list=contact_list,
+            expires_at=data["expires_at"],
+            sample_size=data.get("sample_size"),
+            include_opted_out=data["include_opted_out"],
+            request_token=token,
+        )
+        return _created(request, token, batch)
+
+
+class LinkBatchView(ApiView):
+    @extend_schema(responses=DistributionSerializer)
+    def get(self, request, survey_pk: int, pk: int):
+        survey = survey_selectors.survey_get(user=request.user, pk=survey_pk)
+        batch = link_batch_get(user=request.user, survey=survey, pk=pk)
+        return Response(distribution_data(batch))
+
+
+def root_get(request, survey_pk: int, pk: int, kind: str):
+    survey = survey_selectors.survey_get(user=request.user, pk=survey_pk)
+    if kind == LINKS:
+        return link_batch_get(user=request.user, survey=survey, pk=pk)
+    return email_distribution_get(user=request.user, survey=survey, pk=pk)
+
+
+class HistoryView(ApiView):
+    kind = EMAIL
+
+    @extend_schema(
+        parameters=[
+            *PAGE,
+            OpenApiParameter(
+                "updated_since", str, description="Responses active since this time."
+            ),
+        ],
+        responses=page_of(HistorySerializer),
+    )
+    def get(self, request, survey_pk: int, pk: int):
+        distribution = root_get(request, survey_pk, pk, self.kind)
+        after, limit = page_params(request)
+        rows = api_rows.history_page(
+            distribution=distribution,
+            after_id=after,
+            limit=limit + 1,
+            updated_since=updated_since(request),
+        )
+        return paged_response(request, rows, limit=limit, last_id=lambda r: r["id"])
+
+
+class LinkHistoryView(HistoryView):
+    kind = LINKS
+
+
+class HistoryCsvView(ApiView):
+    kind = EMAIL
+    renderer_classes = [CsvRenderer]
+
+    @extend_schema(responses={(200, "text/csv"): str})
+    def get(self, request, survey_pk: int, pk: int):
+        distribution = root_get(request, survey_pk, pk, self.kind)
+        zone = owner_time_zone(request.user)
+        name = slugify(distribution.list_name) or "list"
+        return csv_download(
+            f"history-{name}-{distribution.pk}.csv",
+            history_header(distribution=distribution),
+            history_source(distribution=distribution),
+            zone=zone,
+        )
+
+
+class LinkHistoryCsvView(HistoryCsvView):
+    kind = LINKS
