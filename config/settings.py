@@ -1,10 +1,13 @@
 """Canvass settings. Every value comes from the environment (see .env.example)."""
 
+import os
 from pathlib import Path
 
 import csp.constants as csp
 import dj_database_url
 
+from config.email_delivery import email_delivery_settings
+from config.email_provider import email_provider_settings
 from config.env import (
     env_bool,
     env_int,
@@ -44,6 +47,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "anymail",  # email service providers' backends and webhooks (config.email_provider)
     "core",
     "accounts",
     "surveys",
@@ -173,12 +177,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Domains any owner may send From (besides their sign-in address and addresses they
 # confirmed); "*.uni.example" also allows its subdomains (accounts.selectors).
 ALLOWED_FROM_DOMAINS = [d.lower() for d in env_list("ALLOWED_FROM_DOMAINS", [])]
-if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+# EMAIL_PROVIDER: smtp, or an email service provider's API through django-anymail
+# (config.email_provider); unset: SMTP when EMAIL_HOST is set, else files.
+EMAIL_PROVIDER, EMAIL_BACKEND, ANYMAIL = email_provider_settings(os.environ)
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 Path(EMAIL_FILE_PATH).mkdir(parents=True, exist_ok=True)
+
+# DKIM, send rate limits, bounces (issue 17): each explained in config/email_delivery.py.
+EMAIL_DELIVERY = email_delivery_settings()
+globals().update(EMAIL_DELIVERY)
 
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -370,6 +377,9 @@ CELERY_PERIODIC_TASKS = {
     "distributions.sweep_stuck": DISTRIBUTIONS_SWEEP_INTERVAL,
     "directories.sweep_imports": IMPORT_SWEEP_INTERVAL,
 }
+if EMAIL_DELIVERY["BOUNCE_IMAP_HOST"]:
+    _interval = EMAIL_DELIVERY["BOUNCE_IMAP_INTERVAL"]
+    CELERY_PERIODIC_TASKS["distributions.poll_bounce_mailbox"] = _interval
 
 # --- distributions: personal links ---
 # Generate Links makes up to this many links in the request (the CSV downloads at

@@ -1,3 +1,4 @@
+import re
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -27,7 +28,53 @@ def canvass_settings_check(app_configs, **kwargs):
                 id="canvass.E002",
             )
         )
+    domain = settings.BOUNCE_DOMAIN
+    if domain and not _DOMAIN.fullmatch(domain):
+        errors.append(
+            Error(
+                f"BOUNCE_DOMAIN must be a domain name such as bounces.uni.example "
+                f"(no @, no scheme, no port), not {domain!r}.",
+                hint="Its mail must reach manage.py process_bounce or the bounce "
+                "mailbox (README, Bounces and complaints).",
+                id="canvass.E004",
+            )
+        )
+    errors += _dkim_errors()
     return errors
+
+
+def _dkim_errors() -> list:
+    domain, key_file = settings.DKIM_DOMAIN, settings.DKIM_PRIVATE_KEY_FILE
+    if not domain and not key_file:
+        return []
+    if not (domain and key_file):
+        return [
+            Error(
+                "DKIM_DOMAIN and DKIM_PRIVATE_KEY_FILE go together: set both or "
+                "neither.",
+                id="canvass.E005",
+            )
+        ]
+    problems = []
+    if not _DOMAIN.fullmatch(domain):
+        problems.append(f"DKIM_DOMAIN must be a domain name, not {domain!r}.")
+    try:
+        with open(key_file, "rb") as handle:
+            if b"PRIVATE KEY" not in handle.read():
+                problems.append(
+                    f"DKIM_PRIVATE_KEY_FILE {key_file!r} holds no PEM private key."
+                )
+    except OSError as exc:
+        problems.append(
+            f"DKIM_PRIVATE_KEY_FILE {key_file!r} cannot be read ({exc.strerror})."
+        )
+    return [Error(problem, id="canvass.E005") for problem in problems]
+
+
+# A host name of dot-separated labels (letters, digits, inner hyphens), one dot at least.
+_DOMAIN = re.compile(
+    r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?"
+)
 
 
 @register(deploy=True)

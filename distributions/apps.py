@@ -32,6 +32,12 @@ class DistributionsConfig(AppConfig):
     name = "distributions"
 
     def ready(self):
+        # Providers' tracking webhooks (bounces, complaints) reach services.bounces.
+        from anymail.signals import tracking
+
+        from distributions.bounces.webhooks import tracking_received
+
+        tracking.connect(tracking_received, dispatch_uid="canvass-tracking")
         # Between the Survey and Responses tabs, as in Qualtrics.
         register_survey_tab(
             NavEntry(

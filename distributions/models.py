@@ -90,6 +90,9 @@ class Distribution(models.Model):
     # Whether a personal-links batch gave links to contacts who opted out (left
     # out by default); its links CSV then flags them in an Unsubscribed column.
     include_opted_out = models.BooleanField(default=False)
+    # Open tracking (off by default; the compose form says what it records): an
+    # invisible image in the HTML part, whose first load sets Delivery.opened_at.
+    track_opens = models.BooleanField(default=False, db_default=False)
     from_name = models.CharField(max_length=200, blank=True)
     from_email = models.CharField(max_length=254, blank=True)
     reply_to = models.CharField(max_length=254, blank=True)
@@ -235,6 +238,11 @@ class Invitation(models.Model):
         return f"Invitation {self.pk} for {self.email}"
 
 
+class Bounce(models.TextChoices):
+    SOFT = "soft", "Soft bounce"
+    HARD = "hard", "Hard bounce"
+
+
 class Delivery(models.Model):
     """One email (invite, reminder or thank-you) for one invitation."""
 
@@ -244,6 +252,8 @@ class Delivery(models.Model):
         SENT = "sent", "Email Sent"
         FAILED = "failed", "Email Failed"
         OPTED_OUT = "opted_out", "Opted Out"
+        # Not sent: the owner's contact frequency rule (services.frequency).
+        SKIPPED = "skipped", "Email Skipped"
 
     # The distribution that sends it: the invitation's own, or a reminder/thank-you.
     distribution = models.ForeignKey(
@@ -255,10 +265,31 @@ class Delivery(models.Model):
     status = models.CharField(max_length=16, choices=Status, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     message_id = models.CharField(max_length=255, blank=True)
+    # The email service provider's id of the message (services.outgoing), which
+    # its tracking webhooks name; empty over SMTP.
+    provider_message_id = models.CharField(
+        max_length=255, blank=True, default="", db_default=""
+    )
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # What happened after the mail server accepted it (distributions.services
+    # .bounces): a later bounce report (a DSN or a provider's webhook), "hard" (the
+    # address fails for good: the status shows Email Bounced and the address is
+    # suppressed) or "soft" (for now: recorded only); a hard one is never turned
+    # back into soft. A complaint (a spam report) opts the address out. Database
+    # defaults: the dispatch's INSERT … SELECT names its columns.
+    bounce = models.CharField(
+        max_length=8, choices=Bounce, blank=True, default="", db_default=""
+    )
+    bounce_detail = models.TextField(blank=True, default="", db_default="")
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    complained_at = models.DateTimeField(null=True, blank=True)
+    # The first time its open-tracking image was loaded (Distribution.track_opens;
+    # views/tracking.py). Never a survey start: mail programs load images on
+    # their own, some before anyone reads the email.
+    opened_at = models.DateTimeField(null=True, blank=True)
     # When a send_batch task carrying this queued delivery is due to run (now, or
     # after a retry's backoff). The sweeper re-enqueues queued deliveries whose
     # task never came (worker killed, Redis flushed), judged by this time.
@@ -274,6 +305,18 @@ class Delivery(models.Model):
             # the claim (id = ANY(...) AND status = 'queued') and scans every
             # queued row, once per claim.
             models.Index(fields=["distribution", "status"]),
+            # A bounce report without its VERP address finds its delivery by the
+            # returned message's Message-ID (services.bounces).
+            models.Index(
+                fields=["message_id"],
+                condition=~Q(message_id=""),
+                name="delivery_message_id",
+            ),
+            models.Index(
+                fields=["provider_message_id"],
+                condition=~Q(provider_message_id=""),
+                name="delivery_provider_message_id",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -284,3 +327,37 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"Delivery {self.pk} ({self.status})"
+
+
+class ContactFrequencyRule(models.Model):
+    """An owner's limit: at most `max_emails` emails to one address in `days` days,
+    across all their distributions (services.frequency). Reminders and
+    thank-yous may be exempt: then they are neither limited nor counted."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="contact_frequency_rule",
+    )
+    max_emails = models.PositiveSmallIntegerField()
+    days = models.PositiveSmallIntegerField()
+    exempt_follow_ups = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_emails__gte=1, days__gte=1, days__lte=366),
+                name="contact_frequency_rule_sensible",
+            )
+        ]
+
+    def __str__(self):
+        return self.describe()
+
+    def describe(self) -> str:
+        emails = "email" if self.max_emails == 1 else "emails"
+        days = "day" if self.days == 1 else "days"
+        return (
+            f"at most {self.max_emails} {emails} to one address in {self.days} {days}"
+        )

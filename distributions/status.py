@@ -9,7 +9,7 @@ and links CSVs (and later the API) all take it from here; nothing stores it.
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from distributions.models import Delivery
+from distributions.models import Bounce, Delivery
 
 # The error the sweeper records on a delivery a worker stopped in the middle of
 # (distributions.services.sweeper): the mail server may or may not have accepted
@@ -29,6 +29,9 @@ class InvitationStatus:
     EMAIL_SENT = "Email Sent"
     EMAIL_FAILED = "Email Failed"
     EMAIL_IN_DOUBT = "Email In Doubt"
+    EMAIL_SKIPPED = "Email Skipped"
+    EMAIL_OPENED = "Email Opened"
+    EMAIL_BOUNCED = "Email Bounced"
     OPTED_OUT = "Opted Out"
     SURVEY_STARTED = "Survey Started"
     SURVEY_FINISHED = "Survey Finished"
@@ -42,24 +45,36 @@ class InvitationStatus:
 
 
 # How far an invitation's emails got, when the survey was not yet started: a sent
-# email outranks one in doubt, which outranks a failed retry, and an opt-out
-# outranks all. Aggregated with Max() over an invitation's deliveries.
+# email outranks one in doubt, which outranks a failed retry, which outranks one
+# skipped by the contact frequency rule; a hard bounce
+# reported after the send (whatever the delivery's status: the report is the
+# truth) outranks them and an open, and an opt-out outranks all. Aggregated with Max() over an
+# invitation's deliveries.
+HARD_BOUNCED = Q(bounce=Bounce.HARD)
+# Its open-tracking image was loaded (only where the owner turned tracking on).
+OPENED = Q(opened_at__isnull=False)
 DELIVERY_RANK = Case(
+    When(status=Delivery.Status.OPTED_OUT, then=Value(8)),
+    When(HARD_BOUNCED, then=Value(7)),
+    When(OPENED, then=Value(6)),
     When(status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING], then=Value(1)),
-    When(IN_DOUBT, then=Value(3)),
-    When(status=Delivery.Status.FAILED, then=Value(2)),
-    When(status=Delivery.Status.SENT, then=Value(4)),
-    When(status=Delivery.Status.OPTED_OUT, then=Value(5)),
+    When(status=Delivery.Status.SKIPPED, then=Value(2)),
+    When(IN_DOUBT, then=Value(4)),
+    When(status=Delivery.Status.FAILED, then=Value(3)),
+    When(status=Delivery.Status.SENT, then=Value(5)),
     default=Value(0),
     output_field=IntegerField(),
 )
 _RANK_STATUS = {
     0: InvitationStatus.LINK_CREATED,
     1: InvitationStatus.EMAIL_QUEUED,
-    2: InvitationStatus.EMAIL_FAILED,
-    3: InvitationStatus.EMAIL_IN_DOUBT,
-    4: InvitationStatus.EMAIL_SENT,
-    5: InvitationStatus.OPTED_OUT,
+    2: InvitationStatus.EMAIL_SKIPPED,
+    3: InvitationStatus.EMAIL_FAILED,
+    4: InvitationStatus.EMAIL_IN_DOUBT,
+    5: InvitationStatus.EMAIL_SENT,
+    6: InvitationStatus.EMAIL_OPENED,
+    7: InvitationStatus.EMAIL_BOUNCED,
+    8: InvitationStatus.OPTED_OUT,
 }
 
 

@@ -11,6 +11,7 @@ costs a query, not an email.
 from celery import shared_task
 
 from core.reconnect import CONNECTION_ERRORS
+from distributions.services.bounces import bounce_mailbox_poll
 from distributions.services.dispatch import distributions_dispatch_due
 from distributions.services.links import links_generate_in_worker
 from distributions.services.send import deliveries_send
@@ -47,3 +48,11 @@ def sweep_stuck() -> dict[str, int]:
 def generate_links(distribution_id: int) -> int:
     """Make a large personal-links batch; safe to redeliver (it resumes)."""
     return links_generate_in_worker(distribution_id=int(distribution_id))
+
+
+@shared_task(
+    name="distributions.poll_bounce_mailbox", acks_late=True, ignore_result=True
+)
+def poll_bounce_mailbox() -> int:
+    """Read the IMAP bounce mailbox (scheduled only when BOUNCE_IMAP_HOST is set)."""
+    return bounce_mailbox_poll()

@@ -1,14 +1,18 @@
 from django.conf import settings
-from django.urls import path
+from django.urls import include, path
 
+from distributions.bounces.webhooks import webhook_urlpatterns
 from distributions.views import (
     emails,
     followups,
+    frequency,
     invitations,
     links,
     messages,
     privacy,
     public,
+    recipients_add,
+    tracking,
 )
 
 app_name = "distributions"
@@ -139,6 +143,27 @@ urlpatterns = [
     path("s/preview/<str:key>/", public.public_preview, name="public_preview"),
     path("s/<str:token>/", public.public_link, name="public_link"),
     path("s/<str:token>/opt-out/", public.public_opt_out, name="public_opt_out"),
+    # --- One more recipient (views/recipients_add.py) ---
+    path(
+        "surveys/<int:survey_id>/distributions/<int:pk>/add-recipients/",
+        recipients_add.email_recipients_add,
+        name="email_recipients_add",
+    ),
+    # --- The owner's contact frequency rule (views/frequency.py) ---
+    path(
+        "settings/contact-frequency/",
+        frequency.frequency_rule,
+        name="frequency_rule",
+    ),
+    # --- Open tracking: an email's invisible image (views/tracking.py) ---
+    path(
+        "e/<str:reference>/open.gif",
+        tracking.public_open_pixel,
+        name="public_open_pixel",
+    ),
+    # --- Email service providers' tracking webhooks: bounces, complaints
+    # (bounces/webhooks.py); /anymail/<provider>/tracking/ ---
+    path("anymail/", include(webhook_urlpatterns())),
 ]
 
 if getattr(settings, "SURVEYS_BENCH_VIEW", False):

@@ -90,6 +90,10 @@ class ReceivedMail:
     mail_from: str
     recipients: list[str]
     message: EmailMessage
+    # The bytes as received (a DKIM check needs them unparsed).
+    raw: bytes = b""
+    # When it arrived (time.monotonic()), for rate-limit checks.
+    at: float = 0.0
 
     @property
     def subject(self) -> str:
@@ -144,7 +148,13 @@ class SmtpSink:
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:
             self.received.append(
-                ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), message)
+                ReceivedMail(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    message,
+                    bytes(envelope.original_content or envelope.content),
+                    time.monotonic(),
+                )
             )
         return "250 Message accepted for delivery"
 

@@ -215,3 +215,31 @@ def reset_rate_limits() -> None:
     a `make run` on this machine keeps.
     """
     cache.clear()
+
+
+def history_statuses(distribution) -> dict[str, str]:
+    """Return {email: Status} of a distribution's history, checking that the CSV
+    PostgreSQL writes (COPY, distributions.status.status_sql) says what the
+    Python rows (status_from) say for every row."""
+    import csv
+    import io
+
+    from core.csv_export import copy_chunks
+    from distributions.selectors.history import (
+        history_header,
+        history_rows,
+        history_source,
+    )
+
+    header = history_header(distribution=distribution)
+    text = b"".join(
+        copy_chunks(header, history_source(distribution=distribution))
+    ).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    email, status = header.index("Email"), header.index("Status")
+    from_copy = {row[email]: row[status] for row in rows[1:]}
+    from_rows = {
+        row[email]: row[status] for row in history_rows(distribution=distribution)
+    }
+    assert from_copy == from_rows
+    return from_copy

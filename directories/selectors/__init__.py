@@ -217,6 +217,18 @@ def contact_search(*, contact_list: ContactList, query: str = "") -> QuerySet[Co
     return contacts
 
 
+def contacts_by_emails(*, contact_list: ContactList, emails) -> list[Contact]:
+    """Return the list's contacts with these addresses (ignoring case)."""
+    wanted = {e.strip().lower() for e in emails if e.strip()}
+    if not wanted:
+        return []
+    return list(
+        Contact.objects.select_related("contact_list")
+        .annotate(email_lower=Lower("email"))
+        .filter(contact_list=contact_list, email_lower__in=wanted)
+    )
+
+
 def contact_get(*, user, list_pk: int, pk: int) -> Contact:
     return get_object_or_404(
         Contact, pk=pk, contact_list_id=list_pk, contact_list__owner=user

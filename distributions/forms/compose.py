@@ -25,6 +25,17 @@ class ComposeForm(OneTimeTokenMixin, ExpiryForm, MessageFieldsForm):
         label="To", queryset=None, empty_label="Choose a list"
     )
     compose_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    track_opens = forms.BooleanField(
+        label="Track opens",
+        required=False,
+        help_text=(
+            "Adds an invisible image to the email: when the recipient's mail "
+            "program loads it, Canvass records the time of the first load for that "
+            "email (Emails Opened), and nothing else. Programs that block images are "
+            "not counted and some that load them in advance are, so it is an "
+            "estimate; it never counts as starting the survey."
+        ),
+    )
 
     field_order = [
         "contact_list",
@@ -37,6 +48,7 @@ class ComposeForm(OneTimeTokenMixin, ExpiryForm, MessageFieldsForm):
         "body",
         "expiry",
         "expires_on",
+        "track_opens",
         "compose_token",
     ]
 

@@ -7,7 +7,7 @@ from django.db.models.functions import Collate, Lower
 
 from directories.selectors.suppressions import opted_out_queryset
 from distributions.models import Delivery, Distribution, Invitation
-from distributions.status import IN_DOUBT
+from distributions.status import HARD_BOUNCED, IN_DOUBT, OPENED
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,13 @@ class DistributionCounts:
     emails_failed: int = 0
     # Interrupted mid-send (distributions.status.IN_DOUBT): not in emails_failed.
     emails_in_doubt: int = 0
+    # Of the emails sent, those a later report said failed for good (a DSN or a
+    # provider's webhook; distributions.services.bounces): Email Bounced.
+    emails_bounced: int = 0
+    # The first opens of those with open tracking on (distributions.status.OPENED).
+    emails_opened: int = 0
+    # Not sent because of the owner's contact frequency rule (services.frequency).
+    emails_skipped: int = 0
     opted_out: int = 0
     surveys_started: int = 0
     surveys_finished: int = 0
@@ -49,6 +56,9 @@ def distribution_counts(
             sent=Count("id", filter=Q(status=Delivery.Status.SENT)),
             failed=Count("id", filter=Q(status=Delivery.Status.FAILED) & ~IN_DOUBT),
             in_doubt=Count("id", filter=IN_DOUBT),
+            bounced=Count("id", filter=HARD_BOUNCED),
+            opened=Count("id", filter=OPENED),
+            skipped=Count("id", filter=Q(status=Delivery.Status.SKIPPED)),
             opted_out=Count("id", filter=Q(status=Delivery.Status.OPTED_OUT)),
         )
     }
@@ -113,6 +123,9 @@ def distribution_counts(
             emails_sent=mail.get("sent", 0),
             emails_failed=mail.get("failed", 0),
             emails_in_doubt=mail.get("in_doubt", 0),
+            emails_bounced=mail.get("bounced", 0),
+            emails_opened=mail.get("opened", 0),
+            emails_skipped=mail.get("skipped", 0),
             opted_out=mail.get("opted_out", 0) + opted_out_now.get(distribution.pk, 0),
             surveys_started=links.get("started", 0),
             surveys_finished=links.get("finished", 0),

@@ -254,12 +254,37 @@ def invitation_timeline(*, invitation: Invitation) -> list[TimelineEvent]:
                     delivery.error,
                 )
             )
+        elif status == Delivery.Status.SKIPPED:
+            events.append(
+                TimelineEvent(
+                    delivery.created_at, f"{kind} email skipped", delivery.error
+                )
+            )
         elif status == Delivery.Status.OPTED_OUT:
             events.append(
                 TimelineEvent(delivery.created_at, f"{kind} email skipped: opted out")
             )
         else:
             events.append(TimelineEvent(delivery.created_at, f"{kind} email queued"))
+        # Reported after the send (services.bounces).
+        if delivery.bounced_at:
+            events.append(
+                TimelineEvent(
+                    delivery.bounced_at,
+                    f"{kind} email bounced ({delivery.get_bounce_display().lower()})",
+                    delivery.bounce_detail,
+                )
+            )
+        if delivery.opened_at:
+            events.append(
+                TimelineEvent(delivery.opened_at, f"{kind} email opened (first time)")
+            )
+        if delivery.complained_at:
+            events.append(
+                TimelineEvent(
+                    delivery.complained_at, f"{kind} email reported as spam: opted out"
+                )
+            )
     started, finished = person_progress(invitation)
     if started:
         events.append(TimelineEvent(started, "Survey started"))

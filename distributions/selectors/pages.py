@@ -2,12 +2,15 @@
 and the owner-scoped gets every distribution page starts from."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from directories.selectors import contact_list_sizes
 from distributions.models import Distribution
 from distributions.selectors.counts import DistributionCounts, distribution_counts
+from distributions.services.send_rate import send_rate_per_second
 
 
 @dataclass
@@ -27,6 +30,16 @@ class DistributionRow:
             return 0
         done = total - self.counts.emails_queued
         return max(0, min(100, round(100 * done / total)))
+
+    @property
+    def expected_finish(self):
+        """When its queued emails should be out at the sending account's rate limit
+        (distributions.services.send_rate), or None without a limit. Its own
+        queue only: other distributions sending at once share the rate."""
+        rate = send_rate_per_second()
+        if not rate or self.distribution.status != Distribution.Status.SENDING:
+            return None
+        return timezone.now() + timedelta(seconds=self.counts.emails_queued / rate)
 
     @property
     def is_active(self) -> bool:

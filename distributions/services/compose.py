@@ -94,6 +94,7 @@ def distribution_schedule(
     link_expires_at: datetime,
     compose_token: str | None = None,
     now: datetime | None = None,
+    track_opens: bool = False,
 ) -> Distribution:
     """Schedule an email distribution of the survey to one of the user's lists.
 
@@ -134,6 +135,7 @@ def distribution_schedule(
         body=body,
         send_at=send_at,
         link_expires_at=link_expires_at,
+        track_opens=track_opens,
     )
 
 

@@ -34,6 +34,7 @@ from directories.selectors.suppressions import (
 )
 from distributions.models import Delivery, Distribution, Invitation
 from distributions.person import ERASED_DELIVERY_ERROR, person_progress_sql
+from distributions.services.frequency import frequency_rule_apply
 from distributions.services.invitations import (
     invitation_statistics_refresh,
     invitations_create_from_list,
@@ -153,6 +154,8 @@ def _dispatch_one() -> int | None:
             or now + timedelta(days=DEFAULT_LINK_DAYS),
         )
     _create_deliveries(distribution, now)
+    # Issue 17 hook: the owner's contact frequency rule (services.frequency).
+    frequency_rule_apply(distribution, now)
     distribution.status = Distribution.Status.SENDING
     distribution.dispatched_at = now
     distribution.recipients_total = Delivery.objects.filter(

@@ -37,10 +37,12 @@ _WRITE_SQL = f"""
         error = v.error,
         message_id = COALESCE(v.message_id, d.message_id),
         sent_at = COALESCE(v.sent_at, d.sent_at),
-        enqueued_at = COALESCE(v.enqueued_at, d.enqueued_at)
+        enqueued_at = COALESCE(v.enqueued_at, d.enqueued_at),
+        provider_message_id = COALESCE(v.provider_message_id, d.provider_message_id)
     FROM unnest(%s::bigint[], %s::text[], %s::int[], %s::text[], %s::text[],
-                %s::timestamptz[], %s::timestamptz[])
-        AS v(id, status, attempts, error, message_id, sent_at, enqueued_at)
+                %s::timestamptz[], %s::timestamptz[], %s::text[])
+        AS v(id, status, attempts, error, message_id, sent_at, enqueued_at,
+             provider_message_id)
     WHERE d.id = v.id AND d.claimed_at = %s
 """
 
@@ -56,6 +58,8 @@ class Outcome:
     message_id: str | None = None
     sent_at: datetime | None = None
     enqueued_at: datetime | None = None
+    # An email service provider's id of the sent message (outgoing.py).
+    provider_message_id: str | None = None
     # A hard bounce: the address joins the owner's suppressions.
     bounced: bool = False
     # Seconds until a retried delivery's task (None: not retried).
@@ -97,6 +101,7 @@ class Outcomes:
                         [o.message_id for o in pending],
                         [o.sent_at for o in pending],
                         [o.enqueued_at for o in pending],
+                        [o.provider_message_id for o in pending],
                         claimed_at,
                     ],
                 )

@@ -44,6 +44,8 @@ from distributions.services.dispatch import (
 )
 from distributions.services.email_message import delivery_email
 from distributions.services.outcomes import Outcome, Outcomes, release
+from distributions.services.outgoing import outgoing_prepare, provider_message_id
+from distributions.services.send_rate import send_rate_acquire, send_rate_try
 from distributions.services.smtp import (
     PermanentError,
     SmtpConnection,
@@ -276,7 +278,7 @@ def _send_group(mine, book, connection, claimed_here, outcome, retry) -> None:
     claim_lifetime = settings.DISTRIBUTIONS_STUCK_AFTER / 2
     lease_margin = settings.LEASE_DEAD_AFTER / 2
     in_flight = settings.DISTRIBUTIONS_IN_FLIGHT
-    built = None
+    built = paid = None
     for index, delivery in enumerate(mine):
         if (
             time.monotonic() - claimed_here > claim_lifetime
@@ -292,11 +294,14 @@ def _send_group(mine, book, connection, claimed_here, outcome, retry) -> None:
             if isinstance(message, Outcome):
                 book.add(message)
             else:
+                if paid is not delivery:
+                    _rate_acquire(send_rate_acquire)
                 following = None
                 if index + 1 < len(mine):
                     built = _build(mine[index + 1])
-                    if not isinstance(built, Outcome):
-                        following = built
+                    # Announced only with its token in hand (send_rate_try).
+                    if not isinstance(built, Outcome) and _rate_acquire(send_rate_try):
+                        following, paid = built, mine[index + 1]
                 book.add(_deliver(delivery, message, connection, following))
         except _Untried:
             book.write_or_leave(outcome, retry)
@@ -311,6 +316,18 @@ def _send_group(mine, book, connection, claimed_here, outcome, retry) -> None:
             book.write(outcome, retry)
 
 
+def _rate_acquire(take):
+    """Issue 17 hook: a token of the sending account's rate limits, shared by
+    all workers (services.send_rate), before an email's SMTP transaction. It
+    waits only with nothing announced on the connection. Raises _Untried when
+    the limits' Redis fails: the email did not start."""
+    try:
+        return take()
+    except Exception as exc:
+        logger.exception("the send rate limits could not be read")
+        raise _Untried() from exc
+
+
 def _release(deliveries: list[Delivery], book: Outcomes, retry, outcome) -> None:
     """Put claimed deliveries this lane never tried back to queued (best effort)."""
     released = release(deliveries, book.claimed_at, _with_database)
@@ -322,9 +339,15 @@ def _build(delivery: Delivery):
     """Return the email of a claimed delivery, or its failed Outcome when it
     cannot be built. Raises _Untried on a database error."""
     try:
-        return delivery_email(
+        message = delivery_email(
             distribution=delivery.distribution, invitation=delivery.invitation
         )
+        # Issue 17 hook: what this email needs for the way it leaves (the open
+        # pixel; a VERP return path as the envelope sender over SMTP; a
+        # provider's sender and metadata), services.outgoing. Here, before the
+        # email can be announced ahead of its turn (smtp.SmtpConnection.send).
+        outgoing_prepare(message, delivery=delivery)
+        return message
     except CONNECTION_ERRORS as exc:
         raise _Untried() from exc
     except Exception as exc:
@@ -384,6 +407,8 @@ def _deliver(delivery: Delivery, message, connection: SmtpConnection, following)
         attempts,
         message_id=message.extra_headers["Message-ID"],
         sent_at=timezone.now(),
+        # Issue 17 hook: a provider's id of the message, for its webhooks.
+        provider_message_id=provider_message_id(message),
         kind="sent",
     )
 

@@ -16,7 +16,9 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 
+from distributions.services.dkim_signing import dkim_sign
 from distributions.services.email_message import email_bytes
+from distributions.services.outgoing import ProviderRefused, provider_send
 
 # A recipient refused with one of these is a hard bounce: the mailbox does not
 # exist or the address is malformed, so the owner should not mail it again.
@@ -35,7 +37,7 @@ class SmtpConnection:
 
     def __init__(self):
         self.backend = None
-        # (message, its email_bytes) whose MAIL, RCPT and DATA are on the wire.
+        # (message, its _envelope) whose MAIL, RCPT and DATA are on the wire.
         self.announced = None
 
     def get(self):
@@ -63,10 +65,10 @@ class SmtpConnection:
         ahead = None
         try:
             with _classified():
-                envelope = announced[1] if announced else email_bytes(message)
+                envelope = announced[1] if announced else _envelope(message)
                 if following is not None:
                     with contextlib.suppress(ValueError):  # refused on its turn
-                        ahead = email_bytes(following)
+                        ahead = _envelope(following)
                 if not _sendmail(
                     backend.connection,
                     *envelope,
@@ -156,7 +158,7 @@ def _sendmail(
     """smtplib's sendmail, with RFC 2920 PIPELINING when the server offers it.
 
     MAIL, RCPT and DATA go in one write and their replies are read together;
-    with `ahead` (the next email's email_bytes) its MAIL, RCPT and DATA follow
+    with `ahead` (the next email's _envelope) its MAIL, RCPT and DATA follow
     this body in the same write, and `announced` says this email's were sent
     that way: one round trip per email instead of four. Return whether `ahead`
     was announced. Errors raise what sendmail raises, so the caller classifies
@@ -207,16 +209,33 @@ def smtp_send(backend, message) -> None:
     """Send one message on the open connection; raise TransientError/PermanentError."""
     with _classified():
         if isinstance(backend, SMTPBackend):
-            _sendmail(backend.connection, *email_bytes(message))
+            _sendmail(backend.connection, *_envelope(message))
+        elif backend.__class__.__module__.startswith("anymail."):
+            # Issue 17 hook: an email service provider's API (services.outgoing).
+            provider_send(backend, message)
         else:
             backend.send_messages([message])
 
 
+def _envelope(message) -> tuple[str, list[str], bytes]:
+    """email_bytes with the DKIM signature when configured (dkim_signing): the
+    signed bytes are the ones written, announced ahead or not. The envelope
+    sender is the message's from_email, the VERP return path when bounces are
+    on (services.outgoing set it before the email was announced)."""
+    sender, recipients, data = email_bytes(message)
+    return sender, recipients, dkim_sign(data)
+
+
 @contextlib.contextmanager
 def _classified():
-    """Turn smtplib's and the network's errors into TransientError/PermanentError."""
+    """Turn smtplib's, the network's and a provider's errors into
+    TransientError/PermanentError."""
     try:
         yield
+    except ProviderRefused as exc:
+        if exc.permanent:
+            raise PermanentError(str(exc), bounced=exc.bounced) from exc
+        raise TransientError(str(exc)) from exc
     except smtplib.SMTPRecipientsRefused as exc:
         code, reply = next(iter(exc.recipients.values()))
         if 400 <= code < 500:

@@ -11,6 +11,7 @@ from accounts.selectors import owner_time_zone
 from directories.selectors import contact_list_list, contact_list_opted_out_count
 from distributions.forms.compose import ComposeForm, MessageForm
 from distributions.models import Distribution
+from distributions.selectors.frequency import frequency_rule_get
 from distributions.selectors.invitations import distribution_invitations_page
 from distributions.selectors.messages import message_library
 from distributions.selectors.pages import (
@@ -47,6 +48,7 @@ def email_list(request, survey_id: int):
         {
             **tab_context(survey, "emails"),
             "rows": rows,
+            "frequency_rule": frequency_rule_get(user=request.user),
             "poll": rows_poll(
                 survey,
                 rows,
@@ -168,6 +170,7 @@ def email_compose(request, survey_id: int):
                         send_at=data["send_at"],
                         link_expires_at=data["expires_at"],
                         compose_token=data.get("compose_token") or None,
+                        track_opens=data.get("track_opens", False),
                         **fields,
                     )
                 except ValidationError as error:

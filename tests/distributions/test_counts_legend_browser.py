@@ -27,6 +27,9 @@ pytestmark = pytest.mark.browser
             [
                 "Emails Sent",
                 "Emails Failed",
+                "Emails Bounced",
+                "Emails Opened",
+                "Emails Skipped",
                 "Opted Out",
                 "Surveys Started",
                 "Surveys Finished",

@@ -64,6 +64,8 @@ def test_a_row_per_distribution_with_its_counts(owner_client, owner, survey):
     assert counts == {
         "emails-sent": 3,
         "emails-failed": 1,
+        "emails-bounced": 0,
+        "emails-skipped": 0,
         "opted-out": 1,
         "surveys-started": 1,
         "surveys-finished": 1,
@@ -72,6 +74,9 @@ def test_a_row_per_distribution_with_its_counts(owner_client, owner, survey):
     for heading in (
         "Emails Sent",
         "Emails Failed",
+        "Emails Bounced",
+        "Emails Opened",
+        "Emails Skipped",
         "Opted Out",
         "Surveys Started",
         "Surveys Finished",

@@ -192,10 +192,21 @@ def test_the_sql_status_agrees_with_status_from():
 
     from django.db import connection
 
-    from distributions.status import status_from, status_sql
+    from distributions.status import (
+        _RANK_STATUS,
+        InvitationStatus,
+        status_from,
+        status_sql,
+    )
 
     facts = list(product([False, True], repeat=5))
-    ranks = [None, 0, 1, 2, 3, 4, 5]
+    # Every delivery rank, issue 17's Skipped, Opened and Bounced among them.
+    ranks = [None, *_RANK_STATUS]
+    assert {_RANK_STATUS[r] for r in ranks[1:]} >= {
+        InvitationStatus.EMAIL_SKIPPED,
+        InvitationStatus.EMAIL_OPENED,
+        InvitationStatus.EMAIL_BOUNCED,
+    }
     sql = status_sql(
         finished="f",
         revoked="r",

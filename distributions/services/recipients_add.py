@@ -1,0 +1,102 @@
+"""One more recipient (issue 17 h): a contact or a few added to a distribution or
+a personal-links batch that has already gone out.
+
+Each gets an invitation of their own in that same distribution (a personal link,
+a snapshot of the contact like the others) and, for an email distribution, one
+email through the ordinary pipeline, counted on its row; nobody else is emailed
+again. An address the distribution already has is left as it is; a suppressed
+one gets an Opted Out delivery (no email), as at dispatch. A distribution that
+had finished is sending again until the new emails are out.
+"""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from directories.selectors.suppressions import suppressed_email_set
+from distributions.models import Delivery, Distribution, Invitation
+from distributions.services.dispatch import DEFAULT_LINK_DAYS, delivery_batches_enqueue
+
+_OPEN = {
+    Distribution.Kind.EMAIL: (Distribution.Status.SENDING, Distribution.Status.SENT),
+    Distribution.Kind.LINKS: (Distribution.Status.READY,),
+}
+
+
+@transaction.atomic
+def distribution_recipients_add(*, user, distribution: Distribution, contacts) -> int:
+    """Add the user's contacts to a distribution that went out; return how many
+    were new to it."""
+    distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
+    if distribution.owner_id != user.pk or distribution.parent_id is not None:
+        raise ValidationError(
+            "Recipients can be added to your own first email or batch."
+        )
+    if distribution.status not in _OPEN[distribution.kind]:
+        raise ValidationError(
+            "Only a distribution that has gone out takes more recipients; "
+            f"this one is {distribution.get_status_display().lower()}."
+        )
+    if any(contact.contact_list.owner_id != user.pk for contact in contacts):
+        raise ValidationError("You can only add your own contacts.")
+    now = timezone.now()
+    known = {
+        email.lower()
+        for email in Invitation.objects.filter(distribution=distribution).values_list(
+            "email", flat=True
+        )
+    }
+    new, seen = [], set()
+    for contact in contacts:
+        address = contact.email.strip().lower()
+        if not address or address in known or address in seen:
+            continue
+        seen.add(address)
+        new.append(
+            Invitation(
+                distribution=distribution,
+                contact_id=contact.pk,
+                first_name=contact.first_name,
+                last_name=contact.last_name,
+                email=contact.email.strip(),
+                external_reference=contact.external_reference,
+                language=contact.language,
+                embedded_data=contact.embedded_data or {},
+                expires_at=distribution.link_expires_at
+                or now + timedelta(days=DEFAULT_LINK_DAYS),
+            )
+        )
+    if not new:
+        return 0
+    invitations = Invitation.objects.bulk_create(new)
+    if distribution.kind == Distribution.Kind.EMAIL:
+        suppressed = suppressed_email_set(owner=user)
+        deliveries = Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    distribution=distribution,
+                    invitation=invitation,
+                    status=Delivery.Status.OPTED_OUT
+                    if invitation.email in suppressed
+                    else Delivery.Status.QUEUED,
+                    error="Not sent: suppressed."
+                    if invitation.email in suppressed
+                    else "",
+                    enqueued_at=now,
+                )
+                for invitation in invitations
+            ]
+        )
+        queued = [d.pk for d in deliveries if d.status == Delivery.Status.QUEUED]
+        distribution.recipients_total += len(deliveries)
+        fields = ["recipients_total"]
+        if queued and distribution.status == Distribution.Status.SENT:
+            distribution.status = Distribution.Status.SENDING
+            distribution.finished_at = None
+            fields += ["status", "finished_at"]
+        distribution.save(update_fields=fields)
+        if queued:
+            transaction.on_commit(lambda: delivery_batches_enqueue(queued))
+    return len(invitations)

@@ -1,0 +1,68 @@
+"""The owner's contact frequency rule (services.frequency): one small form."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from distributions.selectors.frequency import frequency_rule_get
+from distributions.services.frequency import frequency_rule_set
+
+
+class FrequencyRuleForm(forms.Form):
+    max_emails = forms.IntegerField(
+        label="At most this many emails to one address",
+        min_value=1,
+        max_value=100,
+        required=False,
+        help_text="Leave empty for no limit.",
+    )
+    days = forms.IntegerField(
+        label="In this many days", min_value=1, max_value=366, required=False
+    )
+    exempt_follow_ups = forms.BooleanField(
+        label="Reminders and thank-yous are exempt (neither limited nor counted)",
+        required=False,
+        initial=True,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("max_emails")) != bool(data.get("days")):
+            raise forms.ValidationError(
+                "Give both a number of emails and a number of days, or neither."
+            )
+        return data
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def frequency_rule(request):
+    rule = frequency_rule_get(user=request.user)
+    if request.method == "POST":
+        form = FrequencyRuleForm(request.POST)
+        if form.is_valid():
+            rule = frequency_rule_set(owner=request.user, **form.cleaned_data)
+            messages.success(
+                request,
+                f"Contact frequency rule: {rule.describe()}."
+                if rule
+                else "No contact frequency rule: every email is sent.",
+            )
+            return redirect("distributions:frequency_rule")
+    else:
+        form = FrequencyRuleForm(
+            initial={
+                "max_emails": rule.max_emails,
+                "days": rule.days,
+                "exempt_follow_ups": rule.exempt_follow_ups,
+            }
+            if rule
+            else None
+        )
+    return render(
+        request,
+        "distributions/frequency_rule.html",
+        {"form": form, "rule": rule},
+    )
