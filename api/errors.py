@@ -11,7 +11,8 @@ import re
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.views import defaults
 from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -63,7 +64,7 @@ def _flatten(detail, prefix="") -> list[dict]:
     return [{"field": prefix, "message": str(detail)}]
 
 
-def problem(status_code: int, detail: str, *, errors=None, headers=None) -> Response:
+def problem_body(status_code: int, detail: str, errors=None) -> dict:
     body = {
         "type": PROBLEM_TYPE + str(status_code),
         "title": TITLES.get(status_code, "Error"),
@@ -72,6 +73,11 @@ def problem(status_code: int, detail: str, *, errors=None, headers=None) -> Resp
     }
     if errors:
         body["errors"] = errors
+    return body
+
+
+def problem(status_code: int, detail: str, *, errors=None, headers=None) -> Response:
+    body = problem_body(status_code, detail, errors)
     response = Response(body, status=status_code, headers=headers)
     response.content_type = "application/problem+json"
     return response
@@ -112,6 +118,19 @@ def problem_exception_handler(exc, context):
         if name in ("Retry-After", "WWW-Authenticate", "Allow")
     }
     return problem(response.status_code, detail, errors=errors, headers=headers)
+
+
+def bad_request(request, exception=None):
+    """The project's handler400: core.middleware.RequestTextGuard refuses a NUL or
+    text that is not UTF-8 before any view runs; under /api/ that is a problem too."""
+    if not request.path_info.startswith("/api/"):
+        return defaults.bad_request(request, exception)
+    body = problem_body(
+        400, "The request holds a NUL character or text that is not UTF-8."
+    )
+    return HttpResponse(
+        json.dumps(body), status=400, content_type="application/problem+json"
+    )
 
 
 MAYBE_FORBIDDEN = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")

@@ -139,3 +139,25 @@ class WebhookCursor(models.Model):
 
     def __str__(self):
         return self.event_type
+
+
+class IdempotentRequest(models.Model):
+    """What a POST with an Idempotency-Key asked for: a retry must ask the same.
+
+    `token` is the created distribution's compose_token (the owner's id and the key,
+    hashed); `request_hash` is SHA-256 of the method, path and canonical JSON body.
+    A row is written in the transaction that creates, so a refused request leaves
+    none and may be retried with a corrected body under the same key.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="idempotent_requests",
+    )
+    token = models.CharField(max_length=64, unique=True)
+    request_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.token

@@ -29,3 +29,10 @@ def webhook_attempts(*, endpoint, limit: int = 50) -> list:
         .select_related("message")
         .order_by("-attempted_at", "-id")[:limit]
     )
+
+
+def webhook_attempts_all(*, endpoint) -> QuerySet[WebhookAttempt]:
+    """Return every attempt of the endpoint with its message, for keyset pages."""
+    return WebhookAttempt.objects.filter(message__endpoint=endpoint).select_related(
+        "message"
+    )

@@ -6,6 +6,8 @@ from api import schema  # noqa: F401
 from api.views import (
     contacts,
     distributions,
+    followups,
+    hooks,
     keys,
     links,
     suppressions,
@@ -65,6 +67,16 @@ v1 = [
         name="distribution_cancel",
     ),
     path(
+        f"{EMAIL}/reminders/",
+        followups.EmailRemindersView.as_view(),
+        name="distribution_reminders",
+    ),
+    path(
+        f"{EMAIL}/thank-yous/",
+        followups.EmailThankYousView.as_view(),
+        name="distribution_thank_yous",
+    ),
+    path(
         f"{EMAIL}/history/",
         distributions.HistoryView.as_view(),
         name="distribution_history",
@@ -80,6 +92,16 @@ v1 = [
         name="link_batches",
     ),
     path(f"{BATCH}/", distributions.LinkBatchView.as_view(), name="link_batch"),
+    path(
+        f"{BATCH}/reminders/",
+        followups.LinkBatchRemindersView.as_view(),
+        name="link_batch_reminders",
+    ),
+    path(
+        f"{BATCH}/thank-yous/",
+        followups.LinkBatchThankYousView.as_view(),
+        name="link_batch_thank_yous",
+    ),
     path(
         f"{BATCH}/history/",
         distributions.LinkHistoryView.as_view(),
@@ -106,6 +128,24 @@ v1 = [
         "v1/suppressions/<int:pk>/",
         suppressions.SuppressionView.as_view(),
         name="suppression",
+    ),
+    path(
+        "v1/webhooks/", hooks.WebhookEndpointsView.as_view(), name="webhook_endpoints"
+    ),
+    path(
+        "v1/webhooks/<int:pk>/",
+        hooks.WebhookEndpointView.as_view(),
+        name="webhook_endpoint",
+    ),
+    path(
+        "v1/webhooks/<int:pk>/enable/",
+        hooks.WebhookEndpointEnableView.as_view(),
+        name="webhook_endpoint_enable",
+    ),
+    path(
+        "v1/webhooks/<int:pk>/attempts/",
+        hooks.WebhookAttemptsView.as_view(),
+        name="webhook_endpoint_attempts",
     ),
 ]
 

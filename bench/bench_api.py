@@ -4,6 +4,7 @@ A scratch owner with a read-write key, a published survey, a 100,000-contact lis
 and its 100,000 personal links; removed afterwards. Prints:
 
     BENCH api_links_read_100k: N rows/s (X.XX s, P pages of 1000)
+    BENCH api_history_read_100k: N rows/s (X.XX s, P pages of 1000; each row's status)
     BENCH api_bulk_upsert_100k: X.XX s (10 requests of 10,000; then again as
                                 updates Y.YY s)
     BENCH api_list_page_median: N ms (GET one page of 100 contacts, median of 50)
@@ -98,6 +99,21 @@ class Api:
         return json.loads(raw)
 
 
+def read_all(api: Api, path: str) -> tuple[int, int, float]:
+    """Follow `next` from `path`; return (rows, pages, seconds)."""
+    start = time.perf_counter()
+    rows = pages = 0
+    while path:
+        page = api.call("GET", path)
+        rows += len(page["results"])
+        pages += 1
+        path = (
+            page["next"]
+            and urlsplit(page["next"])._replace(scheme="", netloc="").geturl()
+        )
+    return rows, pages, time.perf_counter() - start
+
+
 def main() -> int:
     owner = get_user_model().objects.create(
         username=f"bench-api-{uuid.uuid4().hex[:8]}", email="bench@example.edu"
@@ -129,21 +145,19 @@ def main() -> int:
 
         path = f"/api/v1/surveys/{survey.pk}/link-batches/{batch.pk}/links/?limit=1000"
         api.call("GET", path.replace("1000", "10"))  # warm the worker
-        start = time.perf_counter()
-        rows = pages = 0
-        while path:
-            page = api.call("GET", path)
-            rows += len(page["results"])
-            pages += 1
-            path = (
-                page["next"]
-                and urlsplit(page["next"])._replace(scheme="", netloc="").geturl()
-            )
-        took = time.perf_counter() - start
+        rows, pages, took = read_all(api, path)
         assert rows == N, rows
         print(
             f"BENCH api_links_read_100k: {rows / took:,.0f} rows/s "
             f"({took:.2f} s, {pages} pages of 1000)"
+        )
+        history = f"/api/v1/surveys/{survey.pk}/link-batches/{batch.pk}/history/"
+        api.call("GET", f"{history}?limit=10")
+        rows, pages, took = read_all(api, f"{history}?limit=1000")
+        assert rows == N, rows
+        print(
+            f"BENCH api_history_read_100k: {rows / took:,.0f} rows/s "
+            f"({took:.2f} s, {pages} pages of 1000; each row's status)"
         )
 
         target = ContactList.objects.create(owner=owner, name="Bench upsert")

@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+# Problem details under /api/, Django's page elsewhere.
+handler400 = "api.errors.bad_request"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="surveys:list"), name="home"),
     path("", include("core.urls")),

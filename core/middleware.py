@@ -19,7 +19,7 @@ surrogate that somehow got decoded is refused with NUL, by the same expression.
 import re
 from urllib.parse import unquote_to_bytes
 
-from django.views.defaults import bad_request
+from django.urls import get_resolver
 
 FORBIDDEN_TEXT = re.compile("[\x00\ud800-\udfff]")
 
@@ -93,4 +93,7 @@ class RequestTextGuard:
 
 
 def _refuse(request):
-    return bad_request(request, exception=None)
+    # The project's 400 handler (config.urls.handler400), so that the REST API can
+    # answer in its own format; Django's bad_request when none is set.
+    urlconf = getattr(request, "urlconf", None)
+    return get_resolver(urlconf).resolve_error_handler(400)(request, exception=None)

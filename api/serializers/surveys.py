@@ -57,6 +57,11 @@ class CountsSerializer(serializers.Serializer):
 class DistributionSerializer(serializers.Serializer):
     id = Integer()
     kind = Text()
+    parent = Integer(
+        allow_null=True, help_text="The distribution a reminder or thank-you follows."
+    )
+    message_type = Text(help_text="invite, reminder or thank_you.")
+    audience = Text()
     status = Text()
     contact_list = Integer(allow_null=True)
     list_name = Text()
@@ -88,6 +93,34 @@ class EmailDistributionWrite(StrictSerializer):
     link_expires_at = serializers.DateTimeField(
         required=False, help_text="Default: 60 days after send_at."
     )
+
+
+class FollowupWrite(StrictSerializer):
+    """A reminder or thank-you: sent with each recipient's own link."""
+
+    from_name = Text(max_length=200, allow_blank=True, default="")
+    from_email = Email(max_length=254)
+    reply_to = Email(max_length=254, allow_blank=True, default="")
+    subject = Text(max_length=255, required=False)
+    body = Text(max_length=100_000, required=False)
+    message = Integer(
+        min_value=1,
+        max_value=2**62,
+        required=False,
+        help_text="A library message's id instead of subject and body.",
+    )
+    send_at = serializers.DateTimeField(required=False, help_text="Default: now.")
+
+
+class ReminderWrite(FollowupWrite):
+    audience = serializers.ChoiceField(
+        choices=["not_finished", "not_started", "started_not_finished"],
+        default="not_finished",
+    )
+
+
+class ThankYouWrite(FollowupWrite):
+    audience = serializers.ChoiceField(choices=["finished"], default="finished")
 
 
 class LinkBatchWrite(StrictSerializer):

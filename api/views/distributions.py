@@ -1,19 +1,18 @@
 """Email distributions and personal-link batches of a survey, their links and
 history (JSON pages and the streamed CSV)."""
 
-import hashlib
 from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.text import slugify
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 import directories.selectors as dir_selectors
 import surveys.selectors as survey_selectors
 from accounts.selectors import owner_time_zone
+from api.idempotency import IDEMPOTENCY, created_once
 from api.pagination import page_of, page_params, paged_response, updated_since
 from api.renderers import CsvRenderer
 from api.serializers.surveys import (
@@ -36,13 +35,6 @@ from distributions.services.compose import distribution_schedule
 from distributions.services.dispatch import distribution_cancel
 from distributions.services.links import links_generate
 
-IDEMPOTENCY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    location=OpenApiParameter.HEADER,
-    description="Retrying with the same key returns the first result; "
-    "nothing is created twice.",
-)
 EMAIL = "email"
 LINKS = "links"
 
@@ -51,6 +43,9 @@ def distribution_data(distribution) -> dict:
     return {
         "id": distribution.pk,
         "kind": distribution.kind,
+        "parent": distribution.parent_id,
+        "message_type": distribution.message_type,
+        "audience": distribution.audience,
         "status": distribution.status,
         "contact_list": distribution.contact_list_id,
         "list_name": distribution.list_name,
@@ -66,35 +61,14 @@ def distribution_data(distribution) -> dict:
     }
 
 
-def idempotency_token(request) -> str | None:
-    """Return the compose token for the request's Idempotency-Key, or None."""
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    if not 1 <= len(key) <= 255 or not key.isascii() or not key.isprintable():
-        raise ValidationError(
-            {"Idempotency-Key": ["Give 1 to 255 printable ASCII characters."]}
-        )
-    # Per owner: two owners' keys never meet. Within the column's 64 characters.
-    digest = hashlib.sha256(f"{request.user.pk}:{key}".encode()).hexdigest()
-    return f"api:{digest[:60]}"
-
-
-def _created(request, token, distribution) -> Response:
-    replayed = token is not None and getattr(request, "_replayed", False)
-    return Response(
-        distribution_data(distribution),
-        status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED,
-        headers={"Idempotent-Replayed": "true"} if replayed else None,
-    )
-
-
-def _replay(request, token):
-    if token is None:
-        return None
-    found = api_rows.distribution_for_token(user=request.user, compose_token=token)
-    request._replayed = found is not None
-    return found
+def message_text(request, data) -> tuple[str, str]:
+    """Return (subject, body) given in the request or from a library message."""
+    if "message" in data:
+        message = message_get(user=request.user, pk=data["message"])
+        return message.subject, message.body
+    if "subject" in data and "body" in data:
+        return data["subject"], data["body"]
+    raise ValidationError({"": ["Give subject and body, or a library message."]})
 
 
 class DistributionsView(ApiView):
@@ -128,37 +102,29 @@ class EmailDistributionsView(DistributionsView):
     def post(self, request, survey_pk: int):
         survey = survey_selectors.survey_get(user=request.user, pk=survey_pk)
         data = self.valid(EmailDistributionWrite)
-        token = idempotency_token(request)
-        found = _replay(request, token)
-        if found is not None:
-            return _created(request, token, found)
         contact_list = dir_selectors.contact_list_get(
             user=request.user, pk=data["contact_list"]
         )
-        if "message" in data:
-            message = message_get(user=request.user, pk=data["message"])
-            subject, body = message.subject, message.body
-        elif "subject" in data and "body" in data:
-            subject, body = data["subject"], data["body"]
-        else:
-            raise ValidationError(
-                {"": ["Give subject and body, or a library message."]}
-            )
+        subject, body = message_text(request, data)
         send_at = data.get("send_at") or timezone.now()
-        distribution = distribution_schedule(
-            user=request.user,
-            survey=survey,
-            contact_list=contact_list,
-            from_name=data["from_name"],
-            from_email=data["from_email"],
-            reply_to=data["reply_to"],
-            subject=subject,
-            body=body,
-            send_at=send_at,
-            link_expires_at=data.get("link_expires_at") or send_at + timedelta(days=60),
-            compose_token=token,
-        )
-        return _created(request, token, distribution)
+
+        def create(token):
+            return distribution_schedule(
+                user=request.user,
+                survey=survey,
+                contact_list=contact_list,
+                from_name=data["from_name"],
+                from_email=data["from_email"],
+                reply_to=data["reply_to"],
+                subject=subject,
+                body=body,
+                send_at=send_at,
+                link_expires_at=data.get("link_expires_at")
+                or send_at + timedelta(days=60),
+                compose_token=token,
+            )
+
+        return created_once(request, create, distribution_data)
 
 
 class EmailDistributionView(ApiView):
@@ -197,23 +163,22 @@ class LinkBatchesView(DistributionsView):
     def post(self, request, survey_pk: int):
         survey = survey_selectors.survey_get(user=request.user, pk=survey_pk)
         data = self.valid(LinkBatchWrite)
-        token = idempotency_token(request)
-        found = _replay(request, token)
-        if found is not None:
-            return _created(request, token, found)
         contact_list = dir_selectors.contact_list_get(
             user=request.user, pk=data["contact_list"]
         )
-        batch = links_generate(
-            user=request.user,
-            survey=survey,
-            contact_list=contact_list,
-            expires_at=data["expires_at"],
-            sample_size=data.get("sample_size"),
-            include_opted_out=data["include_opted_out"],
-            request_token=token,
-        )
-        return _created(request, token, batch)
+
+        def create(token):
+            return links_generate(
+                user=request.user,
+                survey=survey,
+                contact_list=contact_list,
+                expires_at=data["expires_at"],
+                sample_size=data.get("sample_size"),
+                include_opted_out=data["include_opted_out"],
+                request_token=token,
+            )
+
+        return created_once(request, create, distribution_data)
 
 
 class LinkBatchView(ApiView):

@@ -19,6 +19,13 @@ def survey_distributions(*, user, survey, kind: str):
     ).select_related("survey")
 
 
+def followups(*, distribution: Distribution, message_type: str):
+    """Return the reminders or thank-yous of a top-level distribution."""
+    return Distribution.objects.filter(
+        parent=distribution.root, message_type=message_type
+    ).select_related("survey")
+
+
 def distribution_counts_dict(distribution: Distribution) -> dict:
     """Return the counts of the Emails / Personal links row as a dict."""
     return vars(distribution_counts([distribution])[distribution.pk]).copy()

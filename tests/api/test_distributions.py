@@ -28,18 +28,22 @@ def eager(settings):
     celery_app.conf.task_always_eager = False
 
 
+def _payload(contact_list, **extra):
+    return {
+        "contact_list": contact_list.pk,
+        "from_name": "Study",
+        "from_email": "study@uni.example",
+        "subject": "Survey for ${m://FirstName}",
+        "body": BODY,
+        **extra,
+    }
+
+
 def _email(survey, contact_list, api, key=None, **extra):
     headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
     return api.post(
         f"/api/v1/surveys/{survey.pk}/distributions/",
-        {
-            "contact_list": contact_list.pk,
-            "from_name": "Study",
-            "from_email": "study@uni.example",
-            "subject": "Survey for ${m://FirstName}",
-            "body": BODY,
-            **extra,
-        },
+        _payload(contact_list, **extra),
         format="json",
         **headers,
     )
@@ -148,3 +152,43 @@ def test_suppressions_list_add_remove(api, owner):
     assert [row["email"] for row in listed] == ["no@uni.edu"]
     assert api.delete(f"/api/v1/suppressions/{added.json()['id']}/").status_code == 204
     assert api.get("/api/v1/suppressions/").json()["results"] == []
+
+
+def test_idempotency_key_with_another_body_is_a_409_and_sends_nothing(api, owner):
+    survey = published_survey(owner)
+    contact_list = make_list(owner, n=2)
+    later = (timezone.now() + timedelta(days=1)).isoformat()
+    first = _email(survey, contact_list, api, key="k-1", send_at=later)
+    assert first.status_code == 201, first.content
+    changed = _email(survey, contact_list, api, key="k-1", send_at=later, subject="X")
+    assert changed.status_code == 409
+    assert changed["Content-Type"] == "application/problem+json"
+    assert changed.json()["status"] == 409
+    assert "Idempotency-Key" in changed.json()["detail"]
+    # The same key on another URL (a batch) is another request too.
+    batch = api.post(
+        f"/api/v1/surveys/{survey.pk}/link-batches/",
+        {"contact_list": contact_list.pk, "expires_at": later},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
+    assert batch.status_code == 409
+    assert Distribution.objects.filter(owner=owner).count() == 1
+    # The same body again, its keys in another order, is the first result.
+    again = api.post(
+        f"/api/v1/surveys/{survey.pk}/distributions/",
+        dict(reversed(list(_payload(contact_list, send_at=later).items()))),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+
+
+def test_a_refused_request_leaves_its_key_free_for_the_corrected_one(api, owner):
+    survey = published_survey(owner)
+    contact_list = make_list(owner, n=2)
+    past = (timezone.now() - timedelta(days=3)).isoformat()
+    refused = _email(survey, contact_list, api, key="k-2", send_at=past)
+    assert refused.status_code == 400
+    corrected = _email(survey, contact_list, api, key="k-2")
+    assert corrected.status_code == 201, corrected.content

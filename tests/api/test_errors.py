@@ -66,3 +66,13 @@ def test_bad_cursor_and_limit(api):
     _problem(api.get("/api/v1/lists/?cursor=%%%"), 400)
     _problem(api.get("/api/v1/lists/?limit=0"), 400)
     _problem(api.get("/api/v1/lists/?updated_since=yesterday"), 400)
+
+
+def test_a_nul_in_the_query_or_a_form_field_is_a_problem_not_a_page(api, client):
+    response = api.get("/api/v1/lists/?cursor=%00")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["status"] == 400 and "NUL" in response.json()["detail"]
+    # Pages keep Django's 400 page.
+    page = client.get("/accounts/login/?next=%00")
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")

@@ -8,7 +8,9 @@ import pytest
 from django.urls import URLPattern
 from django.utils import timezone
 
+from api.models import WebhookEndpoint
 from api.urls import v1
+from api.webhooks.endpoints import webhook_endpoint_create
 from directories.models import Contact, ContactImport, Suppression
 from distributions.models import Distribution, Invitation
 from tests.api.support import key_client
@@ -40,6 +42,21 @@ def _objects(owner) -> dict[str, dict]:
         survey, contact_list, send_at=timezone.now() + timedelta(days=1)
     )
     suppression = Suppression.objects.create(owner=owner, email="no@uni.edu")
+    reminder = api.post(
+        f"/api/v1/surveys/{survey.pk}/distributions/{email.pk}/reminders/",
+        {
+            "from_email": "team@example.edu",
+            "subject": "Reminder",
+            "body": "${l://SurveyLink?d=Take it}",
+            "send_at": (timezone.now() + timedelta(days=2)).isoformat(),
+        },
+        format="json",
+    ).json()
+    webhook = webhook_endpoint_create(
+        owner=owner, url="http://127.0.0.1:9/hook", events=["response.finished"]
+    )
+    # Off, so that a stranger's "enable" would show in the snapshot.
+    WebhookEndpoint.objects.filter(pk=webhook.pk).update(enabled=False)
     lists = {"list_pk": contact_list.pk}
     return {
         "list": {"pk": contact_list.pk},
@@ -56,12 +73,16 @@ def _objects(owner) -> dict[str, dict]:
         "batch": {"survey_pk": survey.pk, "pk": batch["id"]},
         "link": {"survey_pk": survey.pk, "pk": batch["id"], "link_pk": link.pk},
         "suppression": {"pk": suppression.pk},
+        "reminder": {"survey_pk": survey.pk, "pk": reminder["id"]},
+        "webhook": {"pk": webhook.pk},
     }
 
 
 def _kwargs(name: str, objects) -> dict | None:
     if name in objects:
         return objects[name]
+    if name.startswith("webhook_endpoint"):
+        return objects["webhook"]
     if name.startswith("distribution"):
         return objects["email"]
     if name.startswith("link_batch") or name == "links" or name == "links_csv":
@@ -79,7 +100,8 @@ def _url(pattern: URLPattern, kwargs: dict) -> str:
     return f"/api/{route}"
 
 
-def test_another_owners_key_gets_404_on_every_object_url(owner, other_owner):
+def test_another_owners_key_gets_404_on_every_object_url(owner, other_owner, settings):
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
     objects = _objects(owner)
     snapshot = (
         Distribution.objects.filter(owner=owner).values_list("status", flat=True),
@@ -88,6 +110,7 @@ def test_another_owners_key_gets_404_on_every_object_url(owner, other_owner):
         ),
         Contact.objects.filter(contact_list__owner=owner).values_list("email"),
         Suppression.objects.filter(owner=owner).values_list("email"),
+        WebhookEndpoint.objects.filter(owner=owner).values_list("url", "enabled"),
     )
     before = [sorted(map(str, qs)) for qs in snapshot]
     stranger, _ = key_client(other_owner)
@@ -98,11 +121,17 @@ def test_another_owners_key_gets_404_on_every_object_url(owner, other_owner):
             continue  # a collection of the caller's own: nothing of another owner
         assert kwargs is not None, f"no object for {pattern.name}: add it above"
         url = _url(pattern, kwargs)
-        for method in ("get", "post", "patch", "put", "delete"):
+        urls = [url]
+        if pattern.name == "distribution_cancel":
+            # A reminder is cancelled at its own distribution's URL.
+            urls.append(_url(pattern, objects["reminder"]))
+        for url, method in (
+            (u, m) for u in urls for m in ("get", "post", "patch", "put", "delete")
+        ):
             response = getattr(stranger, method)(url, {}, format="json")
             if response.status_code == 405:
                 continue
             assert response.status_code == 404, (method, url, response.status_code)
             walked += 1
-    assert walked >= 25
+    assert walked >= 35
     assert [sorted(map(str, qs)) for qs in snapshot] == before

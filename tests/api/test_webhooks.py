@@ -3,9 +3,7 @@ sees a retry after it answered 500; tampering fails; private targets, redirects,
 a day of failures."""
 
 import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core import mail
@@ -19,42 +17,11 @@ from api.webhooks.signing import verify
 from directories.models import Suppression
 from distributions.models import Invitation
 from distributions.services.links import links_generate
+from tests.api.support import Receiver
 from tests.distributions.pipeline_support import published_survey
 from tests.helpers import answer_survey, make_list
 
 pytestmark = pytest.mark.django_db
-
-
-class Receiver:
-    """An HTTP server that answers each POST with the next of `answers`."""
-
-    def __init__(self, answers):
-        self.answers = list(answers)
-        self.calls = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.calls.append(
-                    ({k.lower(): v for k, v in self.headers.items()}, body)
-                )
-                status = receiver.answers.pop(0) if receiver.answers else 200
-                self.send_response(status)
-                if 300 <= status < 400:
-                    self.send_header("Location", "/elsewhere")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
 
 
 @pytest.fixture

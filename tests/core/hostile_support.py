@@ -209,14 +209,17 @@ def build_world() -> World:
             body="${l://SurveyLink?d=Go}",
         ),
     )
-    world.api_key, _ = api_key_create(owner=owner, name="Script", access="write")
+    world.api_key, _ = api_key_create(owner=owner, name="walk", access="write")
+    # Made directly: the service refuses a loopback target, as it should.
     world.webhook = WebhookEndpoint.objects.create(
-        owner=owner, url="https://lab.example.edu/hook", events=["response.finished"]
+        owner=owner, url="http://127.0.0.1:9/", events=["response.finished"]
     )
     sender = sender_add(user=owner, email="lab@example.edu")
     _, world.sender_token = sender_confirmation_token(sender_id=sender.pk)
     world.kwargs = {
         "survey_id": survey.pk,
+        "survey_pk": survey.pk,
+        "link_pk": links.invitations.order_by("pk").first().pk,
         "list_pk": world.contact_list.pk,
         "question_id": survey.questions.filter(kind="long_text").first().pk,
         "export_pk": 999999,
@@ -276,14 +279,33 @@ def hostile_paths(full_name: str, entry: URLPattern, world: World) -> list[str]:
     return paths
 
 
+def _api_pk(name: str, world: World) -> int:
+    """The object of a REST API URL's `pk` (or, for key and webhook pages, theirs)."""
+    named = {
+        "list": world.contact_list,
+        "contact": world.contact,
+        "import": world.contact_import,
+        "survey": world.survey,
+        "suppression": world.suppression,
+        "key_revoke": world.api_key,
+    }
+    if name in named:
+        return named[name].pk
+    if name.startswith("webhook"):
+        return world.webhook.pk
+    if name.startswith(("link_batch", "links", "link_")):
+        return world.links.pk
+    return world.email.pk
+
+
 def _pk_for(full_name: str, world: World) -> int:
     namespace, name = full_name.split(":", 1)
+    if namespace == "api":
+        return _api_pk(name, world)
     if namespace == "surveys":
         return world.survey.pk
     if namespace == "directories":
         return world.contact_list.pk
-    if namespace == "api":
-        return world.api_key.pk if name.startswith("key") else world.webhook.pk
     if name.startswith("message"):
         return world.message.pk
     if name.startswith("links"):

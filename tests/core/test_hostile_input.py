@@ -45,13 +45,6 @@ CPU_LIMIT = 1.0
 PATTERNS = dict(url_patterns())
 # The benchmark page exists only with SURVEYS_BENCH_VIEW; the Outbox only with DEBUG.
 SKIP = {"surveys:bench_bare"}
-# The REST API's JSON endpoints are fuzzed by schemathesis against a live server
-# (tests/api/test_schemathesis.py); its HTML pages (keys, webhooks) are walked here.
-SKIP |= {
-    name
-    for name, entry in PATTERNS.items()
-    if name.startswith("api:") and str(entry.pattern).startswith("v1/")
-}
 DEBUG_ONLY = {"core:public_outbox", "core:public_outbox_message"}
 # Pages of an object the world does not build (a finished export, a question's
 # "Other" answers): walked for 5xx all the same, their 404 allowed.
