@@ -3,6 +3,7 @@
 Each is a pytest fixture in tests/conftest.py; the classes here do the work.
 """
 
+import http.client
 import os
 import signal
 import socket
@@ -178,6 +179,54 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def start_gunicorn(
+    *, workers: int = 2, threads: int = 2, log=None, **variables: str
+) -> tuple[subprocess.Popen, int]:
+    """Start the app under a real gunicorn (gthread) on a free loopback port, on the
+    test database, in its own process group (stop it with stop_gunicorn); return
+    once /healthz answers. DEBUG static files, so no collectstatic is needed;
+    `variables` are more environment (TRUSTED_PROXIES, API_RATE_LIMIT, ...)."""
+    port = free_port()
+    env = os.environ.copy()
+    env.update(
+        DATABASE_URL=test_database_url(),
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="true",
+        ALLOWED_HOSTS="127.0.0.1",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(variables)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
+        + ["--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+        + ["--worker-class", "gthread", "--threads", str(threads)],
+        cwd=ROOT,
+        env=env,
+        # A file, not a pipe nobody reads: a full pipe would stall the server.
+        stdout=log if log is not None else subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if log is not None else subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            probe.request("GET", "/healthz")
+            probe.getresponse().read()
+            return process, port
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                stop_gunicorn(process)
+                raise RuntimeError("gunicorn did not start") from None
+            time.sleep(0.2)
+
+
+def stop_gunicorn(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
 
 
 def start_smtp_sink() -> tuple[SmtpSink, Controller]:

@@ -7,13 +7,10 @@ Slow by nature (a server and a few thousand requests): `make test` and CI run it
 `make test-fast` does not.
 """
 
-import http.client
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 from datetime import timedelta
 
 import pytest
@@ -41,41 +38,11 @@ CHECKS = ",".join(
 
 @pytest.fixture
 def api_server(transactional_db, tmp_path):
-    port = harness.free_port()
-    env = os.environ.copy()
-    env.update(
-        DATABASE_URL=harness.test_database_url(),
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DEBUG="true",
-        ALLOWED_HOSTS="127.0.0.1",
-        API_RATE_LIMIT="0",
-        PYTHONUNBUFFERED="1",
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
-        + ["--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2"],
-        cwd=harness.ROOT,
-        env=env,
-        # A file, not a pipe nobody reads: a full pipe would stall the server.
-        stdout=open(tmp_path / "gunicorn.log", "wb"),  # noqa: SIM115
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            probe.request("GET", "/healthz")
-            probe.getresponse().read()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("gunicorn did not start")
-            time.sleep(0.2)
+    log = open(tmp_path / "gunicorn.log", "wb")  # noqa: SIM115
+    process, port = harness.start_gunicorn(log=log, API_RATE_LIMIT="0")
     yield f"http://127.0.0.1:{port}", process
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=30)
+    harness.stop_gunicorn(process)
+    log.close()
 
 
 def _objects(owner, settings) -> dict:

@@ -8,13 +8,8 @@ the app sees one peer, the proxy, and TRUSTED_PROXIES names it (issue 14 point 2
 
 import http.client
 import http.server
-import os
 import re
-import signal
-import subprocess
-import sys
 import threading
-import time
 import urllib.parse
 import uuid
 
@@ -77,42 +72,13 @@ def start_proxy(upstream_port: int) -> tuple[http.server.ThreadingHTTPServer, in
 @pytest.fixture
 def behind_proxy(transactional_db):
     """gunicorn with TRUSTED_PROXIES=127.0.0.1, and the proxy in front of it."""
-    port = harness.free_port()
-    env = os.environ.copy()
-    env.update(
-        DATABASE_URL=harness.test_database_url(),
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DEBUG="true",
-        ALLOWED_HOSTS="127.0.0.1",
-        TRUSTED_PROXIES="127.0.0.1",
-        PYTHONUNBUFFERED="1",
+    process, port = harness.start_gunicorn(
+        workers=1, threads=4, TRUSTED_PROXIES="127.0.0.1"
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
-        + ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4"],
-        cwd=harness.ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            probe.request("GET", "/healthz")
-            probe.getresponse().read()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("gunicorn did not start")
-            time.sleep(0.2)
     proxy, proxy_port = start_proxy(port)
     yield proxy_port
     proxy.shutdown()
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=30)
+    harness.stop_gunicorn(process)
 
 
 class Browser:

@@ -7,9 +7,6 @@ next request uses it, in this process and behind gunicorn.
 """
 
 import http.client
-import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
 
@@ -77,31 +74,6 @@ def test_a_connection_that_raised_is_checked_with_a_query():
 # --- behind gunicorn, with PostgreSQL restarted and crashed -------------------------
 
 
-def start_gunicorn(database_url: str):
-    port = harness.free_port()
-    env = os.environ.copy()
-    env.update(
-        DATABASE_URL=database_url,
-        DJANGO_SETTINGS_MODULE="config.settings",
-        # As the other gunicorn tests: static files from the finders, so a fresh
-        # clone needs no collectstatic (the test is about connections, not assets).
-        DEBUG="true",
-        ALLOWED_HOSTS="127.0.0.1",
-        PYTHONUNBUFFERED="1",
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
-        + ["--bind", f"127.0.0.1:{port}", "--workers", "2"]
-        + ["--worker-class", "gthread", "--threads", "2"],
-        cwd=harness.ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    return process, port
-
-
 def get(port: int, path: str) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
@@ -128,7 +100,9 @@ def test_the_personal_link_survives_a_postgresql_restart(throwaway_postgres, how
     )
     path = f"/s/{distribution.invitations.get().token}/"
     assert distribution.invitations.get().expires_at > timezone.now()
-    server, port = start_gunicorn(throwaway_postgres.url("canvass"))
+    server, port = harness.start_gunicorn(
+        DATABASE_URL=throwaway_postgres.url("canvass")
+    )
     try:
         wait_until(lambda: _answers(port, path), timeout=60)
         # Many requests on few threads: every worker thread keeps a connection.
@@ -138,8 +112,7 @@ def test_the_personal_link_survives_a_postgresql_restart(throwaway_postgres, how
         statuses = [get(port, path) for _ in range(40)]
         assert set(statuses) == {200}, statuses
     finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)
+        harness.stop_gunicorn(server)
 
 
 def _answers(port, path) -> bool:
