@@ -149,6 +149,11 @@ urlpatterns = [
         recipients_add.email_recipients_add,
         name="email_recipients_add",
     ),
+    path(
+        "surveys/<int:survey_id>/distributions/links/<int:pk>/add-recipients/",
+        recipients_add.links_recipients_add,
+        name="links_recipients_add",
+    ),
     # --- The owner's contact frequency rule (views/frequency.py) ---
     path(
         "settings/contact-frequency/",

@@ -48,12 +48,14 @@ class SuppressedAddresses(set):
         )
 
 
-def suppressed_email_set(*, owner) -> SuppressedAddresses:
-    """Return the owner's suppressed addresses (see SuppressedAddresses)."""
+def suppressed_email_set(*, owner, reasons=None) -> SuppressedAddresses:
+    """Return the owner's suppressed addresses (see SuppressedAddresses), or only
+    those suppressed for one of `reasons` (OPT_OUT_REASONS: who opted out)."""
     addresses, hashes = set(), set()
-    for email, hashed in Suppression.objects.filter(owner=owner).values_list(
-        "email", "email_hash"
-    ):
+    rows = Suppression.objects.filter(owner=owner)
+    if reasons is not None:
+        rows = rows.filter(reason__in=reasons)
+    for email, hashed in rows.values_list("email", "email_hash"):
         if email:
             addresses.add(email.lower())
         else:

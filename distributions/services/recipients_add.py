@@ -5,7 +5,8 @@ Each gets an invitation of their own in that same distribution (a personal link,
 a snapshot of the contact like the others) and, for an email distribution, one
 email through the ordinary pipeline, counted on its row; nobody else is emailed
 again. An address the distribution already has is left as it is; a suppressed
-one gets an Opted Out delivery (no email), as at dispatch. A distribution that
+one gets an Opted Out delivery (no email), as at dispatch. A links batch made
+without the contacts who opted out gives them no link now either. A distribution that
 had finished is sending again until the new emails are out.
 """
 
@@ -15,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from directories.selectors.suppressions import suppressed_email_set
+from directories.selectors.suppressions import OPT_OUT_REASONS, suppressed_email_set
 from distributions.models import Delivery, Distribution, Invitation
 from distributions.services.dispatch import DEFAULT_LINK_DAYS, delivery_batches_enqueue
 
@@ -48,10 +49,18 @@ def distribution_recipients_add(*, user, distribution: Distribution, contacts) -
             "email", flat=True
         )
     }
+    # As links_generate did: a batch without the opted-out gives them no link
+    # (the set also matches erased people's hashed opt-outs).
+    opted_out = (
+        suppressed_email_set(owner=user, reasons=OPT_OUT_REASONS)
+        if distribution.kind == Distribution.Kind.LINKS
+        and not distribution.include_opted_out
+        else ()
+    )
     new, seen = [], set()
     for contact in contacts:
         address = contact.email.strip().lower()
-        if not address or address in known or address in seen:
+        if not address or address in known or address in seen or address in opted_out:
             continue
         seen.add(address)
         new.append(
@@ -71,6 +80,9 @@ def distribution_recipients_add(*, user, distribution: Distribution, contacts) -
     if not new:
         return 0
     invitations = Invitation.objects.bulk_create(new)
+    # Its size on the row and in the API (a links batch's progress total too).
+    distribution.recipients_total += len(invitations)
+    fields, queued = ["recipients_total"], []
     if distribution.kind == Distribution.Kind.EMAIL:
         suppressed = suppressed_email_set(owner=user)
         deliveries = Delivery.objects.bulk_create(
@@ -90,13 +102,11 @@ def distribution_recipients_add(*, user, distribution: Distribution, contacts) -
             ]
         )
         queued = [d.pk for d in deliveries if d.status == Delivery.Status.QUEUED]
-        distribution.recipients_total += len(deliveries)
-        fields = ["recipients_total"]
         if queued and distribution.status == Distribution.Status.SENT:
             distribution.status = Distribution.Status.SENDING
             distribution.finished_at = None
             fields += ["status", "finished_at"]
-        distribution.save(update_fields=fields)
-        if queued:
-            transaction.on_commit(lambda: delivery_batches_enqueue(queued))
+    distribution.save(update_fields=fields)
+    if queued:
+        transaction.on_commit(lambda: delivery_batches_enqueue(queued))
     return len(invitations)

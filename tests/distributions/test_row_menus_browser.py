@@ -32,6 +32,7 @@ LINKS_MENU = [
     "Download history",
     "Download links",
     "Recipients and links",
+    "Add recipients",
     "Schedule Reminder",
     "Schedule Thank You",
 ]
