@@ -18,6 +18,7 @@ from api.models import WebhookEndpoint
 from api.services import api_key_create
 from directories.models import Suppression
 from directories.services.imports import contact_import_create
+from distributions.bounces.verp import delivery_reference
 from distributions.models import Message
 from distributions.services.compose import preview_token
 from surveys import services
@@ -175,7 +176,7 @@ def build_world() -> World:
     people = make_list(owner, name="Students", n=3, embedded_fields=["Cohort"])
     email = email_distribution(survey, people)
     invitation = email.invitations.order_by("pk").first()
-    deliver(email, invitation)
+    delivery = deliver(email, invitation)
     links = links_batch(owner, survey)
     response = response_create(survey=survey, channel="anonymous", resume_key="r" * 43)
     response.started_at = response.finished_at = timezone.now()
@@ -231,6 +232,7 @@ def build_world() -> World:
         "suppression_pk": world.suppression.pk,
         "public_key": survey.public_key,
         "token": invitation.token,
+        "reference": delivery_reference(delivery.pk),
         "key": preview_token(survey=survey),
         "uidb64": urlsafe_base64_encode(force_bytes(owner.pk)),
         "file_name": "none.eml",
