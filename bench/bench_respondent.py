@@ -375,8 +375,14 @@ def main() -> int:
             limits.append(measured(load, server, limit_path, limit_headers))
         link = max(links)
         limit = max(limits)
-        page = measured(load, server, page_path, headers)
-        logic_page = measured(load, server, logic_path, logic_headers)
+        # The plain and logic pages alternate too, best round of each.
+        load_briefly(page_path, headers)
+        load_briefly(logic_path, logic_headers)
+        pages, logic_pages = [], []
+        for _ in range(ROUNDS):
+            pages.append(measured(load, server, page_path, headers))
+            logic_pages.append(measured(load, server, logic_path, logic_headers))
+        page, logic_page = max(pages), max(logic_pages)
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
@@ -398,7 +404,8 @@ def main() -> int:
     print(
         f"(worker CPU per request: personal link {link_cpu:.2f} ms, limit "
         f"{limit_cpu:.2f} ms, {100 * limit_cpu / link_cpu:.0f} %; /r/ plain page "
-        f"{page[2]:.2f} ms, logic page {logic_page[2]:.2f} ms)"
+        f"{min(r[2] for r in pages):.2f} ms, logic page "
+        f"{min(r[2] for r in logic_pages):.2f} ms)"
     )
     print(
         f"BENCH respondent_page: {link[0]:.0f} req/s, p99 {link[1]:.1f} ms "
@@ -408,7 +415,8 @@ def main() -> int:
     print(
         f"BENCH respondent_page_logic: {logic_page[0]:.0f} req/s, p99 "
         f"{logic_page[1]:.1f} ms (plain page: {page[0]:.0f} req/s; "
-        f"{100 * logic_page[0] / page[0]:.0f} % of it)"
+        f"{100 * logic_page[0] / page[0]:.0f} % of it; worker CPU per request "
+        f"{100 * min(r[2] for r in pages) / min(r[2] for r in logic_pages):.0f} %)"
     )
     return 0
 
