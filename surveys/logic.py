@@ -54,10 +54,21 @@ class Facts:
 
     contact: dict = field(default_factory=dict)
     answers: dict = field(default_factory=dict)  # {question id: stored value}
+    # Rules already decided on these facts, by the rule's identity: one page view asks
+    # about the same rules several times (the path, the page's questions, "is this the
+    # last page"). Emptied by answers_replace, the one way answers change.
+    decided: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def embedded(self) -> dict:
         return self.contact.get("embedded_data") or {}
+
+    def answers_replace(self, cleared, values: dict) -> None:
+        """Drop the answers of `cleared` question ids, then take `values`."""
+        for qid in cleared:
+            self.answers.pop(qid, None)
+        self.answers.update(values)
+        self.decided.clear()
 
 
 def facts_of(response, contact=None, answers=None) -> Facts:
@@ -152,8 +163,15 @@ def rule_holds(rule: dict | None, facts: Facts, index: dict, *, empty=True) -> b
     conditions = (rule or {}).get("conditions") or []
     if not conditions:
         return empty
+    # Keyed by id() with the rule kept beside its answer: a rule dict that died and
+    # left its id to another is never taken for it.
+    seen = facts.decided.get(id(rule))
+    if seen is not None and seen[0] is rule:
+        return seen[1]
     results = (condition_holds(c, facts, index) for c in conditions)
-    return any(results) if rule.get("join") == "or" else all(results)
+    holds = any(results) if rule.get("join") == "or" else all(results)
+    facts.decided[id(rule)] = (rule, holds)
+    return holds
 
 
 # --- pages and questions ----------------------------------------------------------

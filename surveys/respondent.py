@@ -264,9 +264,7 @@ def _engine_submit(request, *, survey, response, create_response, action_url, co
             q["id"] for q in pages[index]["questions"] if q["id"] not in shown_ids
         ]
         _save_answers(response, parsed)
-        for qid in parsed.blank:
-            facts.answers.pop(qid, None)
-        facts.answers.update(parsed.values)
+        facts.answers_replace(parsed.blank, parsed.values)
         progress = {
             "started_at": Coalesce(F("started_at"), now),
             "last_activity_at": now,

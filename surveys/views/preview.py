@@ -60,9 +60,7 @@ def survey_preview(request, pk):
         page = pages[index]
         shown = logic.visible_questions(page, facts, index_by_id)
         parsed = engine.parse_page({"questions": shown}, request.POST)
-        for question in page["questions"]:
-            facts.answers.pop(question["id"], None)
-        facts.answers.update(parsed.values)
+        facts.answers_replace([q["id"] for q in page["questions"]], parsed.values)
         following, screen_out = logic.next_step(definition, facts, index, index_by_id)
         if request.POST.get("action") == "back":
             path = logic.page_path(definition, facts, index_by_id)

@@ -312,3 +312,19 @@ def test_a_display_condition_on_the_same_page_is_refused_with_the_reason(
         in text
     )
     assert "only test questions of earlier pages" in text
+
+
+def test_a_decided_rule_is_decided_again_once_the_answers_change():
+    """Rules are remembered per Facts (one page view asks several times); a new
+    answer must never be judged by the old one's verdict."""
+    rule = {
+        "join": "and",
+        "conditions": [{"source": "q:7", "op": "is", "value": "Yes"}],
+    }
+    facts = Facts(answers={7: "No"})
+    assert not logic.rule_holds(rule, facts, {})
+    assert not logic.rule_holds(rule, facts, {})  # the remembered verdict
+    facts.answers_replace([7], {7: "Yes"})
+    assert logic.rule_holds(rule, facts, {})
+    facts.answers_replace([7], {})
+    assert not logic.rule_holds(rule, facts, {})
