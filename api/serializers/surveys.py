@@ -76,25 +76,6 @@ class DistributionSerializer(serializers.Serializer):
     counts = CountsSerializer()
 
 
-class EmailDistributionWrite(StrictSerializer):
-    contact_list = Integer(min_value=1, max_value=2**62)
-    from_name = Text(max_length=200, allow_blank=True, default="")
-    from_email = Email(max_length=254)
-    reply_to = Email(max_length=254, allow_blank=True, default="")
-    subject = Text(max_length=255, required=False)
-    body = Text(max_length=100_000, required=False)
-    message = Integer(
-        min_value=1,
-        max_value=2**62,
-        required=False,
-        help_text="A library message's id instead of subject and body.",
-    )
-    send_at = serializers.DateTimeField(required=False, help_text="Default: now.")
-    link_expires_at = serializers.DateTimeField(
-        required=False, help_text="Default: 60 days after send_at."
-    )
-
-
 class FollowupWrite(StrictSerializer):
     """A reminder or thank-you: sent with each recipient's own link."""
 
@@ -110,6 +91,15 @@ class FollowupWrite(StrictSerializer):
         help_text="A library message's id instead of subject and body.",
     )
     send_at = serializers.DateTimeField(required=False, help_text="Default: now.")
+
+
+class EmailDistributionWrite(FollowupWrite):
+    """An invitation email to a list: the follow-up's fields, the list and the expiry."""
+
+    contact_list = Integer(min_value=1, max_value=2**62)
+    link_expires_at = serializers.DateTimeField(
+        required=False, help_text="Default: 60 days after send_at."
+    )
 
 
 class ReminderWrite(FollowupWrite):
