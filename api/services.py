@@ -48,7 +48,9 @@ def api_key_check(text: str) -> ApiKey | None:
     prefix, _, secret = text[len(KEY_PREFIX) :].partition("_")
     if not prefix or not secret:
         return None
-    key = ApiKey.objects.select_related("owner").filter(prefix=prefix).first()
+    # Every API call runs this: a unique lookup, so no ORDER BY for first() to add.
+    found = ApiKey.objects.select_related("owner").filter(prefix=prefix).order_by()
+    key = next(iter(found[:1]), None)
     if key is None or not hmac.compare_digest(key.secret_hash, _hash(secret)):
         return None
     return key
