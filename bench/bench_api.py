@@ -14,7 +14,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
+from gunicorn_server import free_port, start_gunicorn  # noqa: E402
 
 django.setup()
 
@@ -46,37 +46,9 @@ N = int(os.environ.get("BENCH_API_N", "100000"))
 BULK = 10_000
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def start_server() -> tuple[subprocess.Popen, int]:
     port = free_port()
-    env = os.environ.copy()
-    env.update(API_RATE_LIMIT="0", ALLOWED_HOSTS="127.0.0.1", DEBUG="false")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
-        + ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "2"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            probe.request("GET", "/healthz")
-            probe.getresponse().read()
-            return process, port
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise SystemExit("gunicorn did not start") from None
-            time.sleep(0.2)
+    return start_gunicorn(port, workers=1, threads=2, API_RATE_LIMIT="0"), port
 
 
 class Api:

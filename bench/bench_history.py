@@ -25,7 +25,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
+import gunicorn_server  # noqa: E402
+from gunicorn_server import free_port  # noqa: E402
 
 django.setup()
 
@@ -225,41 +226,16 @@ def tear_down(owner_id: int) -> None:
     get_user_model().objects.filter(pk=owner_id).delete()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(port: int) -> subprocess.Popen:
+def start_gunicorn(port: int):
     """gunicorn as bin/canvass-run starts it, serving bench/history_server.py."""
-    env = os.environ.copy()
-    env.update(
-        DEBUG="false",
-        ALLOWED_HOSTS="127.0.0.1",
-        SITE_URL=f"http://127.0.0.1:{port}",
-        LOG_LEVEL="WARNING",
+    return gunicorn_server.start_gunicorn(
+        port,
+        workers=WORKERS,
+        threads=THREADS,
+        app="history_server:application",
+        probe="/accounts/login/",
+        options=("--pythonpath", f"{ROOT / 'bench'},{ROOT}", "--timeout", "600"),
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "history_server:application"]
-        + ["--pythonpath", f"{ROOT / 'bench'},{ROOT}", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", str(WORKERS), "--worker-class", "gthread"]
-        + ["--threads", str(THREADS), "--timeout", "600", "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/accounts/login/")
-            if conn.getresponse().status < 500:
-                return process
-        except OSError:
-            time.sleep(0.3)
-    process.terminate()
-    raise RuntimeError("gunicorn did not answer in 60 s")
 
 
 def workers_of(master: subprocess.Popen) -> list[int]:

@@ -27,7 +27,6 @@ import http.client
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -42,6 +41,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
+import gunicorn_server  # noqa: E402
+from gunicorn_server import free_port  # noqa: E402
 
 django.setup()
 
@@ -134,53 +135,14 @@ def make_survey(owner=None, *, logic=False):
     return owner, survey, response
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(port: int) -> subprocess.Popen:
-    env = os.environ.copy()
-    env.update(
-        DEBUG="false",
+def start_gunicorn(port: int):
+    return gunicorn_server.start_gunicorn(
+        port,
+        workers=WORKERS,
+        threads=THREADS,
+        probe="/bench/bare/",
         SURVEYS_BENCH_VIEW="1",
-        ALLOWED_HOSTS="127.0.0.1",
-        SITE_URL=f"http://127.0.0.1:{port}",
-        LOG_LEVEL="WARNING",
     )
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(THREADS),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/bench/bare/")
-            if conn.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("gunicorn did not answer in 30 s")
 
 
 def load_wrk(url: str, headers: dict) -> tuple[float, float]:
