@@ -21,6 +21,7 @@ from accounts import throttle
 from accounts.models import Profile, SenderAddress
 from core.queue import enqueue
 from core.tokens import new_token
+from teams.services import personal_team
 
 
 @transaction.atomic
@@ -38,6 +39,7 @@ def owner_sign_up(*, email: str, password: str = "", time_zone: str = "", **extr
         user.password = extra["password_hash"]
         user.save(update_fields=["password"])
     Profile.objects.create(user=user, time_zone=time_zone or settings.TIME_ZONE)
+    personal_team(user)
     return user
 
 

@@ -17,6 +17,8 @@ class ApiKey(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys"
     )
+    # The team the key acts in, with its owner's role there (teams.access).
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=16, unique=True)
     secret_hash = models.CharField(max_length=64)
@@ -51,6 +53,8 @@ class WebhookEndpoint(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhooks"
     )
+    # The team whose events are POSTed.
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
     url = models.URLField(max_length=1000)
     description = models.CharField(max_length=200, blank=True)
     events = models.JSONField(default=list)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from api.models import ApiKey
 from core.tokens import new_token
+from teams.services import personal_team_id
 
 KEY_PREFIX = "cvk_"
 # last_used_at is a hint for the owner, so it is written at most this often.
@@ -24,6 +25,7 @@ def api_key_create(*, owner, name: str, access: str) -> tuple[ApiKey, str]:
     secret = new_token()
     key = ApiKey.objects.create(
         owner=owner,
+        team_id=personal_team_id(owner.pk),
         name=name.strip()[:100] or "API key",
         prefix=prefix,
         secret_hash=_hash(secret),

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "anymail",  # email service providers' backends and webhooks (config.email_provider)
     "core",
+    "teams",
     "accounts",
     "surveys",
     "directories",
@@ -89,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.canvass",
+                "teams.context_processors.team",
             ],
         },
     },

@@ -1,21 +1,33 @@
-"""The audit trail of irreversible privacy actions (erasures, strips): one write."""
+"""The audit trail: one write per action a team's owners may need to account for."""
 
 from core.models import AuditEntry
+from teams.services import personal_team_id
 
 
 def audit_record(
-    *, actor, owner, action: str, subject: str, counts: dict, via: str = ""
+    *,
+    actor,
+    action: str,
+    subject: str,
+    team_id: int | None = None,
+    owner=None,
+    counts: dict | None = None,
+    via: str = "",
 ) -> AuditEntry:
-    """Record that actor (None: the command line) did action to owner's data.
+    """Record that actor (None: the command line) did action to team_id's data.
 
-    In the caller's transaction: an erasure that fails leaves no entry.
+    `owner` (a user) stands for their personal team when no team is named. In the
+    caller's transaction: an erasure that fails leaves no entry.
     """
+    if team_id is None and owner is not None:
+        team_id = personal_team_id(owner.pk)
     name = actor.get_username() if actor is not None else "command line"
     return AuditEntry.objects.create(
         actor=actor,
         actor_name=f"{name} ({via})" if via else name,
         owner=owner,
+        team_id=team_id,
         action=action,
-        subject=subject,
-        counts=counts,
+        subject=subject[:300],
+        counts=counts or {},
     )

@@ -3,15 +3,29 @@ from django.db import models
 
 
 class AuditEntry(models.Model):
-    """Who did what irreversible to whose data, and when (core.audit).
+    """Who did what to a team's data or members, and when (core.audit): the team's
+    audit trail, which its owners read and download.
 
-    Never the erased address itself: `subject` says what was acted on in words that
-    identify no respondent ("a person", a survey's title), `counts` how much.
+    Never the content of answers nor an erased address: `subject` says what was
+    acted on in words that identify no respondent ("a person", a survey's title,
+    a distribution's name, a member's address), `counts` how much.
     """
 
     class Action(models.TextChoices):
         PERSON_ERASED = "person_erased", "Erased a person"
         SURVEY_STRIPPED = "survey_stripped", "Closed a survey and stripped identifiers"
+        DISTRIBUTION_SENT = "distribution_sent", "Sent or scheduled a distribution"
+        LINKS_GENERATED = "links_generated", "Generated links"
+        LINKS_DOWNLOADED = "links_downloaded", "Downloaded links"
+        HISTORY_DOWNLOADED = "history_downloaded", "Downloaded distribution history"
+        RESPONSES_EXPORTED = "responses_exported", "Exported responses"
+        CONTACTS_EXPORTED = "contacts_exported", "Downloaded a contact list"
+        TEAM_CREATED = "team_created", "Created the team"
+        MEMBER_INVITED = "member_invited", "Invited a member"
+        INVITATION_REVOKED = "invitation_revoked", "Revoked an invitation"
+        MEMBER_JOINED = "member_joined", "Joined the team"
+        ROLE_CHANGED = "role_changed", "Changed a member's role"
+        MEMBER_REMOVED = "member_removed", "Removed a member"
 
     # Kept when the account goes: the entry outlives its actor (actor_name says who).
     actor = models.ForeignKey(
@@ -22,9 +36,17 @@ class AuditEntry(models.Model):
         related_name="+",
     )
     actor_name = models.CharField(max_length=254)
-    # Whose data: the owner of the lists and surveys acted on.
+    # Whose data, before teams: the owner of the lists and surveys acted on.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The team whose data was acted on; kept when the team goes, like the actor.
+    team = models.ForeignKey(
+        "teams.Team",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -39,6 +61,10 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "audit entries"
+        # The team's trail page and its CSV: newest first, one team at a time.
+        indexes = [
+            models.Index(fields=["team", "-created_at"], name="core_audit_team_newest")
+        ]
 
     def __str__(self):
         return f"{self.actor_name}: {self.get_action_display()} ({self.subject})"

@@ -10,6 +10,8 @@ class ContactList(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_lists"
     )
+    # The team whose list this is (teams.access); `owner` is the member who made it.
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=200)
     # Names of the embedded-data columns, in the order they were first imported.
     embedded_fields = models.JSONField(default=list, blank=True)
@@ -80,6 +82,8 @@ class ContactImport(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
+    # The list's team: an import is seen by its team's members only.
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
     contact_list = models.ForeignKey(
         ContactList, on_delete=models.CASCADE, related_name="imports"
     )
@@ -135,6 +139,8 @@ class Suppression(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suppressions"
     )
+    # The team whose suppression list this is: no list of the team emails it.
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
     # Blank once the person was erased: email_hash alone stands for them.
     email = models.CharField(max_length=254, blank=True)
     email_hash = models.CharField(max_length=64, blank=True, default="")

@@ -19,6 +19,8 @@ class Message(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages"
     )
+    # The team whose message library holds it; `owner` is the member who saved it.
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=200)
     message_type = models.CharField(max_length=16, choices=MessageType)
     subject = models.CharField(max_length=255)
@@ -67,6 +69,8 @@ class Distribution(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="distributions"
     )
+    # The survey's team; `owner` is the member who sent it (the audit trail says so).
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
     # Reminders and thank-yous point at the distribution whose links they reuse.
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
@@ -339,6 +343,8 @@ class ContactFrequencyRule(models.Model):
         on_delete=models.CASCADE,
         related_name="contact_frequency_rule",
     )
+    # The team whose rule this is.
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
     max_emails = models.PositiveSmallIntegerField()
     days = models.PositiveSmallIntegerField()
     exempt_follow_ups = models.BooleanField(default=True)

@@ -41,6 +41,9 @@ class Survey(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="surveys"
     )
+    # The team whose survey this is (teams.access decides who may see it); `owner` is
+    # the member who made it.
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
     title = models.CharField(max_length=200)
     introduction = models.TextField(blank=True)
     thank_you_message = models.TextField(
@@ -297,6 +300,8 @@ class ResponseExport(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
+    # The survey's team, so a removed member's download is refused (teams.access).
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
     format = models.CharField(max_length=8, choices=Format)
     # Coded values (1, 2, 3 with value labels) rather than choice text.
     coded = models.BooleanField(default=False)

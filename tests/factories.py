@@ -3,6 +3,8 @@
 import factory
 from django.contrib.auth import get_user_model
 
+from teams.services import personal_team
+
 PASSWORD = "correct-horse-battery-staple"
 
 
@@ -27,6 +29,7 @@ class SurveyFactory(factory.django.DjangoModelFactory):
         model = "surveys.Survey"
 
     owner = factory.SubFactory(UserFactory)
+    team = factory.LazyAttribute(lambda o: personal_team(o.owner))
     title = factory.Sequence(lambda n: f"Survey {n}")
 
 
@@ -35,6 +38,7 @@ class ContactListFactory(factory.django.DjangoModelFactory):
         model = "directories.ContactList"
 
     owner = factory.SubFactory(UserFactory)
+    team = factory.LazyAttribute(lambda o: personal_team(o.owner))
     name = factory.Sequence(lambda n: f"List {n}")
 
 
@@ -54,6 +58,7 @@ class DistributionFactory(factory.django.DjangoModelFactory):
 
     survey = factory.SubFactory(SurveyFactory)
     owner = factory.SelfAttribute("survey.owner")
+    team = factory.SelfAttribute("survey.team")
     kind = "links"
     status = "ready"
     contact_list = factory.SubFactory(

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from directories.models import Contact, ContactList
+from teams.services import personal_team_id
 
 T = TypeVar("T")
 PAGE_TEMPLATE = "surveys/respond/page.html"
@@ -188,7 +189,10 @@ def make_list(
         taken = ContactList.objects.filter(owner=owner, name__startswith="Students")
         name = f"Students {taken.count() + 1}" if taken.exists() else "Students"
     the_list = ContactList.objects.create(
-        owner=owner, name=name, embedded_fields=fields
+        owner=owner,
+        team_id=personal_team_id(owner.pk),
+        name=name,
+        embedded_fields=fields,
     )
     if rows is None:
         rows = (

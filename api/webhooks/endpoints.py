@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from api.models import WebhookEndpoint, WebhookEvent
 from api.webhooks.signing import new_secret
 from api.webhooks.targets import target_problem
+from teams.services import personal_team_id
 
 
 def _check(url: str, events: list[str]) -> None:
@@ -22,6 +23,7 @@ def webhook_endpoint_create(
     _check(url, events)
     return WebhookEndpoint.objects.create(
         owner=owner,
+        team_id=personal_team_id(owner.pk),
         url=url,
         events=sorted(events),
         description=description,

@@ -57,6 +57,7 @@ def contact_import_create(
         raise
     return ContactImport.objects.create(
         owner=owner,
+        team_id=contact_list.team_id,
         contact_list=contact_list,
         original_name=(name or stored.name)[:255],
         stored_path=str(stored),

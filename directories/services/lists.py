@@ -11,6 +11,7 @@ from directories.models import Contact, ContactList
 from directories.reader import EMBEDDED_MAX_LENGTH, MAX_LENGTHS
 from directories.services import DirectoryError
 from directories.services.imports import import_directory
+from teams.services import team_of
 
 
 def _check_list_name(*, owner, name: str, exclude_pk: int | None = None) -> str:
@@ -27,11 +28,14 @@ def _check_list_name(*, owner, name: str, exclude_pk: int | None = None) -> str:
     return name
 
 
-def contact_list_create(*, owner, name: str) -> ContactList:
+def contact_list_create(*, owner, name: str, team=None) -> ContactList:
+    """A new list in `team` (default: the owner's personal team)."""
     name = _check_list_name(owner=owner, name=name)
     try:
         with transaction.atomic():
-            return ContactList.objects.create(owner=owner, name=name)
+            return ContactList.objects.create(
+                owner=owner, team=team_of(user=owner, team=team), name=name
+            )
     except IntegrityError as exc:
         # Two tabs creating the same name at once: the unique constraint decides.
         raise DirectoryError(f"You already have a list named “{name}”.") from exc

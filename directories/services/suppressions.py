@@ -8,6 +8,7 @@ from directories.models import Suppression
 from directories.selectors.suppressions import suppression_exists
 from directories.services import DirectoryError
 from directories.suppression_hash import email_hash, normalized
+from teams.services import personal_team_id
 
 
 @transaction.atomic
@@ -24,7 +25,9 @@ def suppression_add(
         return False
     # The unique constraint on (owner, lower(email)) settles a concurrent double add.
     _, created = Suppression.objects.get_or_create(
-        owner=owner, email=email, defaults={"reason": reason}
+        owner=owner,
+        email=email,
+        defaults={"reason": reason, "team_id": personal_team_id(owner.pk)},
     )
     return created
 
@@ -49,9 +52,10 @@ def suppressions_add(*, owner_id: int, emails, reason: str) -> None:
             owner_id=owner_id, email_hash__in=list(by_hash)
         ).values_list("email_hash", flat=True)
     )
+    team_id = personal_team_id(owner_id)
     Suppression.objects.bulk_create(
         [
-            Suppression(owner_id=owner_id, email=email, reason=reason)
+            Suppression(owner_id=owner_id, team_id=team_id, email=email, reason=reason)
             for hashed, email in by_hash.items()
             if hashed not in erased
         ],

@@ -22,6 +22,7 @@ from distributions.services.dispatch import (
 from distributions.services.email_message import email_build
 from distributions.services.piping import render_message
 from surveys.selectors import survey_for_command
+from teams.services import team_of
 
 # A Custom... time may be this far behind the clock when it reaches the service: the
 # form works in whole minutes and the owner may take a moment to press Send.
@@ -175,7 +176,11 @@ def distribution_create_for_token(
     try:
         with transaction.atomic():
             distribution = Distribution.objects.create(
-                owner=owner, compose_token=compose_token or None, **fields
+                owner=owner,
+                compose_token=compose_token or None,
+                # The survey's team: a distribution is its survey's, whoever sent it.
+                team_id=fields["survey"].team_id,
+                **fields,
             )
     except IntegrityError:
         if not compose_token:
@@ -214,9 +219,10 @@ def _clean_name(name: str) -> str:
 
 @transaction.atomic
 def message_create(
-    *, user, name: str, message_type: str, subject: str, body: str
+    *, user, name: str, message_type: str, subject: str, body: str, team=None
 ) -> Message:
-    """Save a message in the user's library; refuse a name already used."""
+    """Save a message in the team's library (default: the user's personal team);
+    refuse a name already used."""
     name = _clean_name(name)
     if Message.objects.filter(owner=user, name__iexact=name).exists():
         raise ValidationError(f"You already have a message named “{name}”.")
@@ -224,6 +230,7 @@ def message_create(
         with transaction.atomic():
             return Message.objects.create(
                 owner=user,
+                team=team_of(user=user, team=team),
                 name=name,
                 message_type=message_type,
                 subject=subject,

@@ -22,6 +22,7 @@ from distributions.models import (
     Distribution,
     Invitation,
 )
+from teams.services import personal_team_id
 
 # Advisory lock namespace of the rule (pg_advisory_xact_lock(namespace, owner)).
 _LOCK_NAMESPACE = 17
@@ -37,6 +38,7 @@ def frequency_rule_set(
     rule, _ = ContactFrequencyRule.objects.update_or_create(
         owner=owner,
         defaults={
+            "team_id": personal_team_id(owner.pk),
             "max_emails": max_emails,
             "days": days,
             "exempt_follow_ups": exempt_follow_ups,

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from surveys.models import Answer, Page, Question, Survey
 from surveys.services.rules import rules_follow_copy
+from teams.services import team_of
 
 DEFAULT_CHOICES = {
     Question.Kind.SINGLE_CHOICE: ["Yes", "No"],
@@ -75,8 +76,11 @@ def _touch(survey: Survey) -> None:
 
 
 @transaction.atomic
-def survey_create(*, owner, title: str) -> Survey:
-    survey = Survey.objects.create(owner=owner, title=title)
+def survey_create(*, owner, title: str, team=None) -> Survey:
+    """A new survey in `team` (default: the owner's personal team)."""
+    survey = Survey.objects.create(
+        owner=owner, team=team_of(user=owner, team=team), title=title
+    )
     Page.objects.create(survey=survey, position=0)
     return survey
 
@@ -135,6 +139,7 @@ def survey_duplicate(*, survey: Survey, owner) -> Survey:
     """Copy the survey's draft (questions and options) as a new unpublished survey."""
     copy = Survey.objects.create(
         owner=owner,
+        team_id=survey.team_id,
         title=f"{survey.title} (copy)"[:200],
         introduction=survey.introduction,
         thank_you_message=survey.thank_you_message,

@@ -87,6 +87,7 @@ def response_export_queue(
     export = ResponseExport.objects.create(
         survey=survey,
         owner=owner,
+        team_id=survey.team_id,
         format=fmt,
         coded=coded,
         filters=filters.to_dict(),

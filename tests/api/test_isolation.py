@@ -13,6 +13,7 @@ from api.urls import v1
 from api.webhooks.endpoints import webhook_endpoint_create
 from directories.models import Contact, ContactImport, Suppression
 from distributions.models import Distribution, Invitation
+from teams.services import personal_team_id
 from tests.api.support import key_client
 from tests.distributions.pipeline_support import email_distribution, published_survey
 from tests.helpers import make_list
@@ -26,7 +27,11 @@ def _objects(owner) -> dict[str, dict]:
     contact_list = make_list(owner, n=3)
     contact = Contact.objects.filter(contact_list=contact_list).first()
     contact_import = ContactImport.objects.create(
-        owner=owner, contact_list=contact_list, original_name="a.csv", stored_path="/x"
+        owner=owner,
+        team_id=personal_team_id(owner.pk),
+        contact_list=contact_list,
+        original_name="a.csv",
+        stored_path="/x",
     )
     api, _ = key_client(owner)
     batch = api.post(
@@ -41,7 +46,9 @@ def _objects(owner) -> dict[str, dict]:
     email = email_distribution(
         survey, contact_list, send_at=timezone.now() + timedelta(days=1)
     )
-    suppression = Suppression.objects.create(owner=owner, email="no@uni.edu")
+    suppression = Suppression.objects.create(
+        owner=owner, team_id=personal_team_id(owner.pk), email="no@uni.edu"
+    )
     reminder = api.post(
         f"/api/v1/surveys/{survey.pk}/distributions/{email.pk}/reminders/",
         {

@@ -21,6 +21,7 @@ from api.webhooks.endpoints import webhook_endpoint_create
 from directories.models import Contact, ContactImport, Suppression
 from distributions.models import Invitation
 from distributions.services.links import links_generate
+from teams.services import personal_team_id
 from tests import harness
 from tests.distributions.pipeline_support import email_distribution, published_survey
 from tests.helpers import make_list
@@ -62,12 +63,17 @@ def _objects(owner, settings) -> dict:
         "list": contact_list.pk,
         "contact": Contact.objects.filter(contact_list=contact_list).first().pk,
         "import": ContactImport.objects.create(
-            owner=owner, contact_list=contact_list, original_name="a.csv"
+            owner=owner,
+            team_id=personal_team_id(owner.pk),
+            contact_list=contact_list,
+            original_name="a.csv",
         ).pk,
         "batch": batch.pk,
         "email": email.pk,
         "link": Invitation.objects.filter(distribution=batch).first().pk,
-        "suppression": Suppression.objects.create(owner=owner, email="x@uni.edu").pk,
+        "suppression": Suppression.objects.create(
+            owner=owner, team_id=personal_team_id(owner.pk), email="x@uni.edu"
+        ).pk,
         "webhook": _webhook(owner, settings).pk,
     }
 

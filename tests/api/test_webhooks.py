@@ -17,6 +17,7 @@ from api.webhooks.signing import verify
 from directories.models import Suppression
 from distributions.models import Invitation
 from distributions.services.links import links_generate
+from teams.services import personal_team_id
 from tests.api.support import Receiver
 from tests.distributions.pipeline_support import published_survey
 from tests.helpers import answer_survey, make_list
@@ -95,9 +96,24 @@ def test_unsubscribe_event_and_other_owners_see_nothing(
 ):
     hook = receiver()
     endpoint = _endpoint(owner_client, hook.url, ["contact.unsubscribed"])
-    Suppression.objects.create(owner=owner, email="gone@uni.edu", reason="opted_out")
-    Suppression.objects.create(owner=other_owner, email="x@uni.edu", reason="opted_out")
-    Suppression.objects.create(owner=owner, email="manual@uni.edu", reason="manual")
+    Suppression.objects.create(
+        owner=owner,
+        team_id=personal_team_id(owner.pk),
+        email="gone@uni.edu",
+        reason="opted_out",
+    )
+    Suppression.objects.create(
+        owner=other_owner,
+        team_id=personal_team_id(other_owner.pk),
+        email="x@uni.edu",
+        reason="opted_out",
+    )
+    Suppression.objects.create(
+        owner=owner,
+        team_id=personal_team_id(owner.pk),
+        email="manual@uni.edu",
+        reason="manual",
+    )
     webhook_events_collect()
     webhook_messages_send_due()
     assert [json.loads(body)["data"]["email"] for _, body in hook.calls] == [
@@ -123,7 +139,12 @@ def test_private_and_loopback_targets_are_refused(owner_client, url):
 def test_redirects_are_not_followed(owner_client, owner, loopback_allowed, receiver):
     hook = receiver(302)
     _endpoint(owner_client, hook.url, ["contact.unsubscribed"])
-    Suppression.objects.create(owner=owner, email="gone@uni.edu", reason="opted_out")
+    Suppression.objects.create(
+        owner=owner,
+        team_id=personal_team_id(owner.pk),
+        email="gone@uni.edu",
+        reason="opted_out",
+    )
     webhook_events_collect()
     webhook_messages_send_due(now=timezone.now())
     assert len(hook.calls) == 1  # /elsewhere never called
@@ -137,7 +158,12 @@ def test_a_day_of_failures_disables_the_endpoint_and_emails_the_owner(
 ):
     hook = receiver(500, 500)
     endpoint = _endpoint(owner_client, hook.url, ["contact.unsubscribed"])
-    Suppression.objects.create(owner=owner, email="gone@uni.edu", reason="opted_out")
+    Suppression.objects.create(
+        owner=owner,
+        team_id=personal_team_id(owner.pk),
+        email="gone@uni.edu",
+        reason="opted_out",
+    )
     webhook_events_collect()
     webhook_messages_send_due(now=timezone.now())
     endpoint.refresh_from_db()
@@ -167,6 +193,7 @@ def test_the_periodic_task_finds_and_sends(
 
     ContactImport.objects.create(
         owner=owner,
+        team_id=personal_team_id(owner.pk),
         contact_list=contact_list,
         original_name="a.csv",
         status="done",

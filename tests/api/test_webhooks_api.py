@@ -8,6 +8,7 @@ from api.webhooks.delivery import webhook_messages_send_due
 from api.webhooks.events import webhook_events_collect
 from api.webhooks.signing import verify
 from directories.models import Suppression
+from teams.services import personal_team_id
 from tests.api.support import Receiver, key_client
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,12 @@ def test_add_list_read_and_the_attempt_log(owner, loopback_allowed, hook):
     assert "secret" not in listed[0]
     one = f"{BASE}{endpoint['id']}/"
     assert api.get(one).json()["secret"] == endpoint["secret"]
-    Suppression.objects.create(owner=owner, email="gone@uni.edu", reason="opted_out")
+    Suppression.objects.create(
+        owner=owner,
+        team_id=personal_team_id(owner.pk),
+        email="gone@uni.edu",
+        reason="opted_out",
+    )
     webhook_events_collect()
     assert webhook_messages_send_due() == 2  # 500, then the retry
     headers, body = hook.calls[-1]

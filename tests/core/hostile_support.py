@@ -25,6 +25,7 @@ from surveys import services
 from surveys.models import Answer
 from surveys.respondent import response_create
 from surveys.services import publishing
+from teams.services import personal_team_id
 from tests.distributions.ui_support import (
     deliver,
     email_distribution,
@@ -201,9 +202,12 @@ def build_world() -> World:
         invitation=invitation,
         response=response,
         contact_import=contact_import,
-        suppression=Suppression.objects.create(owner=owner, email="gone@example.edu"),
+        suppression=Suppression.objects.create(
+            owner=owner, team_id=personal_team_id(owner.pk), email="gone@example.edu"
+        ),
         message=Message.objects.create(
             owner=owner,
+            team_id=personal_team_id(owner.pk),
             name="Saved",
             message_type="invite",
             subject="Hi ${m://FirstName}",
@@ -213,7 +217,10 @@ def build_world() -> World:
     world.api_key, _ = api_key_create(owner=owner, name="walk", access="write")
     # Made directly: the service refuses a loopback target, as it should.
     world.webhook = WebhookEndpoint.objects.create(
-        owner=owner, url="http://127.0.0.1:9/", events=["response.finished"]
+        owner=owner,
+        team_id=personal_team_id(owner.pk),
+        url="http://127.0.0.1:9/",
+        events=["response.finished"],
     )
     sender = sender_add(user=owner, email="lab@example.edu")
     _, world.sender_token = sender_confirmation_token(sender_id=sender.pk)

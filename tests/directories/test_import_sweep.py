@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from directories.models import ContactImport
 from directories.services import imports
+from teams.services import personal_team_id
 from tests.factories import ContactListFactory
 
 
@@ -21,6 +22,7 @@ def sent(monkeypatch):
 def make_import(owner, status, started_ago):
     return ContactImport.objects.create(
         owner=owner,
+        team_id=personal_team_id(owner.pk),
         contact_list=ContactListFactory(owner=owner),
         original_name="c.csv",
         stored_path="/nonexistent.csv",

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from directories.models import Contact, ContactImport, ContactList, Suppression
+from teams.services import personal_team_id
 from tests.factories import ContactFactory, ContactListFactory
 
 
@@ -15,6 +16,7 @@ def theirs(other_owner, tmp_path):
     path.write_text("Email\r\nx@example.edu\r\n")
     contact_import = ContactImport.objects.create(
         owner=other_owner,
+        team_id=personal_team_id(other_owner.pk),
         contact_list=contact_list,
         original_name="f.csv",
         stored_path=str(path),
@@ -24,7 +26,9 @@ def theirs(other_owner, tmp_path):
         rejections=[{"line": 2, "column": "Email", "reason": "secret"}],
     )
     suppression = Suppression.objects.create(
-        owner=other_owner, email="gone@example.edu"
+        owner=other_owner,
+        team_id=personal_team_id(other_owner.pk),
+        email="gone@example.edu",
     )
     return contact_list, contact, contact_import, suppression
 

@@ -6,6 +6,7 @@ from django.db import connection
 from django.utils import timezone
 
 from distributions.models import Delivery, Distribution
+from teams.services import personal_team_id
 from tests.factories import UserFactory, build_survey
 
 BODY = (
@@ -22,6 +23,7 @@ def email_distribution(survey, contact_list, *, send_at=None, **fields):
     return Distribution.objects.create(
         survey=survey,
         owner=survey.owner,
+        team_id=personal_team_id(survey.owner.pk),
         kind=Distribution.Kind.EMAIL,
         contact_list=contact_list,
         list_name=contact_list.name if contact_list else "",

@@ -11,6 +11,7 @@ from directories.services.suppressions import suppression_add
 from distributions.models import Delivery, Distribution
 from distributions.services.invitations import invitations_create_from_list
 from surveys.models import SurveyVersion
+from teams.services import personal_team_id
 from tests.distributions.ui_support import (
     QUESTION_ID,
     deliver,
@@ -82,6 +83,7 @@ def person_everywhere(owner) -> dict:
     reminder = Distribution.objects.create(
         survey=survey,
         owner=owner,
+        team_id=personal_team_id(owner.pk),
         parent=invite,
         kind=Distribution.Kind.EMAIL,
         message_type="reminder",
@@ -99,6 +101,7 @@ def person_everywhere(owner) -> dict:
     batch = Distribution.objects.create(
         survey=survey,
         owner=owner,
+        team_id=personal_team_id(owner.pk),
         kind=Distribution.Kind.LINKS,
         contact_list=alumni,
         list_name=alumni.name,
@@ -113,6 +116,7 @@ def person_everywhere(owner) -> dict:
     suppression_add(owner=owner, email=PERSON, reason="opted_out")
     ContactImport.objects.create(
         owner=owner,
+        team_id=personal_team_id(owner.pk),
         contact_list=students,
         original_name="students.csv",
         stored_path="",

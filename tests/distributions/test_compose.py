@@ -12,6 +12,7 @@ from accounts.models import Profile
 from directories.models import Suppression
 from distributions.models import Distribution, Message
 from surveys.models import Response
+from teams.services import personal_team_id
 from tests.distributions.ui_support import (
     GOOD_BODY,
     published_survey,
@@ -56,7 +57,9 @@ def students(owner):
 
 def test_compose_shows_lists_with_size_and_opted_out(owner_client, owner, survey):
     the_list = make_list(owner, name="Seniors", n=4)
-    Suppression.objects.create(owner=owner, email="PERSON1@example.edu")
+    Suppression.objects.create(
+        owner=owner, team_id=personal_team_id(owner.pk), email="PERSON1@example.edu"
+    )
 
     page = owner_client.get(compose_url(survey)).content.decode()
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from distributions.models import Distribution
 from surveys.models import Response
+from teams.services import personal_team_id
 from tests.distributions.ui_support import (
     deliver,
     email_distribution,
@@ -142,6 +143,7 @@ def test_reminders_are_shown_under_their_parent(owner_client, owner, survey):
     reminder = Distribution.objects.create(
         survey=survey,
         owner=owner,
+        team_id=personal_team_id(owner.pk),
         kind="email",
         parent=parent,
         message_type="reminder",

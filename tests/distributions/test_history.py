@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accounts.models import Profile
 from surveys.models import Response
+from teams.services import personal_team_id
 from tests.distributions.ui_support import (
     deliver,
     email_distribution,
@@ -167,6 +168,7 @@ def test_a_reminder_sent_after_a_failed_invite_counts(owner_client, owner):
     reminder = Distribution.objects.create(
         survey=survey,
         owner=owner,
+        team_id=personal_team_id(owner.pk),
         kind="email",
         parent=parent,
         message_type="reminder",

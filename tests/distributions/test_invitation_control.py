@@ -13,6 +13,7 @@ from distributions.services.links import (
     invitations_extend_unfinished,
     links_generate,
 )
+from teams.services import personal_team_id
 from tests.distributions.links_support import (
     read_csv,
     streamed,
@@ -237,6 +238,7 @@ def test_the_timeline_shows_created_emails_started_finished(owner_client, batch)
     reminder = Distribution.objects.create(
         survey=batch.survey,
         owner=batch.owner,
+        team_id=personal_team_id(batch.owner.pk),
         parent=batch,
         kind="email",
         message_type="reminder",
@@ -255,6 +257,7 @@ def test_the_timeline_shows_created_emails_started_finished(owner_client, batch)
     failed = Distribution.objects.create(
         survey=batch.survey,
         owner=batch.owner,
+        team_id=personal_team_id(batch.owner.pk),
         parent=batch,
         kind="email",
         message_type="reminder",
@@ -293,6 +296,7 @@ def test_an_email_distributions_recipients_have_the_same_controls(
     email = Distribution.objects.create(
         survey=survey,
         owner=owner,
+        team_id=personal_team_id(owner.pk),
         kind="email",
         list_name="Staff",
         contact_list=make_list(owner, name="Staff", n=2),

@@ -14,6 +14,7 @@ from config.celery import app as celery_app
 from distributions.expiry import ExpiryChoice, link_expiry_compute
 from distributions.models import Distribution, Invitation
 from distributions.services.links import links_generate
+from teams.services import personal_team_id
 from tests.distributions.links_support import read_csv, streamed
 from tests.factories import build_survey
 from tests.helpers import make_list
@@ -303,6 +304,7 @@ def generating_batch(survey, the_list):
     return Distribution.objects.create(
         survey=survey,
         owner=survey.owner,
+        team_id=personal_team_id(survey.owner.pk),
         kind="links",
         contact_list=the_list,
         list_name=the_list.name,

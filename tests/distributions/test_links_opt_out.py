@@ -19,6 +19,7 @@ from distributions.expiry import ExpiryChoice
 from distributions.models import Distribution
 from distributions.services.links import links_generate, links_generate_run
 from distributions.services.privacy import person_erase
+from teams.services import personal_team_id
 from tests.distributions.links_support import read_csv, streamed
 from tests.distributions.ui_support import deliver, email_distribution
 from tests.factories import build_survey
@@ -79,6 +80,7 @@ def generating_batch(survey, the_list, *, include_opted_out=False, **fields):
     return Distribution.objects.create(
         survey=survey,
         owner=survey.owner,
+        team_id=personal_team_id(survey.owner.pk),
         kind="links",
         contact_list=the_list,
         list_name=the_list.name,

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from distributions.models import Message
+from teams.services import personal_team_id
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,12 @@ def test_unknown_placeholder_refused(owner_client):
 
 def test_duplicate_name_refused(owner_client, owner):
     Message.objects.create(
-        owner=owner, name="Spring", message_type="invite", subject="S", body=BODY
+        owner=owner,
+        team_id=personal_team_id(owner.pk),
+        name="Spring",
+        message_type="invite",
+        subject="S",
+        body=BODY,
     )
     response = owner_client.post(
         reverse("distributions:message_new"),
@@ -98,6 +104,7 @@ def test_saved_messages_are_loadable_in_compose(owner_client, owner):
     survey = published_survey(owner)
     Message.objects.create(
         owner=owner,
+        team_id=personal_team_id(owner.pk),
         name="Spring",
         message_type="invite",
         subject="Spring subject",
@@ -116,7 +123,12 @@ def test_saved_messages_are_loadable_in_compose(owner_client, owner):
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_another_owners_message_is_404(client, owner, other_owner, name, method):
     message = Message.objects.create(
-        owner=owner, name="Mine", message_type="invite", subject="S", body=BODY
+        owner=owner,
+        team_id=personal_team_id(owner.pk),
+        name="Mine",
+        message_type="invite",
+        subject="S",
+        body=BODY,
     )
     client.force_login(other_owner)
 

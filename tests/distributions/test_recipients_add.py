@@ -19,6 +19,7 @@ from distributions.selectors.counts import distribution_counts
 from distributions.services.dispatch import distributions_dispatch_due
 from distributions.services.links import links_generate
 from distributions.services.recipients_add import distribution_recipients_add
+from teams.services import personal_team_id
 from tests.distributions.pipeline_support import email_distribution, published_survey
 from tests.helpers import make_list
 
@@ -46,7 +47,10 @@ def test_a_late_contact_gets_their_own_email_in_that_distribution(
         contact_list=contact_list, email="gone@example.edu"
     )
     Suppression.objects.create(
-        owner=owner, email="gone@example.edu", reason="opted_out"
+        owner=owner,
+        team_id=personal_team_id(owner.pk),
+        email="gone@example.edu",
+        reason="opted_out",
     )
     already = Contact.objects.get(email="person0@example.edu")
 
@@ -75,6 +79,7 @@ def test_a_links_batch_gets_a_link(db, owner):
     batch = Distribution.objects.create(
         survey=survey,
         owner=owner,
+        team_id=personal_team_id(owner.pk),
         kind=Distribution.Kind.LINKS,
         contact_list=contact_list,
         list_name=contact_list.name,
@@ -84,7 +89,10 @@ def test_a_links_batch_gets_a_link(db, owner):
     late = Contact.objects.create(contact_list=contact_list, email="late@example.edu")
     gone = Contact.objects.create(contact_list=contact_list, email="Gone@example.edu")
     Suppression.objects.create(
-        owner=owner, email="gone@example.edu", reason="opted_out"
+        owner=owner,
+        team_id=personal_team_id(owner.pk),
+        email="gone@example.edu",
+        reason="opted_out",
     )
     assert (
         distribution_recipients_add(

@@ -12,6 +12,7 @@ from directories.models import Suppression
 from distributions.models import Distribution
 from distributions.services.links import links_generate
 from distributions.services.reminders import reminder_schedule
+from teams.services import personal_team_id
 from tests.factories import build_survey
 from tests.helpers import answer_survey, make_list
 
@@ -223,6 +224,7 @@ def test_reminders_for_an_email_distribution(owner, owner_client, survey):
     email = Distribution.objects.create(
         survey=survey,
         owner=owner,
+        team_id=personal_team_id(owner.pk),
         kind="email",
         list_name="Staff",
         contact_list=make_list(owner, name="Staff", n=2),
@@ -259,7 +261,12 @@ def test_the_audience_is_taken_when_the_reminder_is_sent_eagerly(
     )
     finished, started, fresh, opted_out = batch.invitations.order_by("id")
     answer_survey(started, pages=1)
-    Suppression.objects.create(owner=owner, email=opted_out.email, reason="opted_out")
+    Suppression.objects.create(
+        owner=owner,
+        team_id=personal_team_id(owner.pk),
+        email=opted_out.email,
+        reason="opted_out",
+    )
     reminder = reminder_schedule(
         user=owner,
         parent=batch,

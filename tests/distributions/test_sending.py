@@ -25,6 +25,7 @@ from distributions.services.invitations import invitations_create_from_list
 from distributions.services.send import CLAIM_LEASE, deliveries_send
 from distributions.services.sweeper import INTERRUPTED, deliveries_sweep
 from distributions.status import invitation_status
+from teams.services import personal_team_id
 from tests.distributions.pipeline_support import (
     delivery_statuses,
     email_distribution,
@@ -103,11 +104,16 @@ def test_suppressed_addresses_get_opted_out_and_no_mail(db, smtp_server, eager):
     survey = published_survey()
     contact_list = make_list(survey.owner, n=3)
     Suppression.objects.create(
-        owner=survey.owner, email="PERSON1@Example.edu", reason="opted_out"
+        owner=survey.owner,
+        team_id=personal_team_id(survey.owner.pk),
+        email="PERSON1@Example.edu",
+        reason="opted_out",
     )
     # Another owner's suppression does not apply.
     Suppression.objects.create(
-        owner=published_survey().owner, email="person2@example.edu"
+        owner=(stranger := published_survey().owner),
+        team_id=personal_team_id(stranger.pk),
+        email="person2@example.edu",
     )
     distribution = email_distribution(survey, contact_list)
 
@@ -482,6 +488,7 @@ def test_reminder_of_a_personal_links_batch(db, smtp_server, eager):
     batch = Distribution.objects.create(
         survey=survey,
         owner=survey.owner,
+        team_id=personal_team_id(survey.owner.pk),
         kind="links",
         status="ready",
         contact_list=contact_list,

@@ -9,6 +9,7 @@ from django.utils import timezone
 from distributions.models import Delivery, Distribution
 from distributions.services.invitations import invitations_create_from_list
 from surveys.models import Survey, SurveyVersion
+from teams.services import personal_team_id
 from tests.helpers import make_list
 
 GOOD_BODY = "Dear ${m://FirstName},\n\n${l://SurveyLink?d=Take the survey}\n"
@@ -19,6 +20,7 @@ def published_survey(owner, *, title="Campus life", access="anyone", state="publ
     """Return a survey with one published single-choice question."""
     survey = Survey.objects.create(
         owner=owner,
+        team_id=personal_team_id(owner.pk),
         title=title,
         access=access,
         state=state,
@@ -74,6 +76,7 @@ def email_distribution(
     distribution = Distribution.objects.create(
         survey=survey,
         owner=survey.owner,
+        team_id=personal_team_id(survey.owner.pk),
         kind=Distribution.Kind.EMAIL,
         contact_list=the_list,
         list_name=the_list.name,
@@ -124,6 +127,7 @@ def links_batch(owner, survey, *, expires_in=timedelta(days=30)):
     batch = Distribution.objects.create(
         survey=survey,
         owner=owner,
+        team_id=personal_team_id(owner.pk),
         kind=Distribution.Kind.LINKS,
         contact_list=the_list,
         list_name=the_list.name,

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from surveys.models import Response, ResponseExport
 from surveys.services.exports import response_export_run
+from teams.services import personal_team_id
 from tests.factories import build_survey
 from tests.helpers import answer_survey
 from tests.surveys.conftest import CAMPUS_ANSWERS
@@ -209,7 +210,12 @@ def test_a_large_export_runs_in_a_worker_with_progress(
 def test_an_export_whose_worker_died_is_built_again(owner, answered, settings):
     settings.SURVEYS_EXPORT_STUCK_AFTER = 600
     export = ResponseExport.objects.create(
-        survey=answered, owner=owner, format="xlsx", status="running", rows_total=2
+        survey=answered,
+        owner=owner,
+        team_id=personal_team_id(owner.pk),
+        format="xlsx",
+        status="running",
+        rows_total=2,
     )
     ResponseExport.objects.filter(pk=export.pk).update(
         progress_at=timezone.now() - timedelta(seconds=60)
