@@ -1,0 +1,69 @@
+"""Language codes: one home for reading the codes contacts, browsers and owners give.
+
+A contact list's Language column holds Qualtrics codes (`EN`, `ES`, `ZH-S`, `PT-BR`)
+or BCP 47 tags (`es`, `es-MX`, `zh-Hans`); a browser sends `Accept-Language`. Canvass
+keeps every language as a lower-case BCP 47 tag in Django's spelling (`es`,
+`es-mx`, `zh-hans`), the form `django.utils.translation` activates.
+"""
+
+import re
+
+# Qualtrics' codes whose BCP 47 tag is not simply the code in lower case.
+_QUALTRICS = {
+    "ZH-S": "zh-hans",
+    "ZH-T": "zh-hant",
+    "CH": "zh-hans",  # Qualtrics' old code for Simplified Chinese
+    "TW": "zh-hant",
+    "HE": "he",
+    "IW": "he",
+    "NO": "nb",
+    "TGL": "tl",
+    "SR-ME": "sr-me",
+}
+# Tags a reader may write for Chinese without a script.
+_CHINESE = {
+    "zh-cn": "zh-hans",
+    "zh-sg": "zh-hans",
+    "zh-tw": "zh-hant",
+    "zh-hk": "zh-hant",
+}
+_SHAPE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+RIGHT_TO_LEFT = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv"})
+
+
+def normalize_language(code: str | None) -> str | None:
+    """Return the tag for a Qualtrics code or BCP 47 tag, or None if it is not one.
+
+    `ES` and `es` give `es`; `es_MX` and `ES-MX` give `es-mx`; `ZH-S` gives `zh-hans`.
+    """
+    text = (code or "").strip().replace("_", "-")
+    if not text:
+        return None
+    upper = text.upper()
+    if upper in _QUALTRICS:
+        return _QUALTRICS[upper]
+    tag = text.lower()
+    tag = _CHINESE.get(tag, tag)
+    return tag if _SHAPE.match(tag) else None
+
+
+def language_candidates(code: str | None) -> list[str]:
+    """The tags to try for a code, most particular first: `es-mx`, then `es`."""
+    tag = normalize_language(code)
+    if tag is None:
+        return []
+    parts = tag.split("-")
+    return ["-".join(parts[:n]) for n in range(len(parts), 0, -1)]
+
+
+def best_language(code: str | None, available) -> str | None:
+    """The first of `available` that the code asks for (`es-MX` finds `es`), or None."""
+    offered = {normalize_language(tag): tag for tag in available}
+    for candidate in language_candidates(code):
+        if candidate in offered:
+            return offered[candidate]
+    return None
+
+
+def is_right_to_left(tag: str | None) -> bool:
+    return bool(tag) and tag.split("-")[0] in RIGHT_TO_LEFT
