@@ -30,6 +30,7 @@ from directories.services import DirectoryError
 from directories.services import imports as import_services
 from directories.services import lists as list_services
 from directories.services.upsert import contacts_upsert
+from teams.services import personal_team_id
 
 PAGE = [
     OpenApiParameter(
@@ -51,7 +52,9 @@ def _conflict(error: DirectoryError):
 class ListsView(ApiView):
     @extend_schema(parameters=[*PAGE, SINCE], responses=page_of(ContactListSerializer))
     def get(self, request):
-        lists = dir_selectors.contact_list_list(user=request.user)
+        lists = dir_selectors.contact_list_list(
+            user=request.user, team_id=personal_team_id(request.user.pk)
+        )
         since = updated_since(request)
         if since:
             lists = lists.filter(updated_at__gte=since)

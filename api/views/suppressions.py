@@ -14,6 +14,7 @@ from api.views.base import ApiView
 from api.views.contacts import PAGE
 from directories.selectors import suppressions as dir_selectors
 from directories.services import suppressions as suppression_services
+from teams.services import personal_team_id
 
 
 class SuppressionsView(ApiView):
@@ -26,7 +27,9 @@ class SuppressionsView(ApiView):
     )
     def get(self, request):
         found = dir_selectors.suppression_list(
-            user=request.user, query=request.query_params.get("q", "")
+            user=request.user,
+            team_id=personal_team_id(request.user.pk),
+            query=request.query_params.get("q", ""),
         )
         return paged_query(request, found, serialize=suppression_data)
 
@@ -34,7 +37,9 @@ class SuppressionsView(ApiView):
     def post(self, request):
         data = self.valid(SuppressionWrite)
         suppression = suppression_services.suppression_add_manual(
-            owner=request.user, email=data["email"]
+            owner=request.user,
+            team_id=personal_team_id(request.user.pk),
+            email=data["email"],
         )
         return Response(suppression_data(suppression), status=status.HTTP_201_CREATED)
 

@@ -30,6 +30,7 @@ from surveys.selectors import (
     response_list,
     survey_list,
 )
+from teams.services import personal_team_id
 
 EXPORT_FORMAT = "canvass-person-export/1"
 
@@ -59,7 +60,9 @@ def person_found(*, user, email: str) -> dict | None:
     if not email:
         return None
     contact_ids = list(
-        person_contacts(user=user, email=email).values_list("id", flat=True)
+        person_contacts(team_id=personal_team_id(user.pk), email=email).values_list(
+            "id", flat=True
+        )
     )
     invitations = list(
         person_invitations(user=user, email=email, contact_ids=contact_ids).values_list(
@@ -82,7 +85,7 @@ def person_found(*, user, email: str) -> dict | None:
         contact_ids
         or invitations
         or responses.exists()
-        or suppression_exists(owner=user, email=email)
+        or suppression_exists(team_id=personal_team_id(user.pk), email=email)
     ):
         return found
     return None
@@ -95,7 +98,7 @@ def person_export(*, user, email: str) -> dict | None:
     if found is None:
         return None
     email = email.strip()
-    directory = person_directory_data(user=user, email=email)
+    directory = person_directory_data(team_id=personal_team_id(user.pk), email=email)
     return {
         "format": EXPORT_FORMAT,
         "exported_at": timezone.now().isoformat(),

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.selectors import sender_problem
-from directories.selectors import contact_list_list, contact_snapshot_rows
+from directories.selectors import contact_list_in_team, contact_snapshot_rows
 from distributions.models import Distribution, Message, MessageType
 from distributions.services import piping
 from distributions.services.dispatch import (
@@ -316,9 +316,7 @@ def preview_page_sample(token: str) -> tuple[int | None, dict]:
         return None, {}
     contact_list = None
     if data.get("list"):
-        contact_list = (
-            contact_list_list(user=survey.owner).filter(pk=data["list"]).first()
-        )
+        contact_list = contact_list_in_team(team_id=survey.team_id, pk=data["list"])
     return survey.pk, preview_sample(user=survey.owner, contact_list=contact_list)
 
 

@@ -215,12 +215,12 @@ def _create_deliveries(distribution: Distribution, now) -> int:
         )
         audience_params = [now]
     suppressions, suppressions_params = suppression_queryset(
-        owner_id=distribution.owner_id
+        team_id=distribution.team_id
     ).query.sql_with_params()
     # Erased people's opt-outs match by hash; an erased invitation (no address
     # left, services/privacy.py) matches as "erased": never emailed.
     hashed, hashed_params = suppression_hashed_queryset(
-        owner_id=distribution.owner_id
+        team_id=distribution.team_id
     ).query.sql_with_params()
     email_hash, email_hash_params = suppression_email_hash_sql("i.email")
     reasons = suppression_reason_labels()

@@ -27,6 +27,7 @@ from distributions.person import (
 from distributions.selectors.privacy import person_found
 from surveys.selectors import person_responses
 from surveys.services.privacy import person_responses_erase, survey_strip_identifiers
+from teams.services import personal_team_id
 
 STRIPPED_DELIVERY_ERROR = "Not sent: the survey's identifiers were removed."
 # Any address quoted in a mail server's reply kept as a delivery's error.
@@ -80,7 +81,9 @@ def person_erase(*, actor, owner, email: str, keep_responses: bool, via: str = "
             keep_responses=keep_responses,
         )
     )
-    counts.update(person_directory_erase(owner=owner, email=email))
+    counts.update(
+        person_directory_erase(team_id=personal_team_id(owner.pk), email=email)
+    )
     audit_record(
         actor=actor,
         owner=owner,
@@ -140,12 +143,12 @@ def _invitations_blank(invitations, *, rotate_tokens: bool) -> int:
     # about to go: keep it on the row.
     person_finishes_keep(ids)
     # Whoever had opted out stays in the Opted Out counts without an address.
-    for owner_id in invitations.values_list(
-        "distribution__owner_id", flat=True
+    for team_id in invitations.values_list(
+        "distribution__team_id", flat=True
     ).distinct():
-        pending.filter(distribution__owner_id=owner_id).alias(
+        pending.filter(distribution__team_id=team_id).alias(
             email_key=Collate(Lower("email"), "C")
-        ).filter(email_key__in=opted_out_queryset(owner_id=owner_id)).update(
+        ).filter(email_key__in=opted_out_queryset(team_id=team_id)).update(
             opted_out_at_removal=True
         )
     table = Invitation._meta.db_table

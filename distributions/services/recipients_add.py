@@ -52,7 +52,7 @@ def distribution_recipients_add(*, user, distribution: Distribution, contacts) -
     # As links_generate did: a batch without the opted-out gives them no link
     # (the set also matches erased people's hashed opt-outs).
     opted_out = (
-        suppressed_email_set(owner=user, reasons=OPT_OUT_REASONS)
+        suppressed_email_set(team_id=distribution.team_id, reasons=OPT_OUT_REASONS)
         if distribution.kind == Distribution.Kind.LINKS
         and not distribution.include_opted_out
         else ()
@@ -84,7 +84,7 @@ def distribution_recipients_add(*, user, distribution: Distribution, contacts) -
     distribution.recipients_total += len(invitations)
     fields, queued = ["recipients_total"], []
     if distribution.kind == Distribution.Kind.EMAIL:
-        suppressed = suppressed_email_set(owner=user)
+        suppressed = suppressed_email_set(team_id=distribution.team_id)
         deliveries = Delivery.objects.bulk_create(
             [
                 Delivery(

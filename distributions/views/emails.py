@@ -91,7 +91,7 @@ def email_compose(request, survey_id: int):
     context = tab_context(survey, "emails")
     if context["distributable_problem"]:
         return render(request, "distributions/compose.html", context, status=409)
-    lists = contact_list_list(user=request.user)
+    lists = contact_list_list(user=request.user, team_id=survey.team_id)
     list_stats = {
         contact_list.pk: (
             contact_list.contact_count,

@@ -66,12 +66,14 @@ def links_generate_view(request, survey_id: int):
     context = tab_context(survey, "links")
     if context["distributable_problem"]:
         return render(request, "distributions/links_generate.html", context, status=409)
-    lists = contact_list_list(user=request.user)
+    lists = contact_list_list(user=request.user, team_id=survey.team_id)
     zone = owner_time_zone(request.user)
     form_kwargs = {
         "lists": lists,
         "zone": zone,
-        "opt_out_counts": contact_list_opt_out_counts(user=request.user),
+        "opt_out_counts": contact_list_opt_out_counts(
+            user=request.user, team_id=survey.team_id
+        ),
     }
     if request.method == "POST":
         form = GenerateLinksForm(request.POST, **form_kwargs)

@@ -15,13 +15,18 @@ from directories.selectors import person_contacts
 from surveys import engine, logic, selectors
 from surveys.respondent import message_page, render_page
 from surveys.services import publishing
+from teams.services import personal_team_id
 
 CONTACT_KEYS = ("first_name", "last_name", "email", "external_reference")
 
 
 def preview_contact(user, email: str) -> dict | None:
     """The contact data of the owner's first contact with this address, or None."""
-    contact = person_contacts(user=user, email=email).first() if email else None
+    contact = (
+        person_contacts(team_id=personal_team_id(user.pk), email=email).first()
+        if email
+        else None
+    )
     if contact is None:
         return None
     data = {key: getattr(contact, key) for key in CONTACT_KEYS}

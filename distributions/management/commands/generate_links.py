@@ -57,7 +57,9 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"No survey with id {survey}.")
         owner = found.owner
-        contact_list = contact_list_by_name(user=owner, name=list_name)
+        contact_list = contact_list_by_name(
+            user=owner, team_id=found.team_id, name=list_name
+        )
         if contact_list is None:
             raise CommandError(f"The survey's owner has no list named {list_name!r}.")
         zone = owner_time_zone(owner)
@@ -94,7 +96,9 @@ class Command(BaseCommand):
         left_out = (
             0
             if include_opted_out
-            else contact_list_opt_out_counts(user=owner).get(contact_list.pk, 0)
+            else contact_list_opt_out_counts(user=owner, team_id=found.team_id).get(
+                contact_list.pk, 0
+            )
         )
         note = (
             f" {left_out} contacts who opted out were left out "
