@@ -37,15 +37,14 @@ CONTACTS_PER_PAGE = 50
 def index(request):
     """The Directories page's Summary tab."""
     team_id = current_team(request).pk
+    lists = selectors.contact_list_list(user=request.user, team_id=team_id)
     return render(
         request,
         "directories/index.html",
         {
             "tab": "summary",
             "summary": selectors.directory_summary(user=request.user, team_id=team_id),
-            "lists": selectors.contact_list_list(user=request.user, team_id=team_id)[
-                :5
-            ],
+            "lists": lists[:5],
         },
     )
 
