@@ -315,15 +315,13 @@ def person_directory_data(*, user, email: str) -> dict:
     }
 
 
-def imports_finished_since(*, owner_ids, since) -> QuerySet:
-    """Return rows of the owners' imports that ended (done or failed) since then."""
+def imports_finished_since(*, team_ids, since) -> QuerySet:
+    """Return rows of the teams' imports that ended (done or failed) since then."""
     return (
-        ContactImport.objects.filter(
-            owner_id__in=list(owner_ids), finished_at__gte=since
-        )
+        ContactImport.objects.filter(team_id__in=list(team_ids), finished_at__gte=since)
         .values(
             "id",
-            "owner_id",
+            "team_id",
             "contact_list_id",
             "status",
             "added",
@@ -335,14 +333,14 @@ def imports_finished_since(*, owner_ids, since) -> QuerySet:
     )
 
 
-def opt_outs_since(*, owner_ids, since) -> QuerySet:
-    """Return rows of the owners' opt-outs (people who unsubscribed) since then."""
+def opt_outs_since(*, team_ids, since) -> QuerySet:
+    """Return rows of the teams' opt-outs (people who unsubscribed) since then."""
     return (
         Suppression.objects.filter(
-            owner_id__in=list(owner_ids),
+            team_id__in=list(team_ids),
             reason=Suppression.Reason.OPTED_OUT,
             created_at__gte=since,
         )
-        .values("id", "owner_id", "email", "created_at")
+        .values("id", "team_id", "email", "created_at")
         .order_by("id")
     )
