@@ -266,19 +266,19 @@ def response_answers_by_id(*, response_ids) -> dict[int, dict[str, object]]:
     return found
 
 
-def responses_progress_since(*, owner_ids, field: str, since) -> QuerySet:
-    """Return rows of the owners' responses whose `field` (started_at or
+def responses_progress_since(*, team_ids, field: str, since) -> QuerySet:
+    """Return rows of the teams' responses whose `field` (started_at or
     finished_at) is at or after `since`: the REST API's webhook events."""
     assert field in ("started_at", "finished_at")
     return (
         Response.objects.filter(
-            survey__owner_id__in=list(owner_ids), **{f"{field}__gte": since}
+            survey__team_id__in=list(team_ids), **{f"{field}__gte": since}
         )
         .values(
             "id",
             "public_id",
             "survey_id",
-            "survey__owner_id",
+            "survey__team_id",
             "started_at",
             "finished_at",
             "email",

@@ -347,24 +347,12 @@ def person_directory_data(*, team_id: int, email: str) -> dict:
     }
 
 
-def _whose(*, team_ids, owner_ids) -> Q:
-    # Webhook endpoints are routed by team (their team's events) or, until every
-    # source is, by the member who made the row: either key selects the rows.
-    if team_ids is not None:
-        return Q(team_id__in=list(team_ids))
-    return Q(owner_id__in=list(owner_ids))
-
-
-def imports_finished_since(*, since, team_ids=None, owner_ids=None) -> QuerySet:
-    """Return rows of the teams' imports (or those these members started) that
-    ended (done or failed) since then."""
+def imports_finished_since(*, team_ids, since) -> QuerySet:
+    """Return rows of the teams' imports that ended (done or failed) since then."""
     return (
-        ContactImport.objects.filter(
-            _whose(team_ids=team_ids, owner_ids=owner_ids), finished_at__gte=since
-        )
+        ContactImport.objects.filter(team_id__in=list(team_ids), finished_at__gte=since)
         .values(
             "id",
-            "owner_id",
             "team_id",
             "contact_list_id",
             "status",
@@ -377,15 +365,14 @@ def imports_finished_since(*, since, team_ids=None, owner_ids=None) -> QuerySet:
     )
 
 
-def opt_outs_since(*, since, team_ids=None, owner_ids=None) -> QuerySet:
-    """Return rows of the teams' opt-outs (or those recorded for these members'
-    distributions): people who unsubscribed since then."""
+def opt_outs_since(*, team_ids, since) -> QuerySet:
+    """Return rows of the teams' opt-outs (people who unsubscribed) since then."""
     return (
         Suppression.objects.filter(
-            _whose(team_ids=team_ids, owner_ids=owner_ids),
+            team_id__in=list(team_ids),
             reason=Suppression.Reason.OPTED_OUT,
             created_at__gte=since,
         )
-        .values("id", "owner_id", "team_id", "email", "created_at")
+        .values("id", "team_id", "email", "created_at")
         .order_by("id")
     )
