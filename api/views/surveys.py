@@ -13,6 +13,7 @@ from api.serializers.surveys import (
 )
 from api.views.base import ApiView
 from api.views.contacts import PAGE, SINCE
+from teams.selectors import current_team
 
 
 def survey_data(survey) -> dict:
@@ -40,7 +41,9 @@ def _question(question: dict) -> dict:
 class SurveysView(ApiView):
     @extend_schema(parameters=[*PAGE, SINCE], responses=page_of(SurveySerializer))
     def get(self, request):
-        surveys = survey_selectors.survey_list(user=request.user)
+        # A key reads its own team; a signed-in session, the team chosen in the app.
+        team = request.auth.team if request.auth is not None else current_team(request)
+        surveys = survey_selectors.survey_list(user=request.user, team=team)
         since = updated_since(request)
         if since:
             surveys = surveys.filter(updated_at__gte=since)
