@@ -50,9 +50,7 @@ def in_team(request, object_team_id: int, right: Right) -> None:
 
 def surveys(request):
     require(request, Right.VIEW)
-    return survey_selectors.survey_list(user=request.user).filter(
-        team_id=team_id(request)
-    )
+    return survey_selectors.survey_list(user=request.user, team=team(request))
 
 
 def survey(request, pk: int, right: Right = Right.VIEW):

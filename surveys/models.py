@@ -87,7 +87,11 @@ class Survey(models.Model):
 
     class Meta:
         ordering = ["-updated_at"]
-        indexes = [models.Index(fields=["owner", "-updated_at"])]
+        indexes = [
+            # The Surveys page: a team's surveys, newest change first (survey_list).
+            # Replaces the owner's index; the owner FK keeps its own small one.
+            models.Index(fields=["team", "-updated_at"], name="surveys_team_updated")
+        ]
 
     def __str__(self):
         return self.title

@@ -30,7 +30,7 @@ from surveys.selectors import (
     response_list,
     survey_list,
 )
-from teams.services import personal_team_id
+from teams.services import personal_team, personal_team_id
 
 EXPORT_FORMAT = "canvass-person-export/1"
 
@@ -116,7 +116,9 @@ def person_export(*, user, email: str) -> dict | None:
 
 
 def _invitations_data(*, user, ids: list[int]) -> list[dict]:
-    titles = dict(survey_list(user=user).values_list("id", "title"))
+    titles = dict(
+        survey_list(user=user, team=personal_team(user)).values_list("id", "title")
+    )
     deliveries = Delivery.objects.select_related("distribution").order_by("id")
     invitations = (
         Invitation.objects.filter(id__in=ids, distribution__owner=user)

@@ -15,6 +15,7 @@ from directories.selectors import person_contacts
 from surveys import engine, logic, selectors
 from surveys.respondent import message_page, render_page
 from surveys.services import publishing
+from teams.access import Right
 from teams.services import personal_team_id
 
 CONTACT_KEYS = ("first_name", "last_name", "email", "external_reference")
@@ -45,7 +46,7 @@ def _carried_answers(raw: str) -> dict:
 @login_required
 def survey_preview(request, pk):
     """Show the draft as a respondent would; validate pages, record nothing."""
-    survey = selectors.survey_get(user=request.user, pk=pk)
+    survey = selectors.survey_get(user=request.user, pk=pk, right=Right.VIEW)
     definition = publishing.survey_definition(survey)
     pages = engine.pages_of(definition)
     data = request.POST if request.method == "POST" else request.GET

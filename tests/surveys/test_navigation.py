@@ -38,13 +38,21 @@ def test_a_registered_tab_shows_in_the_bar(owner):
     )
     try:
         html = render_to_string(
-            "surveys/_survey_tabs.html", {"survey": survey, "active_tab": "reports"}
+            "surveys/_survey_tabs.html",
+            {"survey": survey, "active_tab": "reports", "team_rights": ["analyse"]},
+        )
+        viewers = render_to_string(
+            "surveys/_survey_tabs.html",
+            {"survey": survey, "active_tab": "reports", "team_rights": ["view"]},
         )
     finally:
         _TABS.unregister("reports")
     labels = re.findall(r'class="nav-link[^"]*"[^>]*>([^<]+)</a>', html)
     assert labels == ["Survey", "Distributions", "Responses", "Reports"]
     assert f'class="nav-link active" aria-current="page" href="/r{survey.pk}/"' in html
+    # A Viewer may not see responses: no tab leads to the 403.
+    labels = re.findall(r'class="nav-link[^"]*"[^>]*>([^<]+)</a>', viewers)
+    assert labels == ["Survey", "Distributions", "Reports"]
 
 
 def test_each_page_marks_its_own_tab(owner_client, owner):
