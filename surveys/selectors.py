@@ -7,6 +7,8 @@ from surveys.logic import Facts, question_index
 from surveys.models import Answer, Page, Question, Response, Survey, SurveyVersion
 from surveys.piping import pipe
 from surveys.results import question_catalogue, response_answers
+from teams import access
+from teams.access import Right
 
 
 def survey_list(*, user) -> QuerySet[Survey]:
@@ -24,9 +26,12 @@ def survey_list_with_counts(*, user) -> QuerySet[Survey]:
     )
 
 
-def survey_get(*, user, pk: int) -> Survey:
-    """Return one of the user's surveys, or raise Http404 (also for another owner's)."""
-    return get_object_or_404(Survey, owner=user, pk=pk)
+def survey_get(*, user, pk: int, right: Right = Right.VIEW) -> Survey:
+    """Return a survey of one of the user's teams if their role there has `right`:
+    Http404 for a survey of a team they are not in, PermissionDenied without it."""
+    survey = get_object_or_404(Survey, pk=pk)
+    access.require(user, survey.team_id, right)
+    return survey
 
 
 def survey_for_command(*, pk: int) -> Survey | None:

@@ -27,6 +27,7 @@ from distributions.person import (
 from distributions.selectors.privacy import person_found
 from surveys.selectors import person_responses
 from surveys.services.privacy import person_responses_erase, survey_strip_identifiers
+from teams.services import personal_team_id
 
 STRIPPED_DELIVERY_ERROR = "Not sent: the survey's identifiers were removed."
 # Any address quoted in a mail server's reply kept as a delivery's error.
@@ -41,13 +42,26 @@ def unknown_address_message(email: str) -> str:
 
 
 @transaction.atomic
-def person_erase(*, actor, owner, email: str, keep_responses: bool, via: str = ""):
-    """Erase an address from everything the owner holds; return the counts.
+def person_erase(
+    *,
+    actor,
+    owner,
+    email: str,
+    keep_responses: bool,
+    via: str = "",
+    team_id: int | None = None,
+):
+    """Erase an address from everything the team holds; return the counts.
 
-    Raise ValidationError (nothing changed) if the owner holds nothing with it.
+    `team_id` None: the owner's personal team. `owner` names whose contacts and
+    responses the other apps' person selectors read until they take the team.
+    Raise ValidationError (nothing changed) if the team holds nothing with it.
+    The caller checks the right (MANAGE; the command line acts as staff).
     """
+    if team_id is None:
+        team_id = personal_team_id(owner.pk)
     email = email.strip()
-    found = person_found(user=owner, email=email)
+    found = person_found(user=owner, team_id=team_id, email=email)
     if found is None:
         raise ValidationError(unknown_address_message(email))
     if not keep_responses:
@@ -84,6 +98,7 @@ def person_erase(*, actor, owner, email: str, keep_responses: bool, via: str = "
     audit_record(
         actor=actor,
         owner=owner,
+        team_id=team_id,
         action=AuditEntry.Action.PERSON_ERASED,
         subject="a person (address not recorded)"
         + (", responses kept without identity" if keep_responses else ""),
@@ -110,6 +125,7 @@ def survey_close_and_strip(*, actor, survey, via: str = "") -> dict[str, int]:
     audit_record(
         actor=actor,
         owner=survey.owner,
+        team_id=survey.team_id,
         action=AuditEntry.Action.SURVEY_STRIPPED,
         subject=f"survey {survey.pk} “{survey.title}”",
         counts=counts,

@@ -1,4 +1,5 @@
-"""The owner's contact frequency rule (services.frequency): one small form."""
+"""The team's contact frequency rule (services.frequency): one small form, for
+the team chosen in the switcher; only its owners (MANAGE) see and change it."""
 
 from django import forms
 from django.contrib import messages
@@ -8,6 +9,9 @@ from django.views.decorators.http import require_http_methods
 
 from distributions.selectors.frequency import frequency_rule_get
 from distributions.services.frequency import frequency_rule_set
+from teams import access
+from teams.access import Right
+from teams.selectors import current_team
 
 
 class FrequencyRuleForm(forms.Form):
@@ -39,11 +43,15 @@ class FrequencyRuleForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def frequency_rule(request):
-    rule = frequency_rule_get(user=request.user)
+    team = current_team(request)
+    access.require(request.user, team.pk, Right.MANAGE)
+    rule = frequency_rule_get(user=request.user, team_id=team.pk)
     if request.method == "POST":
         form = FrequencyRuleForm(request.POST)
         if form.is_valid():
-            rule = frequency_rule_set(owner=request.user, **form.cleaned_data)
+            rule = frequency_rule_set(
+                user=request.user, team_id=team.pk, **form.cleaned_data
+            )
             messages.success(
                 request,
                 f"Contact frequency rule: {rule.describe()}."
