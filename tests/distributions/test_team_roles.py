@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.http import Http404
 from django.test import Client
 from django.urls import reverse
@@ -370,3 +371,45 @@ def test_editor_may_not_erase_even_their_own_lists_contact(lab):
     response = lab.clients["editor"].post(url, {"confirm": contact.email})
     assert response.status_code == 403
     assert ContactList.objects.get(pk=contact.contact_list_id).contacts.count() == 2
+
+
+def test_the_person_commands_act_in_the_team_with_the_pages_rights(lab, tmp_path):
+    contact = lab.lists[lab.editor].contacts.first()
+    output = tmp_path / "person.json"
+    # The analyst may export the team's data, not erase it; an outsider neither.
+    call_command(
+        "export_person",
+        owner=lab.analyst.email,
+        team=lab.team.pk,
+        email=contact.email,
+        output=str(output),
+    )
+    assert contact.email in output.read_text()
+    with pytest.raises(CommandError, match="does not allow"):
+        call_command(
+            "erase_person",
+            owner=lab.analyst.email,
+            team=lab.team.pk,
+            email=contact.email,
+            yes=True,
+        )
+    with pytest.raises(CommandError, match="is not in team"):
+        call_command(
+            "export_person",
+            owner=lab.outsider.email,
+            team=lab.team.pk,
+            email=contact.email,
+            output=str(output),
+        )
+    assert not AuditEntry.objects.filter(
+        action=AuditEntry.Action.PERSON_ERASED
+    ).exists()
+
+
+def test_the_buttons_a_role_cannot_use_are_hidden(lab):
+    compose = urls(lab)["compose"]
+    for role, shown in (("viewer", False), ("analyst", False), ("editor", True)):
+        page = lab.clients[role].get(urls(lab)["emails"]).content.decode()
+        assert (compose in page) is shown, role
+        links_page = lab.clients[role].get(urls(lab)["links"]).content.decode()
+        assert (urls(lab)["generate"] in links_page) is shown, role
