@@ -413,3 +413,13 @@ def test_the_buttons_a_role_cannot_use_are_hidden(lab):
         assert (compose in page) is shown, role
         links_page = lab.clients[role].get(urls(lab)["links"]).content.decode()
         assert (urls(lab)["generate"] in links_page) is shown, role
+
+
+def test_an_analyst_sees_links_and_history_but_no_sending_controls(lab):
+    analyst = lab.clients["analyst"].get(urls(lab)["invitation"]).content.decode()
+    owner = lab.clients["owner"].get(urls(lab)["invitation"]).content.decode()
+    assert "Revoke link" in owner and "Revoke link" not in analyst
+    rows = lab.clients["analyst"].get(urls(lab)["emails"]).content.decode()
+    assert urls(lab)["history"] in rows and urls(lab)["reminder"] not in rows
+    viewer_rows = lab.clients["viewer"].get(urls(lab)["emails"]).content.decode()
+    assert urls(lab)["history"] not in viewer_rows
