@@ -1,10 +1,12 @@
-"""The team's contact frequency rule (services.frequency): one small form, for
-the team chosen in the switcher; only its owners (MANAGE) see and change it."""
+"""A team's contact frequency rule (services.frequency): one small form, for the
+team in `?team=` (the Emails page's survey's) or else the one chosen in the
+switcher; only its owners (MANAGE) see and change it."""
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from distributions.selectors.frequency import frequency_rule_get
@@ -43,14 +45,15 @@ class FrequencyRuleForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def frequency_rule(request):
-    team = current_team(request)
-    access.require(request.user, team.pk, Right.MANAGE)
-    rule = frequency_rule_get(user=request.user, team_id=team.pk)
+    asked = request.GET.get("team", "")
+    team_id = int(asked) if asked.isdigit() else current_team(request).pk
+    access.require(request.user, team_id, Right.MANAGE)
+    rule = frequency_rule_get(user=request.user, team_id=team_id)
     if request.method == "POST":
         form = FrequencyRuleForm(request.POST)
         if form.is_valid():
             rule = frequency_rule_set(
-                user=request.user, team_id=team.pk, **form.cleaned_data
+                user=request.user, team_id=team_id, **form.cleaned_data
             )
             messages.success(
                 request,
@@ -58,7 +61,7 @@ def frequency_rule(request):
                 if rule
                 else "No contact frequency rule: every email is sent.",
             )
-            return redirect("distributions:frequency_rule")
+            return redirect(f"{reverse('distributions:frequency_rule')}?team={team_id}")
     else:
         form = FrequencyRuleForm(
             initial={

@@ -423,3 +423,15 @@ def test_an_analyst_sees_links_and_history_but_no_sending_controls(lab):
     assert urls(lab)["history"] in rows and urls(lab)["reminder"] not in rows
     viewer_rows = lab.clients["viewer"].get(urls(lab)["emails"]).content.decode()
     assert urls(lab)["history"] not in viewer_rows
+
+
+def test_the_emails_page_leads_owners_to_its_teams_frequency_rule(lab):
+    # The owner's switcher is on their personal team; the survey is the lab's.
+    owner = _client(lab.owner)
+    page = owner.get(urls(lab)["emails"]).content.decode()
+    url = reverse("distributions:frequency_rule") + f"?team={lab.team.pk}"
+    assert url in page
+    assert url not in lab.clients["editor"].get(urls(lab)["emails"]).content.decode()
+    owner.post(url, {"max_emails": 1, "days": 3})
+    assert ContactFrequencyRule.objects.get().team_id == lab.team.pk
+    assert lab.clients["outsider"].get(url).status_code == 404
