@@ -19,6 +19,12 @@ def survey_list(*, user, team) -> QuerySet[Survey]:
     return Survey.objects.filter(team=team).order_by("-updated_at")
 
 
+def survey_titles(*, user, team_id: int) -> dict[int, str]:
+    """{survey id: title} of the team's surveys (its members may VIEW them)."""
+    access.require(user, team_id, Right.VIEW)
+    return dict(Survey.objects.filter(team_id=team_id).values_list("id", "title"))
+
+
 def survey_list_with_counts(*, user, team) -> QuerySet[Survey]:
     return survey_list(user=user, team=team).annotate(
         response_count=Count(

@@ -19,6 +19,8 @@ from django.utils import timezone
 from directories.selectors.suppressions import OPT_OUT_REASONS, suppressed_email_set
 from distributions.models import Delivery, Distribution, Invitation
 from distributions.services.dispatch import DEFAULT_LINK_DAYS, delivery_batches_enqueue
+from teams import access
+from teams.access import Right
 
 _OPEN = {
     Distribution.Kind.EMAIL: (Distribution.Status.SENDING, Distribution.Status.SENT),
@@ -28,20 +30,21 @@ _OPEN = {
 
 @transaction.atomic
 def distribution_recipients_add(*, user, distribution: Distribution, contacts) -> int:
-    """Add the user's contacts to a distribution that went out; return how many
-    were new to it."""
+    """Add contacts of the distribution's team to a distribution that went out
+    (the user must be allowed to send there); return how many were new to it."""
     distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
-    if distribution.owner_id != user.pk or distribution.parent_id is not None:
-        raise ValidationError(
-            "Recipients can be added to your own first email or batch."
-        )
+    access.require(user, distribution.team_id, Right.SEND)
+    if distribution.parent_id is not None:
+        raise ValidationError("Recipients can be added to a first email or batch.")
     if distribution.status not in _OPEN[distribution.kind]:
         raise ValidationError(
             "Only a distribution that has gone out takes more recipients; "
             f"this one is {distribution.get_status_display().lower()}."
         )
-    if any(contact.contact_list.owner_id != user.pk for contact in contacts):
-        raise ValidationError("You can only add your own contacts.")
+    if any(
+        contact.contact_list.team_id != distribution.team_id for contact in contacts
+    ):
+        raise ValidationError("You can only add contacts of this team's lists.")
     now = timezone.now()
     known = {
         email.lower()

@@ -1,4 +1,8 @@
-"""Distributions tab → Emails: the rows, Compose Email, View, Download history, Cancel."""
+"""Distributions tab → Emails: the rows, Compose Email, View, Download history, Cancel.
+
+Rights (teams.access, through survey_get): the rows and View need VIEW, Compose
+Email (GET too), Cancel and Resend SEND, Download history ANALYSE (audited).
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -34,6 +38,7 @@ from distributions.views.shared import (
     tab_context,
 )
 from surveys.selectors import survey_get
+from teams.access import Right
 
 
 @login_required
@@ -48,7 +53,9 @@ def email_list(request, survey_id: int):
         {
             **tab_context(survey, "emails"),
             "rows": rows,
-            "frequency_rule": frequency_rule_get(user=request.user),
+            "frequency_rule": frequency_rule_get(
+                user=request.user, team_id=survey.team_id
+            ),
             "poll": rows_poll(
                 survey,
                 rows,
@@ -87,7 +94,7 @@ def email_rows(request, survey_id: int):
 @require_http_methods(["GET", "POST"])
 def email_compose(request, survey_id: int):
     """Compose Email: To, From, When, Subject, Load Message, the message, Send."""
-    survey = survey_get(user=request.user, pk=survey_id)
+    survey = survey_get(user=request.user, pk=survey_id, right=Right.SEND)
     context = tab_context(survey, "emails")
     if context["distributable_problem"]:
         return render(request, "distributions/compose.html", context, status=409)
@@ -120,7 +127,9 @@ def email_compose(request, survey_id: int):
         saved = False
         if save_form.is_valid():
             try:
-                message_create(user=request.user, **save_form.cleaned_data)
+                message_create(
+                    user=request.user, team=survey.team, **save_form.cleaned_data
+                )
                 saved = True
             except ValidationError as error:
                 save_errors = error.messages
@@ -135,7 +144,7 @@ def email_compose(request, survey_id: int):
         if saved:
             messages.success(
                 request,
-                f"Saved “{save_form.cleaned_data['name']}” in your message library.",
+                f"Saved “{save_form.cleaned_data['name']}” in the message library.",
             )
         form = ComposeForm(initial=request.POST.dict(), **form_kwargs)
     elif request.method == "POST":
@@ -196,7 +205,7 @@ def email_compose(request, survey_id: int):
             **context,
             "form": form,
             "save_errors": save_errors,
-            "library": message_library(user=request.user),
+            "library": message_library(user=request.user, team_id=survey.team_id),
             "list_fields": list_fields,
             "message_types": MessageForm.base_fields["message_type"].choices,
             "zone": zone,
@@ -247,17 +256,17 @@ def email_detail(request, survey_id: int, pk: int):
 @login_required
 @require_GET
 def email_history(request, survey_id: int, pk: int):
-    """Download history: the history CSV, streamed, in the owner's time zone."""
-    survey = survey_get(user=request.user, pk=survey_id)
+    """Download history: the history CSV, streamed, in the downloader's time zone."""
+    survey = survey_get(user=request.user, pk=survey_id, right=Right.ANALYSE)
     distribution = email_distribution_get(user=request.user, survey=survey, pk=pk)
-    return history_download(distribution, owner_time_zone(request.user))
+    return history_download(distribution, owner_time_zone(request.user), request.user)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def email_cancel(request, survey_id: int, pk: int):
     """Cancel a distribution until it starts sending (GET asks, POST cancels)."""
-    survey = survey_get(user=request.user, pk=survey_id)
+    survey = survey_get(user=request.user, pk=survey_id, right=Right.SEND)
     distribution = email_distribution_get(user=request.user, survey=survey, pk=pk)
     if request.method == "POST":
         if distribution_cancel_scheduled(user=request.user, distribution=distribution):
@@ -290,7 +299,7 @@ def email_cancel(request, survey_id: int, pk: int):
 @require_http_methods(["GET", "POST"])
 def email_resend(request, survey_id: int, pk: int):
     """Resend to these N: the emails in doubt after an interruption (GET asks)."""
-    survey = survey_get(user=request.user, pk=survey_id)
+    survey = survey_get(user=request.user, pk=survey_id, right=Right.SEND)
     distribution = email_distribution_get(user=request.user, survey=survey, pk=pk)
     if request.method == "POST":
         count = deliveries_in_doubt_resend(user=request.user, distribution=distribution)

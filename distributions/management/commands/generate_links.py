@@ -2,8 +2,9 @@
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.selectors import owner_time_zone
@@ -87,6 +88,12 @@ class Command(BaseCommand):
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
+        except (Http404, PermissionDenied):
+            # Acting as the survey's owner, who must still send in its team
+            # and whose list must be the survey's team's (teams.access).
+            raise CommandError(
+                f"{owner.get_username()} may not send this survey to {list_name!r}."
+            ) from None
         with timezone.override(zone):
             count = write_csv(
                 output,
