@@ -33,6 +33,8 @@ SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https"
 SITE_URL = SITE_URL.rstrip("/")
 PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
 REGISTRATION_OPEN = env_bool("REGISTRATION_OPEN", True)
+# Days a team invitation's one-time link works (teams.services.invitations).
+TEAM_INVITATION_DAYS = env_int("TEAM_INVITATION_DAYS", 7, minimum=1, maximum=90)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
 
 INSTALLED_APPS = [

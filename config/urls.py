@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("surveys.urls")),
     path("", include("directories.urls")),
     path("", include("distributions.urls")),
+    path("", include("teams.urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

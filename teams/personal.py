@@ -1,4 +1,8 @@
-"""Writes for teams: the personal team, new teams, members and their roles."""
+"""Every user's personal team: where data made without naming a team goes.
+
+Its own module so that core.audit can find a personal team without importing the
+team services, which record to the audit trail themselves.
+"""
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -38,17 +42,3 @@ def personal_team_id(user_id: int) -> int:
 
 def _personal_name(user) -> str:
     return (user.get_username() or f"User {user.pk}")[:100]
-
-
-def team_create(*, user, name: str) -> Team:
-    """A new team with the user as its Owner."""
-    with transaction.atomic():
-        team = Team.objects.create(name=name.strip()[:100])
-        Membership.objects.create(team=team, user=user, role=Role.OWNER)
-    access.forget(user)
-    return team
-
-
-def team_of(*, user, team) -> Team:
-    """The team data is made in: the one given, else the user's personal team."""
-    return team if team is not None else personal_team(user)
