@@ -32,8 +32,30 @@ SAML_MAIL = "urn:oid:0.9.2342.19200300.100.1.3"
 SAML_EPPN = "urn:oid:1.3.6.1.4.1.5923.1.1.1.6"
 
 
+# django-allauth, for campus sign-in only: its account pages are not mounted
+# (accounts/campus_urls.py), sign-in, sign-up and passwords stay the accounts app's.
+ALLAUTH_SETTINGS = {
+    "SOCIALACCOUNT_ADAPTER": "accounts.campus.CampusAccountAdapter",
+    # Owners are matched by a verified address in accounts.campus itself: allauth's
+    # own matching would wipe the password of an owner it has no verified record of.
+    "SOCIALACCOUNT_EMAIL_AUTHENTICATION": False,
+    "SOCIALACCOUNT_AUTO_SIGNUP": True,
+    "SOCIALACCOUNT_EMAIL_REQUIRED": True,
+    # The adapter refuses an address the provider did not verify: allauth mails none.
+    "SOCIALACCOUNT_EMAIL_VERIFICATION": "none",
+    "ACCOUNT_EMAIL_VERIFICATION": "none",
+    "SOCIALACCOUNT_STORE_TOKENS": False,
+    "SOCIALACCOUNT_OPENID_CONNECT_URL_PREFIX": "oidc",
+    "ACCOUNT_LOGIN_METHODS": {"email"},
+    "ACCOUNT_SIGNUP_FIELDS": ["email*"],
+    "ACCOUNT_UNIQUE_EMAIL": True,
+}
+
+
 def campus_settings(environ) -> dict:
-    """Return PASSWORD_LOGIN, SOCIALACCOUNT_PROVIDERS and CAMPUS_FORM_ACTION."""
+    """Return the settings: PASSWORD_LOGIN, SOCIALACCOUNT_PROVIDERS,
+    CAMPUS_FORM_ACTION (provider origins the sign-in form may lead to) and
+    ALLAUTH_SETTINGS."""
     providers, origins = {}, []
     oidc = _oidc_app(environ)
     if oidc:
@@ -49,6 +71,7 @@ def campus_settings(environ) -> dict:
         # The campus button posts to Canvass, which redirects to the provider:
         # browsers hold that redirect to the form-action policy too.
         "CAMPUS_FORM_ACTION": sorted(set(origins)),
+        **ALLAUTH_SETTINGS,
     }
 
 

@@ -210,26 +210,10 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "surveys:list"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Campus sign-in (config/campus.py, accounts/campus.py): OIDC_* and SAML_* variables
-# configure the university's provider; PASSWORD_LOGIN=false leaves only its button.
-_CAMPUS = campus_settings(os.environ)
-PASSWORD_LOGIN = _CAMPUS["PASSWORD_LOGIN"]
-SOCIALACCOUNT_PROVIDERS = _CAMPUS["SOCIALACCOUNT_PROVIDERS"]
-CAMPUS_FORM_ACTION = _CAMPUS["CAMPUS_FORM_ACTION"]
-SOCIALACCOUNT_ADAPTER = "accounts.campus.CampusAccountAdapter"
-# Owners are matched by a verified address in accounts.campus itself (allauth's own
-# matching would wipe the password of an owner it has no verified record of).
-SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
-SOCIALACCOUNT_AUTO_SIGNUP = True
-SOCIALACCOUNT_EMAIL_REQUIRED = True
-# The adapter refuses an address the provider did not verify: allauth mails nothing.
-SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
-ACCOUNT_EMAIL_VERIFICATION = "none"
-SOCIALACCOUNT_STORE_TOKENS = False
-SOCIALACCOUNT_OPENID_CONNECT_URL_PREFIX = "oidc"
-ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*"]
-ACCOUNT_UNIQUE_EMAIL = True
+# Campus sign-in (config/campus.py): PASSWORD_LOGIN, the OIDC_* and SAML_* variables,
+# and django-allauth's settings for them (SOCIALACCOUNT_*, ACCOUNT_*).
+CAMPUS = campus_settings(os.environ)
+globals().update(CAMPUS)
 # Sign-in limits (accounts.throttle, counted in the shared cache): failures per
 # client address and account pause that pair for the window; failures per address
 # over all accounts pause the address; failures per account over all addresses
@@ -302,7 +286,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [csp.SELF, "data:"],
         "object-src": [csp.NONE],
         "base-uri": [csp.NONE],
-        "form-action": [csp.SELF, *_CAMPUS["CAMPUS_FORM_ACTION"]],
+        "form-action": [csp.SELF, *CAMPUS["CAMPUS_FORM_ACTION"]],
         "frame-ancestors": [csp.NONE],
     }
 }
