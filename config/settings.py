@@ -6,6 +6,7 @@ from pathlib import Path
 import csp.constants as csp
 import dj_database_url
 
+from config.campus import campus_settings
 from config.email_delivery import email_delivery_settings
 from config.email_provider import email_provider_settings
 from config.env import (
@@ -60,6 +61,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "api",
+    # Campus sign-in only (config/campus.py): allauth's own account pages and URLs
+    # are not mounted; sign-in, sign-up and passwords stay the accounts app's.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.OwnerTimezoneMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -202,6 +211,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "surveys:list"
 LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Campus sign-in (config/campus.py): PASSWORD_LOGIN, the OIDC_* and SAML_* variables,
+# and django-allauth's settings for them (SOCIALACCOUNT_*, ACCOUNT_*).
+CAMPUS = campus_settings(os.environ)
+globals().update(CAMPUS)
 # Sign-in limits (accounts.throttle, counted in the shared cache): failures per
 # client address and account pause that pair for the window; failures per address
 # over all accounts pause the address; failures per account over all addresses
@@ -274,7 +288,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [csp.SELF, "data:"],
         "object-src": [csp.NONE],
         "base-uri": [csp.NONE],
-        "form-action": [csp.SELF],
+        "form-action": [csp.SELF, *CAMPUS["CAMPUS_FORM_ACTION"]],
         "frame-ancestors": [csp.NONE],
     }
 }
