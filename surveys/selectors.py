@@ -7,6 +7,7 @@ from surveys.logic import Facts, question_index
 from surveys.models import Answer, Page, Question, Response, Survey, SurveyVersion
 from surveys.piping import pipe
 from surveys.results import question_catalogue, response_answers
+from teams import access
 
 
 def survey_list(*, user) -> QuerySet[Survey]:
@@ -286,3 +287,11 @@ def responses_progress_since(*, owner_ids, field: str, since) -> QuerySet:
         )
         .order_by("id")
     )
+
+
+def survey_get_with_right(*, user, pk: int, right) -> Survey:
+    """Return a survey the user's team role allows `right` on (teams.access): 404
+    for an outsider or a missing survey, 403 for a member without the right."""
+    survey = get_object_or_404(Survey, pk=pk)
+    access.require(user, survey.team_id, right)
+    return survey

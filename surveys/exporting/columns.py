@@ -275,6 +275,9 @@ def _metadata_columns(survey: Survey) -> list[Column]:
             value_labels={1: "True", 0: "False"},
             labelled=True,
         ),
+        # Qualtrics' UserLanguage: the language the respondent answered in (the
+        # page they last submitted; blank before surveys had languages).
+        Column("Language", "UserLanguage", "Language"),
     ]
     if _carries_identity(survey):
         columns += [
@@ -367,7 +370,7 @@ def export_table(
     # question), so json.loads reads the same object.
     sql = (
         f"SELECT r.id, r.public_id, r.started_at, r.finished_at, r.screened_out,"
-        f" r.last_name,"
+        f" r.language, r.last_name,"
         f" r.first_name, r.email, r.external_reference, r.embedded_data::text,"
         f" (SELECT json_object_agg(a.question_id, a.value) FROM {answer_table} a"
         f"  WHERE a.response_id = r.id)::text"
@@ -389,6 +392,7 @@ def export_table(
                 started,
                 finished,
                 screened,
+                language,
                 last_name,
                 first_name,
                 email,
@@ -423,6 +427,7 @@ def export_table(
                     (1 if screened else 0)
                     if coded
                     else ("True" if screened else "False"),
+                    language or None,
                 ]
                 if identity:
                     row += [last_name, first_name, email, reference]
