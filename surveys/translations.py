@@ -127,11 +127,11 @@ def translate_definition(definition: dict, texts: dict) -> dict:
 
 
 def text_problems(text: str, *, question_ids) -> list[str]:
-    """What is wrong with a translated text's piped placeholders, in words."""
-    problems = [f"unknown piped text {p}" for p in piping_problems(text)]
+    """What is wrong with a translated text's piped placeholders, in sentences."""
+    problems = list(piping_problems(text))
     if not problems and text and "${" in text:
         problems += [
-            f"piped text names question {qid}, which the survey does not have"
+            f"Piped text names question {qid}, which the survey does not have."
             for qid in sorted(piped_questions(text) - set(question_ids))
         ]
     return problems

@@ -93,7 +93,7 @@ def _checked(survey: Survey, language: str, texts: dict, *, lines=None) -> dict:
             continue
         text = (text or "").strip()
         for problem in text_problems(text, question_ids=question_ids):
-            problems.append(f"{where}{key}: {problem}.")
+            problems.append(f"{where}{key}: {problem}")
         if text:
             kept[key] = text
     if problems:
