@@ -183,6 +183,17 @@ def _in_language(request, *, survey, definition, version_id, response, contact):
     return language, translated, offered
 
 
+def _already_completed(request, survey, response, contact):
+    """The already-completed message in the language the person answered in."""
+    respondent_language(
+        request,
+        offered=offered_languages(survey),
+        default=survey.default_language,
+        preferred=[response.language, (contact or {}).get("language")],
+    )
+    return already_completed_page(request, survey=survey)
+
+
 def run_engine(request, *, survey, response, create_response, action_url, contact=None):
     """Show, validate and save the respondent's pages for one response.
 
@@ -209,7 +220,7 @@ def _engine_show(request, *, survey, response, action_url, contact):
         furthest = 0
     else:
         if response.finished_at is not None:
-            return already_completed_page(request, survey=survey)
+            return _already_completed(request, survey, response, contact)
         version_id = response.version_id
         definition = version_definition(version_id, survey=survey)
         furthest = response.current_page
@@ -281,7 +292,7 @@ def _engine_submit(request, *, survey, response, create_response, action_url, co
         # response behind this submit; whoever comes after a finish sees finished_at.
         response = Response.objects.select_for_update().get(pk=response.pk)
         if response.finished_at is not None:
-            return already_completed_page(request, survey=survey)
+            return _already_completed(request, survey, response, contact)
         definition = version_definition(response.version_id, survey=survey)
         language, definition, offered = _in_language(
             request,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from distributions.models import Invitation
 from distributions.services.links import links_generate
 from surveys.models import Response
+from tests.conftest import assert_no_axe_violations
 from tests.helpers import make_list
 from tests.surveys.language_support import multilingual_survey
 
@@ -85,3 +86,16 @@ def test_each_contact_in_their_language(page, links, client, owner):
     rows = list(csv.DictReader(io.StringIO(body)))
     by_email = {row["Email"]: row for row in rows}
     assert by_email["eve@example.edu"]["Language"] == "es"
+
+
+def test_translation_pages_and_the_arabic_page_pass_axe(logged_in_page, owner):
+    survey = multilingual_survey(owner)
+    tab = logged_in_page
+    for path, text in [
+        (f"/surveys/{survey.pk}/translations/", "Add language"),
+        (f"/surveys/{survey.pk}/translations/es/", "untranslated"),
+        (f"/r/{survey.public_key}/?lang=ar", "هل تسكن في الحرم الجامعي؟"),
+    ]:
+        tab.goto(path)
+        tab.get_by_text(text).first.wait_for()
+        assert_no_axe_violations(tab)

@@ -127,3 +127,21 @@ def test_invitation_only_refusal_speaks_the_browser_language(client, owner):
         f"/r/{survey.public_key}/", HTTP_ACCEPT_LANGUAGE="es"
     ).content.decode()
     assert "Esta encuesta solo puede responderse por invitación." in html
+
+
+def test_already_completed_speaks_the_language_answered_in(client, owner, survey, link):
+    from surveys.services import translations
+
+    translations.survey_translation_save(
+        survey=survey,
+        language="es",
+        texts={
+            "title": "Vida en el campus",
+            "already_completed_message": "Ya ha completado esta encuesta.",
+        },
+    )
+    client.post(link, {**page1_answers(survey), "lang": "es", "action": "next"})
+    client.post(link, {**page2_answers(survey), "lang": "es", "action": "next"})
+    html = client.get(link).content.decode()
+    assert "Ya ha completado esta encuesta." in html
+    assert '<html lang="es"' in html
