@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "teams",
     "accounts",
     "surveys",
+    # Respondent pages' own words, templates and catalogues (docs/architecture.md,
+    # Languages).
+    "respondent_ui",
     "directories",
     "distributions",
     "rest_framework",

@@ -109,6 +109,7 @@ def test_no_page_breaks_the_content_security_policy(
     watch.visit(f"{base}/")
     watch.visit(f"{base}/options/")
     watch.visit(f"{base}/closing/")
+    watch.visit(f"{base}/translations/")
     from surveys import services
 
     question = services.question_add(

@@ -9,7 +9,16 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "api", "config", "core", "directories", "distributions", "surveys"]
+APPS = [
+    "accounts",
+    "api",
+    "config",
+    "core",
+    "directories",
+    "distributions",
+    "respondent_ui",
+    "surveys",
+]
 MAX_LINES = 450
 
 
