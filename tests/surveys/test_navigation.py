@@ -53,7 +53,7 @@ def test_a_registered_tab_shows_in_the_bar(owner):
     assert f'class="nav-link active" aria-current="page" href="/r{survey.pk}/"' in html
     # A Viewer may not see responses: no tab leads to the 403.
     labels = re.findall(r'class="nav-link[^"]*"[^>]*>([^<]+)</a>', viewers)
-    assert labels == ["Survey", "Distributions", "Reports"]
+    assert labels == ["Survey", "Translations", "Distributions", "Reports"]
 
 
 def test_each_page_marks_its_own_tab(owner_client, owner):
