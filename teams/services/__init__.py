@@ -10,6 +10,7 @@ from django.db import transaction
 
 from core.audit import audit_record
 from core.models import AuditEntry
+from core.text import one_line
 from teams import access
 from teams.access import Right
 from teams.models import Membership, Role, Team
@@ -28,7 +29,8 @@ __all__ = [
 
 def team_create(*, user, name: str) -> Team:
     """A new team with the user as its Owner."""
-    name = name.strip()[:100]
+    # One line: the name goes into the subject of invitation emails.
+    name = one_line(name).strip()[:100]
     if not name:
         raise ValidationError("Give the team a name.")
     with transaction.atomic():

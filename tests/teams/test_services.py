@@ -44,6 +44,12 @@ def test_the_creator_of_a_team_is_its_owner_and_it_is_on_the_trail(owner, team):
     assert entry.subject == "Sleep lab"
 
 
+def test_a_team_name_is_one_line(owner):
+    team = services.team_create(user=owner, name="Sleep\r\nBcc: x@example.org\x00")
+
+    assert team.name == "Sleep Bcc: x@example.org"
+
+
 def test_a_team_needs_a_name(owner):
     with pytest.raises(ValidationError):
         services.team_create(user=owner, name="   ")

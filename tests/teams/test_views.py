@@ -7,6 +7,8 @@ import zoneinfo
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -347,3 +349,27 @@ def _open_invitation(owner, team, email="one@example.org"):
         user=owner, team=team, email=email, role=Role.EDITOR
     )
     return invitations.invitation_token(invitation_id=invitation.pk)
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_the_respondent_page_never_reads_team_tables(owner, client, signed_in):
+    survey = build_survey(owner)
+    if signed_in:  # the owner trying their own survey
+        client.force_login(owner)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/r/{survey.public_key}/").status_code == 200
+
+    assert not [q["sql"] for q in queries if "teams_" in q["sql"]]
+
+
+def test_the_admin_shows_teams_read_only(owner, team, admin_client):
+    invitations.invitation_create(
+        user=owner, team=team, email="x@example.org", role=Role.VIEWER
+    )
+    for name in ("team", "membership", "invitation"):
+        assert admin_client.get(f"/admin/teams/{name}/").status_code == 200
+    page = admin_client.get(f"/admin/teams/team/{team.pk}/change/")
+    assert page.status_code == 200
+    assert owner.get_username() in page.content.decode()
+    assert admin_client.get("/admin/teams/team/add/").status_code == 403
