@@ -25,6 +25,7 @@ from surveys import services
 from surveys.models import Answer
 from surveys.respondent import response_create
 from surveys.services import publishing
+from surveys.services.translations import survey_language_add
 from teams.models import Membership, Role, Team
 from teams.services import personal_team_id
 from teams.services.invitations import invitation_create, invitation_token
@@ -236,12 +237,15 @@ def build_world() -> World:
         user=owner, team=team, email="colleague@example.edu", role=Role.VIEWER
     )
     _, world.team_token = invitation_token(invitation_id=world.team_invitation.pk)
+    # A translation to open: the Translations pages take a language.
+    survey_language_add(survey=survey, language="es")
     sender = sender_add(user=owner, email="lab@example.edu")
     _, world.sender_token = sender_confirmation_token(sender_id=sender.pk)
     world.kwargs = {
         "survey_id": survey.pk,
         "survey_pk": survey.pk,
         "membership_id": world.team_member.pk,
+        "language": "es",
         "link_pk": links.invitations.order_by("pk").first().pk,
         "list_pk": world.contact_list.pk,
         "question_id": survey.questions.filter(kind="long_text").first().pk,
