@@ -215,6 +215,10 @@ PASSWORD_RESET_EMAIL_LIMIT = env_int("PASSWORD_RESET_EMAIL_LIMIT", 3, minimum=1)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
 LANGUAGE_CODE = "en-us"
+# The language a survey's messages are written in when the survey names none
+# (a core.languages tag or Qualtrics code): the default version of an invitation,
+# reminder or thank-you, which contacts without a matching version get.
+CANVASS_DEFAULT_LANGUAGE = env_str("CANVASS_DEFAULT_LANGUAGE", "en")
 TIME_ZONE = env_time_zone("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -11,12 +11,15 @@ from distributions.forms import (
     OneTimeTokenMixin,
     SingleLineField,
 )
+from distributions.forms.versions import LanguageVersionsMixin
 from distributions.models import MessageType
 from distributions.services.compose import message_problems
 from distributions.services.reminders import AUDIENCES
 
 
-class ComposeForm(OneTimeTokenMixin, ExpiryForm, MessageFieldsForm):
+class ComposeForm(
+    OneTimeTokenMixin, LanguageVersionsMixin, ExpiryForm, MessageFieldsForm
+):
     """Compose Email: To, From, When, Subject, the message, link expiry."""
 
     token_field = "compose_token"
@@ -86,8 +89,9 @@ class ComposeForm(OneTimeTokenMixin, ExpiryForm, MessageFieldsForm):
         return cleaned
 
 
-class MessageForm(forms.Form):
-    """A message in the library: name, type, subject and body."""
+class MessageForm(LanguageVersionsMixin, forms.Form):
+    """A message in the library: name, type, subject and body, and its versions in
+    other languages."""
 
     name = SingleLineField(label="Name", max_length=200)
     message_type = forms.ChoiceField(label="Type", choices=MessageType.choices)
@@ -103,15 +107,20 @@ class MessageForm(forms.Form):
                 subject=subject,
                 body=body,
                 embedded_fields=None,
-                require_survey_link=cleaned.get("message_type")
-                != MessageType.THANK_YOU,
+                require_survey_link=self.version_requires_survey_link(),
             )
             for field, message in problems:
                 self.add_error(field, message)
         return cleaned
 
+    def version_embedded_fields(self):
+        return None
 
-class ReminderForm(OneTimeTokenMixin, MessageFieldsForm):
+    def version_requires_survey_link(self) -> bool:
+        return self.cleaned_data.get("message_type") != MessageType.THANK_YOU
+
+
+class ReminderForm(OneTimeTokenMixin, LanguageVersionsMixin, MessageFieldsForm):
     """Schedule Reminder / Schedule Thank You: When, From, Subject, message, who."""
 
     audience = forms.ChoiceField(label="Send to", widget=forms.RadioSelect)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.selectors import owner_time_zone
 from directories.selectors import contact_list_list, contact_list_opted_out_count
 from distributions.forms.compose import ComposeForm, MessageForm
+from distributions.forms.versions import PREFIX, language_options
 from distributions.models import Distribution
 from distributions.selectors.frequency import frequency_rule_get
 from distributions.selectors.invitations import distribution_invitations_page
@@ -25,6 +26,11 @@ from distributions.services.compose import (
     preview_email_send,
 )
 from distributions.services.email_message import invitation_message
+from distributions.services.message_versions import (
+    language_name,
+    message_version,
+    survey_default_language,
+)
 from distributions.services.resend import deliveries_in_doubt_resend, in_doubt_count
 from distributions.status import invitation_status
 from distributions.views.polling import rows_poll
@@ -105,12 +111,19 @@ def email_compose(request, survey_id: int):
         "lists": lists,
         "list_stats": list_stats,
         "user": request.user,
+        "default_language": survey_default_language(survey),
     }
     action = request.POST.get("action", "send")
     save_errors = None
     if request.method == "POST" and action == "save_message":
         save_form = MessageForm(
             {
+                # The language versions' fields too, under their own prefix.
+                **{
+                    key: value
+                    for key, value in request.POST.items()
+                    if key.startswith(PREFIX + "-")
+                },
                 "name": request.POST.get("message_name", ""),
                 "message_type": request.POST.get("message_type", "invite"),
                 "subject": request.POST.get("subject", ""),
@@ -138,6 +151,8 @@ def email_compose(request, survey_id: int):
                 f"Saved “{save_form.cleaned_data['name']}” in your message library.",
             )
         form = ComposeForm(initial=request.POST.dict(), **form_kwargs)
+        # The versions as typed, saved or not.
+        form.versions = save_form.versions
     elif request.method == "POST":
         form = ComposeForm(request.POST, **form_kwargs)
         if form.is_valid():
@@ -171,6 +186,7 @@ def email_compose(request, survey_id: int):
                         link_expires_at=data["expires_at"],
                         compose_token=data.get("compose_token") or None,
                         track_opens=data.get("track_opens", False),
+                        versions=data["versions"],
                         **fields,
                     )
                 except ValidationError as error:
@@ -199,17 +215,26 @@ def email_compose(request, survey_id: int):
             "library": message_library(user=request.user),
             "list_fields": list_fields,
             "message_types": MessageForm.base_fields["message_type"].choices,
+            "language_options": language_options(),
             "zone": zone,
         },
     )
 
 
 def _render_sent(distribution, invitation):
-    """Return the subject and text this invitation's email had, rendered as sent."""
+    """Return (language, the subject and text) of this invitation's email, rendered
+    as sent: in the language its delivery recorded (before it is sent: the one it
+    will get)."""
+    version = message_version(
+        distribution, invitation.this_delivery_language or invitation.language
+    )
     try:
-        return invitation_message(distribution=distribution, invitation=invitation)
+        rendered = invitation_message(
+            distribution=distribution, invitation=invitation, version=version
+        )
     except ValueError:
-        return {"subject": distribution.subject, "text": distribution.body}
+        rendered = {"subject": version.subject, "text": version.body}
+    return version.language, rendered
 
 
 @login_required
@@ -224,20 +249,27 @@ def email_detail(request, survey_id: int, pk: int):
         per_page=RECIPIENTS_PER_PAGE,
     )
     now = timezone.now()
-    recipients = [
-        {
-            "invitation": invitation,
-            "status": invitation_status(invitation, now=now),
-            "rendered": _render_sent(distribution, invitation),
-        }
-        for invitation in page.object_list
-    ]
+    recipients = []
+    for invitation in page.object_list:
+        language, rendered = _render_sent(distribution, invitation)
+        recipients.append(
+            {
+                "invitation": invitation,
+                "status": invitation_status(invitation, now=now),
+                "rendered": rendered,
+                "language": language,
+            }
+        )
     return render(
         request,
         "distributions/email_detail.html",
         {
             **tab_context(survey, "emails"),
             "distribution": distribution,
+            "language_versions": [
+                {"name": language_name(tag), **version}
+                for tag, version in distribution.versions.items()
+            ],
             "page_obj": page,
             "recipients": recipients,
         },

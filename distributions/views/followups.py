@@ -11,9 +11,11 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import owner_time_zone
 from distributions.forms.compose import ReminderForm
+from distributions.forms.versions import language_options
 from distributions.models import MessageType
 from distributions.selectors.messages import message_library
 from distributions.selectors.pages import root_distribution_get
+from distributions.services.message_versions import survey_default_language
 from distributions.services.reminders import reminder_schedule
 from distributions.views.shared import side_of, tab_context
 from surveys.selectors import survey_get
@@ -26,7 +28,12 @@ def _schedule(request, survey_id: int, pk: int, message_type: str):
     back = reverse(f"distributions:{side}", kwargs={"survey_id": survey.pk})
     zone = owner_time_zone(request.user)
     embedded = list(parent.contact_list.embedded_fields) if parent.contact_list else []
-    form_kwargs = {"zone": zone, "embedded_fields": embedded, "user": request.user}
+    form_kwargs = {
+        "zone": zone,
+        "embedded_fields": embedded,
+        "user": request.user,
+        "default_language": survey_default_language(survey),
+    }
     if request.method == "POST":
         form = ReminderForm(request.POST, message_type=message_type, **form_kwargs)
         if form.is_valid():
@@ -43,6 +50,7 @@ def _schedule(request, survey_id: int, pk: int, message_type: str):
                     reply_to=data["reply_to"],
                     subject=data["subject"],
                     body=data["body"],
+                    versions=data["versions"],
                     request_token=data.get("request_token") or None,
                 )
             except ValidationError as error:
@@ -78,6 +86,7 @@ def _schedule(request, survey_id: int, pk: int, message_type: str):
             ),
             "library": message_library(user=request.user, message_type=message_type),
             "list_fields": {},
+            "language_options": language_options(),
             "back": back,
             "zone": zone,
         },
