@@ -16,6 +16,10 @@ from directories.forms import (
 )
 from directories.navigation import contact_actions
 from directories.selectors import suppressions as suppression_selectors
+from directories.selectors.languages import (
+    contact_list_unknown_languages,
+    contacts_with_language,
+)
 from directories.services import DirectoryError, lists, suppressions
 
 CONTACTS_PER_PAGE = 50
@@ -74,6 +78,10 @@ def list_detail(request, pk):
     contact_list = selectors.contact_list_get(user=request.user, pk=pk)
     query = request.GET.get("q", "")
     contacts = selectors.contact_search(contact_list=contact_list, query=query)
+    # ?language=CODE: the contacts with that Language value (an unknown one's link).
+    language = request.GET.get("language", "")[:32]
+    if language:
+        contacts = contacts_with_language(contacts, code=language)
     page = Paginator(contacts, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -84,6 +92,10 @@ def list_detail(request, pk):
             "query": query,
             "size": selectors.contact_list_size(contact_list=contact_list),
             "imports": selectors.contact_import_recent(contact_list=contact_list),
+            "language": language,
+            "unknown_languages": contact_list_unknown_languages(
+                contact_list=contact_list
+            ),
         },
     )
 
