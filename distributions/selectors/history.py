@@ -8,7 +8,6 @@ distributions.personal_link. Each CSV is one query whose columns are the cells
 
 from collections.abc import Iterator
 
-from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
@@ -32,8 +31,8 @@ HISTORY_COLUMNS = [
     "End Date",
     "Link",
     "Link Expiration",
-    # The language of the message version each email was sent in (issue 20):
-    # "es", or "en, es" when a reminder went out in another.
+    # The language of the message version its emails were sent in (issue 20):
+    # "es", or "en, es" when a follow-up went out in another.
     "Language",
 ]
 
@@ -101,6 +100,7 @@ def _history_sql(distribution: Distribution, *, now, extra=()) -> tuple[str, lis
     most of the time (bench/bench_history.py).
     """
     root = distribution.root
+    sent_in_a_language = Q(status=Delivery.Status.SENT) & ~Q(language="")
     deliveries = (
         # The root's links get emails from the root and its reminders/thank-yous.
         Delivery.objects.filter(
@@ -115,15 +115,14 @@ def _history_sql(distribution: Distribution, *, now, extra=()) -> tuple[str, lis
         .annotate(
             rank=Max(DELIVERY_RANK),
             first_sent=Min("sent_at", filter=Q(status=Delivery.Status.SENT)),
-            languages=StringAgg(
-                "language",
-                ", ",
-                distinct=True,
-                order_by="language",
-                filter=Q(status=Delivery.Status.SENT) & ~Q(language=""),
-            ),
+            # Two plain aggregates rather than string_agg(DISTINCT ...), whose
+            # ordered input would take the hash aggregate away: the emails of one
+            # link are in one language, or two when a follow-up had no version
+            # in theirs (with more, the first and last alphabetically).
+            language_low=Min("language", filter=sent_in_a_language),
+            language_high=Max("language", filter=sent_in_a_language),
         )
-        .values("invitation_id", "rank", "first_sent", "languages")
+        .values("invitation_id", "rank", "first_sent", "language_low", "language_high")
     )
     delivery_sql, delivery_params = deliveries.query.sql_with_params()
     # The person's progress by any of their links (distributions.person).
@@ -141,7 +140,8 @@ def _history_sql(distribution: Distribution, *, now, extra=()) -> tuple[str, lis
                to_char({started}, '{_ISO_FORMAT}') AS started_on,
                to_char({finished}, '{_ISO_FORMAT}') AS finished_on,
                to_char(i.expires_at, '{_ISO_FORMAT}') AS expires_on,
-               d.languages
+               CASE WHEN d.language_low = d.language_high THEN d.language_low
+                    ELSE d.language_low || ', ' || d.language_high END AS languages
                {"".join(f", i.embedded_data ->> %s AS f{n}" for n in range(len(extra)))}
         FROM {Invitation._meta.db_table} i
         {person.joins}

@@ -301,3 +301,46 @@ def test_versions_validated_names_the_language():
             embedded_fields=[],
         )
     assert any(m.startswith("Spanish (es):") for m in caught.value.messages)
+
+
+def test_history_language_names_both_when_a_follow_up_used_another(
+    owner, survey, languages_list
+):
+    from distributions.selectors.history import history_header, history_rows
+    from tests.distributions.ui_support import email_distribution
+
+    root = email_distribution(survey, languages_list)
+    reminder = Distribution.objects.create(
+        survey=survey,
+        owner=owner,
+        team_id=survey.team_id,
+        parent=root,
+        kind=Distribution.Kind.EMAIL,
+        message_type="reminder",
+        list_name=root.list_name,
+        send_at=timezone.now(),
+        status=Distribution.Status.SENT,
+    )
+    es = root.invitations.get(email="es@example.edu")
+    en = root.invitations.get(email="en@example.edu")
+    now = timezone.now()
+    Delivery.objects.create(
+        distribution=root, invitation=es, status="sent", sent_at=now, language="es"
+    )
+    # The reminder had no Spanish version.
+    Delivery.objects.create(
+        distribution=reminder, invitation=es, status="sent", sent_at=now, language="en"
+    )
+    Delivery.objects.create(
+        distribution=root, invitation=en, status="sent", sent_at=now, language="en"
+    )
+    # Failed: no language was sent.
+    Delivery.objects.create(
+        distribution=reminder, invitation=en, status="failed", language="fr"
+    )
+
+    column = history_header(distribution=root).index("Language")
+    sent = {row[3]: row[column] for row in history_rows(distribution=root)}
+    assert sent["es@example.edu"] == "en, es"
+    assert sent["en@example.edu"] == "en"
+    assert sent["ar@example.edu"] == ""
