@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
 from accounts import throttle
+from accounts.models import OWNER_LOCALES
 from core.client_address import client_address
 
 TIME_ZONE_CHOICES = [
@@ -117,6 +118,15 @@ class ProfileForm(forms.Form):
         label="Time zone",
         choices=TIME_ZONE_CHOICES,
         help_text="Every date in Canvass is shown and entered in this time zone.",
+    )
+    locale = forms.ChoiceField(
+        label="Dates and numbers",
+        choices=OWNER_LOCALES,
+        required=False,
+        help_text=(
+            "How your pages write dates and numbers (31/01/2026 or 01/31/2026, "
+            "1.5 or 1,5), and their language where Canvass has a translation."
+        ),
     )
 
 

@@ -124,21 +124,29 @@ def signup_confirm(request, token: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    current = owner_time_zone(request.user).key
-    form = ProfileForm(request.POST or None, initial={"time_zone": current})
+    form = ProfileForm(request.POST or None, initial=_profile_initial(request.user))
     if request.method == "POST" and form.is_valid():
         services.profile_update(
-            user=request.user, time_zone=form.cleaned_data["time_zone"]
+            user=request.user,
+            time_zone=form.cleaned_data["time_zone"],
+            locale=form.cleaned_data["locale"],
         )
         messages.success(request, "Your profile is saved.")
         return redirect("accounts:profile")
     return _profile_page(request, form=form)
 
 
+def _profile_initial(user) -> dict:
+    profile = getattr(user, "profile", None)
+    return {
+        "time_zone": owner_time_zone(user).key,
+        "locale": profile.locale if profile else "",
+    }
+
+
 def _profile_page(request, *, form=None, sender_form=None, status=200):
-    current = owner_time_zone(request.user).key
     context = {
-        "form": form or ProfileForm(initial={"time_zone": current}),
+        "form": form or ProfileForm(initial=_profile_initial(request.user)),
         "sender_form": sender_form or SenderAddressForm(),
         "senders": sender_addresses(user=request.user),
         "allowed_domains": settings.ALLOWED_FROM_DOMAINS,
