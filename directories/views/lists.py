@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from core.csv_export import csv_download
@@ -112,7 +113,7 @@ def list_rename(request, pk):
         except DirectoryError as exc:
             form.add_error("name", exc.message)
         else:
-            messages.success(request, "List renamed.")
+            messages.success(request, _("List renamed."))
             return redirect("directories:list_detail", pk=pk)
     return render(
         request,
