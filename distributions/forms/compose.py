@@ -2,6 +2,7 @@
 
 from django import forms
 from django.template.defaultfilters import pluralize
+from django.utils.translation import gettext_lazy as _
 
 from core.tokens import new_token
 from distributions.default_messages import default_message
@@ -25,13 +26,13 @@ class ComposeForm(
     token_field = "compose_token"
 
     contact_list = forms.ModelChoiceField(
-        label="To", queryset=None, empty_label="Choose a list"
+        label=_("To"), queryset=None, empty_label=_("Choose a list")
     )
     compose_token = forms.CharField(widget=forms.HiddenInput, required=False)
     track_opens = forms.BooleanField(
-        label="Track opens",
+        label=_("Track opens"),
         required=False,
-        help_text=(
+        help_text=_(
             "Adds an invisible image to the email: when the recipient's mail "
             "program loads it, Canvass records the time of the first load for that "
             "email (Emails Opened), and nothing else. Programs that block images are "
@@ -84,7 +85,8 @@ class ComposeForm(
         chosen = cleaned.get("contact_list")
         if chosen is not None and not self.list_stats.get(chosen.pk, (1, 0))[0]:
             self.add_error(
-                "contact_list", "This list has no contacts: add some before you send."
+                "contact_list",
+                _("This list has no contacts: add some before you send."),
             )
         return cleaned
 
@@ -93,10 +95,12 @@ class MessageForm(LanguageVersionsMixin, forms.Form):
     """A message in the library: name, type, subject and body, and its versions in
     other languages."""
 
-    name = SingleLineField(label="Name", max_length=200)
-    message_type = forms.ChoiceField(label="Type", choices=MessageType.choices)
-    subject = SingleLineField(label="Subject", max_length=255)
-    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 12}))
+    name = SingleLineField(label=_("Name"), max_length=200)
+    message_type = forms.ChoiceField(label=_("Type"), choices=MessageType.choices)
+    subject = SingleLineField(label=_("Subject"), max_length=255)
+    body = forms.CharField(
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 12})
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -123,7 +127,7 @@ class MessageForm(LanguageVersionsMixin, forms.Form):
 class ReminderForm(OneTimeTokenMixin, LanguageVersionsMixin, MessageFieldsForm):
     """Schedule Reminder / Schedule Thank You: When, From, Subject, message, who."""
 
-    audience = forms.ChoiceField(label="Send to", widget=forms.RadioSelect)
+    audience = forms.ChoiceField(label=_("Send to"), widget=forms.RadioSelect)
     request_token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, message_type, **kwargs):

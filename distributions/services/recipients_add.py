@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from directories.selectors.suppressions import OPT_OUT_REASONS, suppressed_email_set
 from distributions.models import Delivery, Distribution, Invitation
@@ -33,7 +34,7 @@ def distribution_recipients_add(*, user, distribution: Distribution, contacts) -
     distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
     if distribution.owner_id != user.pk or distribution.parent_id is not None:
         raise ValidationError(
-            "Recipients can be added to your own first email or batch."
+            _("Recipients can be added to your own first email or batch.")
         )
     if distribution.status not in _OPEN[distribution.kind]:
         raise ValidationError(
@@ -41,7 +42,7 @@ def distribution_recipients_add(*, user, distribution: Distribution, contacts) -
             f"this one is {distribution.get_status_display().lower()}."
         )
     if any(contact.contact_list.owner_id != user.pk for contact in contacts):
-        raise ValidationError("You can only add your own contacts.")
+        raise ValidationError(_("You can only add your own contacts."))
     now = timezone.now()
     known = {
         email.lower()

@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import owner_time_zone
@@ -193,13 +195,17 @@ def email_compose(request, survey_id: int):
                     form.add_error(None, error)
                 else:
                     when = timezone.localtime(distribution.send_at, zone)
+                    words = {"list": distribution.list_name}
                     if distribution.send_at <= timezone.now():
-                        text = f"Your email to {distribution.list_name} is being sent."
+                        text = _("Your email to %(list)s is being sent.") % words
                     else:
-                        text = (
-                            f"Your email to {distribution.list_name} is scheduled for "
-                            f"{when:%Y-%m-%d %H:%M} ({zone.key})."
-                        )
+                        text = _(
+                            "Your email to %(list)s is scheduled for %(when)s (%(zone)s)."
+                        ) % {
+                            **words,
+                            "when": date_format(when, "SHORT_DATETIME_FORMAT"),
+                            "zone": zone.key,
+                        }
                     messages.success(request, text)
                     return redirect("distributions:emails", survey_id=survey.pk)
     else:
@@ -333,11 +339,11 @@ def email_resend(request, survey_id: int, pk: int):
                 f"{distribution.list_name} queued again.",
             )
         else:
-            messages.info(request, "No email of this distribution is in doubt.")
+            messages.info(request, _("No email of this distribution is in doubt."))
         return redirect("distributions:emails", survey_id=survey.pk)
     count = in_doubt_count(distribution=distribution)
     if not count:
-        messages.info(request, "No email of this distribution is in doubt.")
+        messages.info(request, _("No email of this distribution is in doubt."))
         return redirect("distributions:emails", survey_id=survey.pk)
     return render(
         request,

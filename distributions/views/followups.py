@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import owner_time_zone
@@ -56,17 +58,28 @@ def _schedule(request, survey_id: int, pk: int, message_type: str):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                what = (
-                    "reminder" if message_type == MessageType.REMINDER else "thank-you"
-                )
+                reminder = message_type == MessageType.REMINDER
+                words = {"list": parent.list_name}
                 if child.send_at <= timezone.now():
-                    text = f"Your {what} to {parent.list_name} is being sent."
+                    text = (
+                        _("Your reminder to %(list)s is being sent.")
+                        if reminder
+                        else _("Your thank-you to %(list)s is being sent.")
+                    ) % words
                 else:
                     when = timezone.localtime(child.send_at, zone)
+                    words["when"] = date_format(when, "SHORT_DATETIME_FORMAT")
+                    words["zone"] = zone.key
                     text = (
-                        f"Your {what} to {parent.list_name} is scheduled for "
-                        f"{when:%Y-%m-%d %H:%M} ({zone.key})."
-                    )
+                        _(
+                            "Your reminder to %(list)s is scheduled for %(when)s (%(zone)s)."
+                        )
+                        if reminder
+                        else _(
+                            "Your thank-you to %(list)s is scheduled for %(when)s "
+                            "(%(zone)s)."
+                        )
+                    ) % words
                 messages.success(request, text)
                 return redirect(back)
     else:
@@ -80,9 +93,9 @@ def _schedule(request, survey_id: int, pk: int, message_type: str):
             "parent": parent,
             "message_type": message_type,
             "title": (
-                "Schedule Reminder"
+                _("Schedule Reminder")
                 if message_type == MessageType.REMINDER
-                else "Schedule Thank You"
+                else _("Schedule Thank You")
             ),
             "library": message_library(user=request.user, message_type=message_type),
             "list_fields": {},
