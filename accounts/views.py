@@ -1,3 +1,5 @@
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
@@ -14,6 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services, throttle
+from accounts.campus import campus_sign_in_options, refused
 from accounts.forms import (
     LoginForm,
     ProfileForm,
@@ -24,6 +27,18 @@ from accounts.forms import (
 from accounts.selectors import owner_time_zone, sender_addresses
 from core.client_address import client_address
 from core.queue import enqueue
+
+
+def password_sign_in(view):
+    """Refuse a password page (sign-up, reset, change) when PASSWORD_LOGIN is off."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not settings.PASSWORD_LOGIN:
+            return render(request, "accounts/password_login_off.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _next_url(request) -> str:
@@ -42,6 +57,15 @@ def _next_url(request) -> str:
 def login_view(request):
     if request.user.is_authenticated:
         return redirect(_next_url(request))
+    context = {
+        "campus_options": campus_sign_in_options(),
+        "next": request.POST.get("next") or request.GET.get("next") or "",
+    }
+    if not settings.PASSWORD_LOGIN:
+        # Only the campus buttons; a password posted anyway is not even checked.
+        status = 403 if request.method == "POST" else 200
+        context["password_refused"] = request.method == "POST"
+        return render(request, "registration/login.html", context, status=status)
     form = LoginForm(request, data=request.POST or None)
     wait = 0
     if request.method == "POST":
@@ -54,12 +78,7 @@ def login_view(request):
             form = LoginForm(
                 request, initial={"username": request.POST.get("username")}
             )
-    context = {
-        "form": form,
-        "throttled": bool(wait),
-        "throttle_wait": wait_text(wait),
-        "next": request.POST.get("next") or request.GET.get("next") or "",
-    }
+    context.update(form=form, throttled=bool(wait), throttle_wait=wait_text(wait))
     response = render(
         request, "registration/login.html", context, status=429 if wait else 200
     )
@@ -68,7 +87,17 @@ def login_view(request):
     return response
 
 
+def campus_refused(request):
+    """Where allauth would ask for sign-up details Canvass does not ask for."""
+    return refused(request, "Campus sign-in could not make your Canvass account.")
+
+
+def campus_inactive(request):
+    return refused(request, "This Canvass account is switched off.")
+
+
 @sensitive_post_parameters("password1", "password2")
+@password_sign_in
 @csrf_protect
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -90,10 +119,12 @@ def signup(request):
     return render(request, "accounts/signup.html", {"form": form})
 
 
+@password_sign_in
 def signup_sent(request):
     return render(request, "accounts/signup_sent.html")
 
 
+@password_sign_in
 @never_cache
 @require_http_methods(["GET", "POST"])
 def signup_confirm(request, token: str):
@@ -210,8 +241,13 @@ def sender_confirm(request, token: str):
 
 logout_view = auth_views.LogoutView.as_view()
 
-password_change = auth_views.PasswordChangeView.as_view(
-    success_url=reverse_lazy("accounts:password_change_done")
+# login_required first: a visitor is sent to sign in, as on every owner page.
+password_change = login_required(
+    password_sign_in(
+        auth_views.PasswordChangeView.as_view(
+            success_url=reverse_lazy("accounts:password_change_done")
+        )
+    )
 )
 password_change_done = auth_views.PasswordChangeDoneView.as_view()
 
@@ -240,9 +276,13 @@ class PasswordResetView(auth_views.PasswordResetView):
         return redirect(self.success_url)
 
 
-password_reset = PasswordResetView.as_view()
-password_reset_done = auth_views.PasswordResetDoneView.as_view()
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
-    success_url=reverse_lazy("accounts:password_reset_complete")
+password_reset = password_sign_in(PasswordResetView.as_view())
+password_reset_done = password_sign_in(auth_views.PasswordResetDoneView.as_view())
+password_reset_confirm = password_sign_in(
+    auth_views.PasswordResetConfirmView.as_view(
+        success_url=reverse_lazy("accounts:password_reset_complete")
+    )
 )
-password_reset_complete = auth_views.PasswordResetCompleteView.as_view()
+password_reset_complete = password_sign_in(
+    auth_views.PasswordResetCompleteView.as_view()
+)

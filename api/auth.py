@@ -6,7 +6,10 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework import authentication, exceptions, permissions, throttling
 
+from api.models import ApiKey
 from api.services import api_key_check, api_key_touch
+from teams import access
+from teams.selectors import current_team
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -39,16 +42,28 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 
 class KeyAccess(permissions.BasePermission):
-    """A read-only key reads; a read-write key or a signed-in session writes too."""
+    """Settle the team the call acts in, then let a read-only key read and a
+    read-write key or a signed-in session write (the role decides the rest,
+    api.scope).
+
+    A key acts in its own team; a session in the team the switcher shows. A key
+    whose owner left (or was removed from) its team is refused at once, 403.
+    """
 
     message = "This key is read-only."
 
     def has_permission(self, request, view):
         if not (request.user and request.user.is_authenticated):
             return False
+        key = request.auth
+        team_id = key.team_id if isinstance(key, ApiKey) else current_team(request).pk
+        if access.role_in(request.user, team_id) is None:
+            raise exceptions.PermissionDenied(
+                "This key's owner is no longer a member of its team."
+            )
+        request.api_team_id = team_id
         if request.method in permissions.SAFE_METHODS:
             return True
-        key = request.auth
         return key is None or getattr(key, "writable", False)
 
 

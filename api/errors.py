@@ -95,7 +95,8 @@ def problem_exception_handler(exc, context):
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        # teams.access says which role lacks the right; that is the caller's own.
+        exc = exceptions.PermissionDenied(str(exc) or None)
     response = exception_handler(exc, context)
     if response is None:
         logger.exception("API error", exc_info=exc)

@@ -66,7 +66,9 @@ def created_once(request, create, serialize) -> Response:
         if record is not None and record.request_hash != fingerprint:
             raise KeyReused()
         # A row made before keys were recorded has no hash to compare: replay it.
-        found = api_rows.distribution_for_token(user=request.user, compose_token=token)
+        found = api_rows.distribution_for_token(
+            team_id=request.api_team_id, compose_token=token
+        )
         if found is None:
             created = create(token)
             record, _ = IdempotentRequest.objects.get_or_create(

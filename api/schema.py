@@ -37,7 +37,9 @@ class ApiSchema(AutoSchema):
 
     def problem_codes(self) -> list[int]:
         """Return the error statuses this operation may answer."""
-        codes = [401, 429]  # no or a revoked key; past the rate limit
+        # No or a revoked key; a role without the right or a key whose owner left
+        # its team (any method: responses and history need ANALYSE); past the limit.
+        codes = [401, 403, 429]
         has_body = self.method in ("POST", "PUT", "PATCH") and (
             self.get_request_serializer() is not None
         )
@@ -47,8 +49,6 @@ class ApiSchema(AutoSchema):
         )
         if self.method in UNSAFE or has_query:
             codes.append(400)
-        if self.method in UNSAFE:
-            codes.append(403)  # a read-only key
         if "{" in self.path or has_body:
             codes.append(404)  # not the caller's, or an id in the body that is not
         if any(

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from api.models import ApiKey
 from core.tokens import new_token
-from teams.services import personal_team_id
+from teams.services import team_of
 
 KEY_PREFIX = "cvk_"
 # last_used_at is a hint for the owner, so it is written at most this often.
@@ -19,13 +19,14 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def api_key_create(*, owner, name: str, access: str) -> tuple[ApiKey, str]:
-    """Create a key; return it and the full key text, which is never stored."""
+def api_key_create(*, owner, name: str, access: str, team=None) -> tuple[ApiKey, str]:
+    """Create a key that acts as `owner` in `team` (default: their personal team);
+    return it and the full key text, which is never stored."""
     prefix = new_token()[:12].replace("-", "x").replace("_", "y")
     secret = new_token()
     key = ApiKey.objects.create(
         owner=owner,
-        team_id=personal_team_id(owner.pk),
+        team=team_of(user=owner, team=team),
         name=name.strip()[:100] or "API key",
         prefix=prefix,
         secret_hash=_hash(secret),

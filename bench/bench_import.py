@@ -106,6 +106,7 @@ def main() -> None:
 
     from core.contact_samples import write_contacts
     from directories.models import ContactList
+    from teams.services import personal_team
 
     # As the Docker image does at build time (compileall), into __pycache__.
     subprocess.run(
@@ -125,6 +126,7 @@ def main() -> None:
     )
     owner.email = owner.username
     owner.save(update_fields=["email"])
+    team = personal_team(owner)
     import psycopg
 
     try:
@@ -153,7 +155,7 @@ def main() -> None:
                             f"{canvass[-1][2]}"
                         )
                     scratch = ContactList.objects.create(
-                        owner=owner, name=f"limit {name} {attempt}"
+                        owner=owner, team=team, name=f"limit {name} {attempt}"
                     )
                     bare.append(
                         timed_process(
@@ -162,7 +164,7 @@ def main() -> None:
                         )
                     )
                     scratch = ContactList.objects.create(
-                        owner=owner, name=f"inside {name} {attempt}"
+                        owner=owner, team=team, name=f"inside {name} {attempt}"
                     )
                     with psycopg.connect(env_url) as conn:
                         started = time.monotonic()

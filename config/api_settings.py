@@ -19,8 +19,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Canvass API",
     "DESCRIPTION": "Lists, contacts, surveys, responses, distributions with their "
     "reminders and thank-yous, personal links, suppressions and webhook endpoints "
-    "of the key's owner. Authorization: Bearer <key>. Errors are "
-    "application/problem+json (RFC 9457).",
+    "of the key's team, with its maker's role there. Authorization: Bearer <key>. "
+    "Errors are application/problem+json (RFC 9457).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI from the installed drf-spectacular-sidecar package, never a CDN.

@@ -36,8 +36,8 @@ def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
+def env_bool(name: str, default: bool, *, environ=None) -> bool:
+    raw = (os.environ if environ is None else environ).get(name)
     if raw is None:
         return default
     value = raw.strip().lower()

@@ -6,6 +6,7 @@ from pathlib import Path
 import csp.constants as csp
 import dj_database_url
 
+from config.campus import campus_settings
 from config.email_delivery import email_delivery_settings
 from config.email_provider import email_provider_settings
 from config.env import (
@@ -33,6 +34,8 @@ SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https"
 SITE_URL = SITE_URL.rstrip("/")
 PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
 REGISTRATION_OPEN = env_bool("REGISTRATION_OPEN", True)
+# Days a team invitation's one-time link works (teams.services.invitations).
+TEAM_INVITATION_DAYS = env_int("TEAM_INVITATION_DAYS", 7, minimum=1, maximum=90)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
 
 INSTALLED_APPS = [
@@ -52,12 +55,22 @@ INSTALLED_APPS = [
     "teams",
     "accounts",
     "surveys",
+    # Respondent pages' own words, templates and catalogues (docs/architecture.md,
+    # Languages).
+    "respondent_ui",
     "directories",
     "distributions",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "api",
+    # Campus sign-in only (config/campus.py): allauth's own account pages and URLs
+    # are not mounted; sign-in, sign-up and passwords stay the accounts app's.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.OwnerTimezoneMiddleware",
     "accounts.middleware.OwnerLocaleMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -201,6 +215,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "surveys:list"
 LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Campus sign-in (config/campus.py): PASSWORD_LOGIN, the OIDC_* and SAML_* variables,
+# and django-allauth's settings for them (SOCIALACCOUNT_*, ACCOUNT_*).
+CAMPUS = campus_settings(os.environ)
+globals().update(CAMPUS)
 # Sign-in limits (accounts.throttle, counted in the shared cache): failures per
 # client address and account pause that pair for the window; failures per address
 # over all accounts pause the address; failures per account over all addresses
@@ -283,7 +302,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [csp.SELF, "data:"],
         "object-src": [csp.NONE],
         "base-uri": [csp.NONE],
-        "form-action": [csp.SELF],
+        "form-action": [csp.SELF, *CAMPUS["CAMPUS_FORM_ACTION"]],
         "frame-ancestors": [csp.NONE],
     }
 }

@@ -1,7 +1,7 @@
 """The audit trail: one write per action a team's owners may need to account for."""
 
 from core.models import AuditEntry
-from teams.services import personal_team_id
+from teams.personal import personal_team_id
 
 
 def audit_record(
@@ -31,3 +31,19 @@ def audit_record(
         subject=subject[:300],
         counts=counts or {},
     )
+
+
+def audit_entries(*, team_id: int, action: str = ""):
+    """Return the team's trail, newest first (index core_audit_team_newest).
+
+    The caller has checked that the viewer may read it (teams.selectors).
+    """
+    entries = AuditEntry.objects.filter(team_id=team_id)
+    if action:
+        entries = entries.filter(action=action)
+    return entries.order_by("-created_at", "-id")
+
+
+def counts_text(counts: dict) -> str:
+    """Return an entry's counts as words: "contacts: 2, invitations: 3"."""
+    return ", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items())

@@ -47,6 +47,17 @@ def canvass_settings_check(app_configs, **kwargs):
             Error(
                 f"CANVASS_DEFAULT_LANGUAGE must be a language code such as en or "
                 f"es-MX, not {settings.CANVASS_DEFAULT_LANGUAGE!r}.",
+                id="canvass.E007",
+            )
+        )
+    if not settings.PASSWORD_LOGIN and not settings.SOCIALACCOUNT_PROVIDERS:
+        errors.append(
+            Error(
+                "PASSWORD_LOGIN is false and no campus provider is configured: "
+                "nobody could sign in.",
+                hint="Set OIDC_SERVER_URL (and OIDC_CLIENT_ID, OIDC_CLIENT_SECRET) "
+                "or SAML_ORGANIZATION, or PASSWORD_LOGIN=true (README, Campus "
+                "sign-in).",
                 id="canvass.E006",
             )
         )
@@ -118,6 +129,17 @@ def canvass_site_url_check(app_configs, **kwargs):
                 id="canvass.W001",
             )
         )
+    for origin in settings.CAMPUS_FORM_ACTION:
+        if not settings.DEBUG and not origin.startswith("https://"):
+            warnings.append(
+                Warning(
+                    f"The campus sign-in provider {origin} is not https://: its "
+                    "codes and tokens would travel unencrypted.",
+                    hint="Use the provider's https:// URL in OIDC_SERVER_URL or "
+                    "SAML_IDP_METADATA_URL / SAML_IDP_SSO_URL.",
+                    id="canvass.W003",
+                )
+            )
     if not settings.DEBUG and not settings.SITE_URL.startswith("https://"):
         warnings.append(
             Warning(

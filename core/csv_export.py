@@ -188,3 +188,11 @@ def csv_download(
     response = StreamingHttpResponse(chunks(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def cell_text(cell: str) -> str:
+    """Return the text safe_cell() was given, from a cell it wrote (for files that
+    come back, such as translations edited outside Canvass)."""
+    if cell[:1] == "'" and cell[1:2] and cell[1:2] in _FORMULA_FIRST:
+        return cell[1:]
+    return cell

@@ -69,6 +69,41 @@ def is_right_to_left(tag: str | None) -> bool:
     return bool(tag) and tag.split("-")[0] in RIGHT_TO_LEFT
 
 
+def accept_language_tags(header: str | None) -> list[str]:
+    """The tags of an Accept-Language header, most wanted first (q=0 dropped).
+
+    `es-MX,es;q=0.9,en;q=0.5` gives ["es-mx", "es", "en"]; `*` and malformed
+    entries are skipped.
+    """
+    weighted = []
+    for position, part in enumerate((header or "").split(",")[:20]):
+        code, _, params = part.strip().partition(";")
+        quality = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                quality = float(params[2:])
+            except ValueError:
+                continue
+        tag = normalize_language(code)
+        if tag is not None and quality > 0:
+            weighted.append((-quality, position, tag))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def language_name(tag: str) -> str:
+    """The language's own name for itself (`es` → "Español"), or the tag in capitals."""
+    from django.conf.locale import LANG_INFO  # noqa: PLC0415  settings-free data
+
+    for candidate in language_candidates(tag):
+        info = LANG_INFO.get(candidate)
+        if info and "fallback" in info:
+            info = LANG_INFO.get(info["fallback"][0])
+        if info:
+            return info["name_local"][:1].upper() + info["name_local"][1:]
+    return tag.upper()
+
+
 def language_known(code: str | None) -> bool:
     """Whether a code reads as a language Django knows (its own list of ~100,
     LANG_INFO, or the LANGUAGES setting): `ES`, `es-MX`, `ZH-S`, not `xx` or `Klingon!`."""

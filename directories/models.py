@@ -5,7 +5,7 @@ from django.db.models.functions import Lower
 
 
 class ContactList(models.Model):
-    """A list in an owner's directory ("Segments & lists")."""
+    """A list in a team's directory ("Segments & lists")."""
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_lists"
@@ -21,8 +21,10 @@ class ContactList(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
+            # Also the index of the team's lists page and of a list found by name
+            # (commands): team first, so `team = X` reads a range of it.
             models.UniqueConstraint(
-                "owner", Lower("name"), name="contactlist_unique_name_per_owner"
+                "team", Lower("name"), name="contactlist_unique_name_per_team"
             )
         ]
 
@@ -124,7 +126,7 @@ class ContactImport(models.Model):
 
 
 class Suppression(models.Model):
-    """An address this owner must not email again.
+    """An address no list of this team may be emailed at again.
 
     A person's erasure keeps their opt-out as `email_hash` alone (the address
     blanked): an HMAC of the lower-cased address (directories.suppression_hash),
@@ -150,18 +152,20 @@ class Suppression(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            # Also the index of every suppression check by address (dispatch's
+            # join on lower(email), the opted-out counts): one team's range.
             models.UniqueConstraint(
-                "owner",
+                "team",
                 Lower("email"),
                 condition=~Q(email=""),
-                name="suppression_unique_email_per_owner",
+                name="suppression_unique_email_per_team",
             ),
             # Also the index of the hashed match (suppression checks, dispatch).
             models.UniqueConstraint(
-                "owner",
+                "team",
                 "email_hash",
                 condition=~Q(email_hash=""),
-                name="suppression_unique_hash_per_owner",
+                name="suppression_unique_hash_per_team",
             ),
             models.CheckConstraint(
                 condition=~Q(email="") | ~Q(email_hash=""),

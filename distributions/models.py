@@ -14,7 +14,7 @@ class MessageType(models.TextChoices):
 
 
 class Message(models.Model):
-    """A saved subject and body in the owner's message library ("Load Message")."""
+    """A saved subject and body in a team's message library ("Load Message")."""
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages"
@@ -35,8 +35,10 @@ class Message(models.Model):
     class Meta:
         ordering = ["message_type", "name"]
         constraints = [
+            # One name per team's library; its index also serves the library's
+            # list (by team). A few rows per team: costs nothing on writes.
             models.UniqueConstraint(
-                fields=["owner", "name"], name="message_unique_name_per_owner"
+                fields=["team", "name"], name="message_unique_name_per_team"
             )
         ]
 
@@ -349,17 +351,20 @@ class Delivery(models.Model):
 
 
 class ContactFrequencyRule(models.Model):
-    """An owner's limit: at most `max_emails` emails to one address in `days` days,
-    across all their distributions (services.frequency). Reminders and
+    """A team's limit: at most `max_emails` emails to one address in `days` days,
+    across all the team's distributions (services.frequency). Reminders and
     thank-yous may be exempt: then they are neither limited nor counted."""
 
-    owner = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
+    # The member who set it last.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    # One rule per team; its unique index is the dispatcher's lookup of the rule.
+    team = models.OneToOneField(
+        "teams.Team",
         on_delete=models.CASCADE,
         related_name="contact_frequency_rule",
     )
-    # The team whose rule this is.
-    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
     max_emails = models.PositiveSmallIntegerField()
     days = models.PositiveSmallIntegerField()
     exempt_follow_ups = models.BooleanField(default=True)

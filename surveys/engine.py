@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from respondent_ui import texts
 from surveys import qtypes
 
 SINGLE_CHOICE = "single_choice"
@@ -33,15 +34,15 @@ CHOICE_KINDS = {SINGLE_CHOICE, MULTIPLE_CHOICE, DROPDOWN}
 GROUPED_KINDS = {SINGLE_CHOICE, MULTIPLE_CHOICE, RATING, MATRIX}
 TEXT_LIMITS = {SHORT_TEXT: 1000, LONG_TEXT: 20000, EMAIL: 254, NUMBER: 40}
 
-REQUIRED_MESSAGE = "This question requires an answer."
+REQUIRED_MESSAGE = texts.REQUIRED
 # A number answer has at most this many digits before the decimal point: checked on
 # the Decimal's digits and exponent before any arithmetic, since int() of "1e1000000"
 # writes out a million digits (issue 14). Doubles hold 15 digits exactly.
 NUMBER_MAX_WHOLE_DIGITS = 15
-NUMBER_TOO_LARGE = (
-    f"Enter a number with at most {NUMBER_MAX_WHOLE_DIGITS} digits before the "
-    "decimal point."
-)
+
+
+def number_too_large() -> str:
+    return texts.number_too_large(NUMBER_MAX_WHOLE_DIGITS)
 
 
 def pages_of(definition: dict) -> list[dict]:
@@ -121,7 +122,7 @@ def parse_page(page: dict, data) -> ParsedPage:
         if not is_answered(question, value):
             if question.get("required"):
                 parsed.errors[qid] = (
-                    "Answer every statement."
+                    texts.EVERY_STATEMENT
                     if kind == MATRIX and value
                     else REQUIRED_MESSAGE
                 )
@@ -141,30 +142,26 @@ def _convert(question: dict, raw):
     choice_ids = {c["id"] for c in question.get("choices", [])}
     if kind in (SINGLE_CHOICE, DROPDOWN):
         if raw and raw not in choice_ids:
-            raise ValidationError("Choose one of the options.")
+            raise ValidationError(texts.CHOOSE_ONE)
         return raw
     if kind == MULTIPLE_CHOICE:
         if any(v not in choice_ids for v in raw):
-            raise ValidationError("Choose among the options.")
+            raise ValidationError(texts.CHOOSE_AMONG)
         # Keep the choices' order, whatever order the browser sent them in.
         return [c["id"] for c in question.get("choices", []) if c["id"] in raw]
     if kind == MATRIX:
         if any(v not in choice_ids for v in raw.values()):
-            raise ValidationError("Choose one of the options for each statement.")
+            raise ValidationError(texts.CHOOSE_PER_STATEMENT)
         return raw
     if len(raw) > TEXT_LIMITS.get(kind, 1000):
-        raise ValidationError(
-            f"Keep the answer under {TEXT_LIMITS.get(kind, 1000)} characters."
-        )
+        raise ValidationError(texts.answer_under(TEXT_LIMITS.get(kind, 1000)))
     if not raw:
         return ""
     if kind == EMAIL:
         try:
             validate_email(raw)
         except ValidationError:
-            raise ValidationError(
-                "Enter an email address like name@example.org."
-            ) from None
+            raise ValidationError(texts.EMAIL_LIKE) from None
         return raw
     if kind == NUMBER:
         return _number(raw, question.get("min_value"), question.get("max_value"))
@@ -173,9 +170,9 @@ def _convert(question: dict, raw):
         try:
             number = int(raw)
         except ValueError:
-            raise ValidationError("Choose one of the points on the scale.") from None
+            raise ValidationError(texts.SCALE_POINT) from None
         if number not in points:
-            raise ValidationError("Choose one of the points on the scale.")
+            raise ValidationError(texts.SCALE_POINT)
         return number
     return raw
 
@@ -184,20 +181,20 @@ def _number(raw: str, low, high):
     try:
         number = Decimal(raw.replace(",", "."))
     except InvalidOperation:
-        raise ValidationError("Enter a number, like 42.") from None
+        raise ValidationError(texts.NUMBER_LIKE) from None
     if not number.is_finite():
-        raise ValidationError("Enter a number, like 42.")
+        raise ValidationError(texts.NUMBER_LIKE)
     if number.is_zero():
         # "0e1000000" is zero: no arithmetic on its exponent.
         number = Decimal(0)
     elif number.adjusted() >= NUMBER_MAX_WHOLE_DIGITS:
-        raise ValidationError(NUMBER_TOO_LARGE)
+        raise ValidationError(number_too_large())
     if low is not None and high is not None and not low <= number <= high:
-        raise ValidationError(f"Enter a number from {low} to {high}.")
+        raise ValidationError(texts.number_between(low, high))
     if low is not None and number < low:
-        raise ValidationError(f"Enter a number of at least {low}.")
+        raise ValidationError(texts.number_at_least(low))
     if high is not None and number > high:
-        raise ValidationError(f"Enter a number of at most {high}.")
+        raise ValidationError(texts.number_at_most(high))
     return int(number) if number == number.to_integral_value() else float(number)
 
 

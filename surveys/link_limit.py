@@ -12,14 +12,17 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 from core.client_address import client_address
+from respondent_ui.language import request_language, speaking
 
 logger = logging.getLogger("surveys.respondent")
 
 
 def _render(request, template, context, status=200) -> HttpResponse:
-    return HttpResponse(
-        render_to_string(template, context, request=request), status=status
-    )
+    # The same page for every bad link, in the language the request asks for
+    # (never the link's contact's: an unknown link names nobody).
+    with speaking(request_language(request)):
+        html = render_to_string(template, context, request=request)
+    return HttpResponse(html, status=status)
 
 
 def invalid_link(request, *, gone=False) -> HttpResponse:

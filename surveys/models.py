@@ -82,12 +82,21 @@ class Survey(models.Model):
     # 0 until first published; each Publish adds one and stores a SurveyVersion.
     published_version = models.PositiveIntegerField(default=0)
     has_unpublished_changes = models.BooleanField(default=True)
+    # The language the owner writes the survey in, and the languages it is translated
+    # into (tags of core.languages, e.g. ["es", "ar"]); their texts are
+    # SurveyTranslation rows, frozen into each version by Publish.
+    default_language = models.CharField(max_length=35, default="en")
+    languages = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-updated_at"]
-        indexes = [models.Index(fields=["owner", "-updated_at"])]
+        indexes = [
+            # The Surveys page: a team's surveys, newest change first (survey_list).
+            # Replaces the owner's index; the owner FK keeps its own small one.
+            models.Index(fields=["team", "-updated_at"], name="surveys_team_updated")
+        ]
 
     def __str__(self):
         return self.title
@@ -180,6 +189,36 @@ class SurveyVersion(models.Model):
         return f"{self.survey} v{self.number}"
 
 
+class SurveyTranslation(models.Model):
+    """The owner's translation of a survey's respondent texts into one language.
+
+    texts: {key: translated text}, keys of surveys.translations (title, page and
+    question texts, choices, messages). A key missing or blank is untranslated, and
+    respondents read the original there. Publish copies the question texts into the
+    version; the messages apply at once, like the originals.
+    """
+
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="translations"
+    )
+    language = models.CharField(max_length=35)
+    texts = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["survey", "language"]
+        constraints = [
+            # Also the index of the respondent's lookup of a survey's messages in
+            # one language (a message page in a translated language).
+            models.UniqueConstraint(
+                fields=["survey", "language"], name="surveytranslation_one_per_language"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.survey} in {self.language}"
+
+
 class Response(models.Model):
     """One respondent's answers to one survey, through one link."""
 
@@ -224,6 +263,9 @@ class Response(models.Model):
     # Ended by a screen-out (a skip to the end with a message, or a full quota): it
     # has finished_at but counts toward no cap or quota.
     screened_out = models.BooleanField(default=False)
+    # The language the respondent last submitted a page in (a tag of core.languages);
+    # "" for responses from before surveys had languages. Exported as UserLanguage.
+    language = models.CharField(max_length=35, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]

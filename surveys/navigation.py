@@ -40,6 +40,10 @@ def survey_home_url(survey) -> str:
     return reverse("surveys:detail", kwargs={"pk": survey.pk})
 
 
+def _translations_url(survey) -> str:
+    return reverse("surveys:translations", kwargs={"pk": survey.pk})
+
+
 def _responses_url(survey) -> str:
     return reverse("surveys:responses", kwargs={"pk": survey.pk})
 
@@ -48,6 +52,11 @@ def register_own_tabs() -> None:
     """Register the tabs surveys provides: Survey first, Responses last."""
     register_survey_tab(
         NavEntry(key="survey", label=_("Survey"), url=survey_home_url, order=10)
+    )
+    register_survey_tab(
+        NavEntry(
+            key="translations", label=_("Translations"), url=_translations_url, order=20
+        )
     )
     register_survey_tab(
         NavEntry(key="responses", label=_("Responses"), url=_responses_url, order=90)

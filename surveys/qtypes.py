@@ -18,6 +18,8 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 
+from respondent_ui import texts
+
 DESCRIPTIVE = "descriptive"
 NPS = "nps"
 DATE = "date"
@@ -28,8 +30,8 @@ NO_ANSWER_KINDS = {DESCRIPTIVE}
 OTHER_KINDS = {"single_choice", "multiple_choice", "dropdown"}
 OTHER_LIMIT = 1000
 NPS_POINTS = list(range(0, 11))
-NPS_LOW_LABEL = "Not at all likely"
-NPS_HIGH_LABEL = "Extremely likely"
+NPS_LOW_LABEL = texts.NPS_LOW
+NPS_HIGH_LABEL = texts.NPS_HIGH
 
 
 def other_key(question_id: int) -> int:
@@ -64,9 +66,9 @@ def convert(question: dict, raw):
         try:
             number = int(raw)
         except ValueError:
-            raise ValidationError("Choose a number from 0 to 10.") from None
+            raise ValidationError(texts.NPS_NUMBER) from None
         if number not in NPS_POINTS:
-            raise ValidationError("Choose a number from 0 to 10.")
+            raise ValidationError(texts.NPS_NUMBER)
         return number
     if kind == DATE:
         if raw == "":
@@ -74,9 +76,7 @@ def convert(question: dict, raw):
         try:
             return date.fromisoformat(_iso(raw)).isoformat()
         except ValueError:
-            raise ValidationError(
-                "Enter a date as year-month-day, like 2026-03-31."
-            ) from None
+            raise ValidationError(texts.DATE_LIKE) from None
     if kind == RANKING:
         return _ranking(question, raw)
     return raw
@@ -96,7 +96,7 @@ def _ranking(question: dict, raw: dict) -> list:
     if not raw:
         return []
     size = len(choices)
-    message = f"Give each item a different rank from 1 to {size}."
+    message = texts.rank_each(size)
     ranks = {}
     for choice_id, text in raw.items():
         try:
@@ -109,7 +109,7 @@ def _ranking(question: dict, raw: dict) -> list:
     if len(set(ranks.values())) != len(ranks):
         raise ValidationError(message)
     if len(ranks) != size:
-        raise ValidationError("Rank every item, or leave them all blank.")
+        raise ValidationError(texts.RANK_EVERY)
     return sorted(ranks, key=ranks.get)
 
 
@@ -127,13 +127,9 @@ def parse_other(parsed, question: dict, data, name: str) -> None:
     )
     parsed.display[key] = text
     if len(text) > OTHER_LIMIT:
-        parsed.errors[question["id"]] = (
-            f"Keep the answer under {OTHER_LIMIT} characters."
-        )
+        parsed.errors[question["id"]] = texts.answer_under(OTHER_LIMIT)
     elif picked and not text:
-        parsed.errors[question["id"]] = (
-            f"Type your answer next to “{choice['label']}”, or choose another option."
-        )
+        parsed.errors[question["id"]] = texts.other_missing(choice["label"])
     elif picked:
         parsed.values[key] = text
         return
@@ -192,6 +188,6 @@ def extend_view(view: dict, question: dict, value, display: dict) -> None:
             "choice": choice["id"],
             "name": f"{name}_other",
             "dom_id": f"{name}_other",
-            "label": f"{choice['label']}: your answer",
+            "label": texts.other_label(choice["label"]),
             "value": display.get(other_key(question["id"]), ""),
         }

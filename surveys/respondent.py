@@ -81,9 +81,10 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.utils import timezone
 
+from respondent_ui.language import SWITCH_PARAM, choose_language, speaking
 from surveys import closing, engine, logic
 from surveys.anonymity import register_anonymize_hook, responses_anonymize
-from surveys.definitions import published_definition, version_definition
+from surveys.definitions import definition_in, published_definition, version_definition
 from surveys.link_limit import (  # noqa: F401  (the contract's names, re-exported)
     invalid_link,
     refuse_invalid_link,
@@ -96,6 +97,7 @@ from surveys.respondent_pages import (  # noqa: F401  (the contract's names)
     already_completed_page,
     message_page,
     render_page,
+    respondent_language,
     survey_unavailable,
 )
 from surveys.responses import (
@@ -103,6 +105,7 @@ from surveys.responses import (
     person_response_get_or_create,
     response_create,
 )
+from surveys.translations import offered_languages, survey_message
 
 __all__ = [
     "already_completed_page",
@@ -159,6 +162,38 @@ def _answers(response, question_ids=None) -> dict:
     return dict(answers.values_list("question_id", "value"))
 
 
+def _in_language(request, *, survey, definition, version_id, response, contact):
+    """Choose the page's language among those the version offers and return
+    (language, the version's definition in it, the languages offered).
+
+    Most binding first: ?lang= or the form's field, the response's language, the
+    contact's Language column, the browser's Accept-Language; else the default.
+    """
+    if "default_language" in definition:
+        offered = offered_languages(definition)
+    else:  # published before surveys had languages
+        offered = [survey.default_language]
+    preferred = [response.language if response else "", (contact or {}).get("language")]
+    language = respondent_language(
+        request, offered=offered, default=offered[0], preferred=preferred
+    )
+    translated = definition_in(
+        definition, language, survey=survey, version_id=version_id
+    )
+    return language, translated, offered
+
+
+def _already_completed(request, survey, response, contact):
+    """The already-completed message in the language the person answered in."""
+    respondent_language(
+        request,
+        offered=offered_languages(survey),
+        default=survey.default_language,
+        preferred=[response.language, (contact or {}).get("language")],
+    )
+    return already_completed_page(request, survey=survey)
+
+
 def run_engine(request, *, survey, response, create_response, action_url, contact=None):
     """Show, validate and save the respondent's pages for one response.
 
@@ -181,13 +216,23 @@ def run_engine(request, *, survey, response, create_response, action_url, contac
 def _engine_show(request, *, survey, response, action_url, contact):
     answers = {}
     if response is None:
-        _, definition = published_definition(survey)
+        version_id, definition = published_definition(survey)
         furthest = 0
     else:
         if response.finished_at is not None:
-            return already_completed_page(request, survey=survey)
-        definition = version_definition(response.version_id, survey=survey)
+            return _already_completed(request, survey, response, contact)
+        version_id = response.version_id
+        definition = version_definition(version_id, survey=survey)
         furthest = response.current_page
+    language, definition, offered = _in_language(
+        request,
+        survey=survey,
+        definition=definition,
+        version_id=version_id,
+        response=response,
+        contact=contact,
+    )
+    if response is not None:
         # A caller may read the answers with the response (annotation
         # saved_answers: {"<question id>": value}) to save a query per page.
         if hasattr(response, "saved_answers"):
@@ -195,9 +240,12 @@ def _engine_show(request, *, survey, response, action_url, contact):
         else:
             answers = _answers(response)
     facts = logic.facts_of(response, contact, answers)
-    screen_out = closing.quota_screen_out(survey, definition, facts)
-    if screen_out:
-        return message_page(request, title=survey.title, message=screen_out)
+    if closing.quota_screen_out(survey, definition, facts):
+        return message_page(
+            request,
+            title=definition.get("title", survey.title),
+            message=survey_message(survey, "screen_out_message", language),
+        )
     pages = engine.pages_of(definition)
     requested = _page_param(request.GET)
     # Back and Forward in the browser may revisit any page up to the furthest
@@ -216,6 +264,7 @@ def _engine_show(request, *, survey, response, action_url, contact):
         action_url=action_url,
         anonymous=survey.anonymous_responses,
         facts=facts,
+        languages=offered,
     )
 
 
@@ -243,8 +292,22 @@ def _engine_submit(request, *, survey, response, create_response, action_url, co
         # response behind this submit; whoever comes after a finish sees finished_at.
         response = Response.objects.select_for_update().get(pk=response.pk)
         if response.finished_at is not None:
-            return already_completed_page(request, survey=survey)
+            return _already_completed(request, survey, response, contact)
         definition = version_definition(response.version_id, survey=survey)
+        language, definition, offered = _in_language(
+            request,
+            survey=survey,
+            definition=definition,
+            version_id=response.version_id,
+            response=response,
+            contact=contact,
+        )
+        switch = request.POST.get(SWITCH_PARAM)
+        if switch:
+            # The language menu: keep what was typed, then show the page again.
+            language = choose_language([switch], offered=offered, default=language)
+            request.respondent_language = language
+            action = "switch"
         pages = engine.pages_of(definition)
         index = _page_param(request.POST)
         if index is None:
@@ -253,7 +316,8 @@ def _engine_submit(request, *, survey, response, create_response, action_url, co
         facts = logic.facts_of(response, None, _answers(response))
         questions = logic.question_index(definition)
         shown = logic.visible_questions(pages[index], facts, questions)
-        parsed = engine.parse_page({"questions": shown}, request.POST)
+        with speaking(language):
+            parsed = engine.parse_page({"questions": shown}, request.POST)
         now = timezone.now()
         # Every submit keeps what passed validation, so nothing typed is lost even
         # when the page comes back with errors or the respondent goes Back. A hidden
@@ -268,8 +332,12 @@ def _engine_submit(request, *, survey, response, create_response, action_url, co
         progress = {
             "started_at": Coalesce(F("started_at"), now),
             "last_activity_at": now,
+            "language": language,
         }
         mine = Response.objects.filter(pk=response.pk)
+        if action == "switch":
+            mine.update(**progress)
+            return HttpResponseRedirect(_page_url(action_url, index))
         if action == "back":
             mine.update(**progress)
             path = logic.page_path(definition, facts, questions)
@@ -286,9 +354,11 @@ def _engine_submit(request, *, survey, response, create_response, action_url, co
                 action_url=action_url,
                 anonymous=survey.anonymous_responses,
                 facts=facts,
+                languages=offered,
             )
         following, screen_out = logic.next_step(definition, facts, index, questions)
-        screen_out = closing.quota_screen_out(survey, definition, facts) or screen_out
+        if closing.quota_screen_out(survey, definition, facts):
+            screen_out = survey_message(survey, "screen_out_message", language)
         if screen_out:
             screened = mine.filter(finished_at__isnull=True).update(
                 finished_at=now, screened_out=True, current_page=index, **progress
@@ -297,7 +367,7 @@ def _engine_submit(request, *, survey, response, create_response, action_url, co
                 responses_anonymize(survey_id=survey.pk, response_ids=[response.pk])
             return message_page(
                 request,
-                title=survey.title,
+                title=definition.get("title", survey.title),
                 message=screen_out,
                 facts=facts,
                 index=questions,
@@ -319,18 +389,19 @@ def _engine_submit(request, *, survey, response, create_response, action_url, co
     if outcome == closing.ALREADY:
         return already_completed_page(request, survey=survey)
     if outcome in (closing.CLOSED, closing.SCREENED_OUT):
-        message = (
-            survey.closed_message
-            if outcome == closing.CLOSED
-            else survey.screen_out_message
+        key = "closed_message" if outcome == closing.CLOSED else "screen_out_message"
+        return message_page(
+            request,
+            title=definition.get("title", survey.title),
+            message=survey_message(survey, key, language),
+            facts=facts,
         )
-        return message_page(request, title=survey.title, message=message, facts=facts)
     # Options (messages, access) apply at once, unlike questions, which wait for
     # Publish: the thank-you is read from the survey, not the version.
     return message_page(
         request,
         title=definition.get("title", survey.title),
-        message=survey.thank_you_message,
+        message=survey_message(survey, "thank_you_message", language),
         facts=facts,
         index=questions,
     )

@@ -1,4 +1,5 @@
-"""Reads of surveys. Every owner-facing read takes the acting user."""
+"""Reads of surveys. Every team-facing read takes the acting user and asks
+teams.access for the right it needs (404 outsider, 403 member without it)."""
 
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -7,14 +8,25 @@ from surveys.logic import Facts, question_index
 from surveys.models import Answer, Page, Question, Response, Survey, SurveyVersion
 from surveys.piping import pipe
 from surveys.results import question_catalogue, response_answers
+from teams import access
+from teams.access import Right
+from teams.services import personal_team_id
 
 
-def survey_list(*, user) -> QuerySet[Survey]:
-    return Survey.objects.filter(owner=user).order_by("-updated_at")
+def survey_list(*, user, team) -> QuerySet[Survey]:
+    """Return the team's surveys, newest change first (its members may VIEW them)."""
+    access.require(user, team.pk, Right.VIEW)
+    return Survey.objects.filter(team=team).order_by("-updated_at")
 
 
-def survey_list_with_counts(*, user) -> QuerySet[Survey]:
-    return survey_list(user=user).annotate(
+def survey_titles(*, user, team_id: int) -> dict[int, str]:
+    """{survey id: title} of the team's surveys (its members may VIEW them)."""
+    access.require(user, team_id, Right.VIEW)
+    return dict(Survey.objects.filter(team_id=team_id).values_list("id", "title"))
+
+
+def survey_list_with_counts(*, user, team) -> QuerySet[Survey]:
+    return survey_list(user=user, team=team).annotate(
         response_count=Count(
             "responses", filter=Q(responses__started_at__isnull=False)
         ),
@@ -24,9 +36,12 @@ def survey_list_with_counts(*, user) -> QuerySet[Survey]:
     )
 
 
-def survey_get(*, user, pk: int) -> Survey:
-    """Return one of the user's surveys, or raise Http404 (also for another owner's)."""
-    return get_object_or_404(Survey, owner=user, pk=pk)
+def survey_get(*, user, pk: int, right: Right = Right.VIEW) -> Survey:
+    """Return a survey of one of the user's teams if their role there has `right`:
+    Http404 for a missing survey or an outsider, PermissionDenied for too small a role."""
+    survey = get_object_or_404(Survey, pk=pk)
+    access.require(user, survey.team_id, right)
+    return survey
 
 
 def survey_for_command(*, pk: int) -> Survey | None:
@@ -89,22 +104,24 @@ def survey_preview_outline(*, survey_id: int, contact: dict | None) -> dict | No
     }
 
 
-def page_get(*, user, survey_pk: int, pk: int) -> Page:
-    return get_object_or_404(
-        Page.objects.select_related("survey"),
-        survey__owner=user,
-        survey_id=survey_pk,
-        pk=pk,
+def page_get(*, user, survey_pk: int, pk: int, right: Right = Right.EDIT) -> Page:
+    """Return a page of the survey (the survey's team decides), for the builder."""
+    page = get_object_or_404(
+        Page.objects.select_related("survey"), survey_id=survey_pk, pk=pk
     )
+    access.require(user, page.survey.team_id, right)
+    return page
 
 
-def question_get(*, user, survey_pk: int, pk: int) -> Question:
-    return get_object_or_404(
-        Question.objects.select_related("survey", "page"),
-        survey__owner=user,
-        survey_id=survey_pk,
-        pk=pk,
+def question_get(
+    *, user, survey_pk: int, pk: int, right: Right = Right.EDIT
+) -> Question:
+    """Return a question of the survey (the survey's team decides), for the builder."""
+    question = get_object_or_404(
+        Question.objects.select_related("survey", "page"), survey_id=survey_pk, pk=pk
     )
+    access.require(user, question.survey.team_id, right)
+    return question
 
 
 def survey_builder_pages(*, survey: Survey) -> list[dict]:
@@ -117,9 +134,11 @@ def survey_builder_pages(*, survey: Survey) -> list[dict]:
 
 
 def response_list(*, user, survey: Survey) -> QuerySet[Response]:
-    """Return the survey's started responses (a response exists only after a submit)."""
+    """Return the survey's started responses (a response exists only after a
+    submit), for a member who may ANALYSE its team's data."""
+    access.require(user, survey.team_id, Right.ANALYSE)
     return (
-        Response.objects.filter(survey=survey, survey__owner=user)
+        Response.objects.filter(survey=survey)
         .select_related("version")
         # Newest first by creation: the (survey, -created_at) index serves it.
         .order_by("-created_at", "-id")
@@ -132,13 +151,13 @@ def responses_with_field(responses: QuerySet, *, name: str, value: str) -> Query
 
 
 def response_get(*, user, survey_pk: int, public_id: str) -> Response:
-    """Return a response to one of the user's surveys by its R_ ID, or raise Http404."""
-    return get_object_or_404(
-        Response.objects.select_related("survey", "version"),
-        survey__owner=user,
-        survey_id=survey_pk,
-        public_id=public_id,
+    """Return a response to a survey by its R_ ID, for a member who may ANALYSE."""
+    survey = survey_get(user=user, pk=survey_pk, right=Right.ANALYSE)
+    response = get_object_or_404(
+        Response.objects.select_related("version"), survey=survey, public_id=public_id
     )
+    response.survey = survey
+    return response
 
 
 def response_progress_rows(*, survey_id: int) -> QuerySet:
@@ -161,15 +180,25 @@ def response_progress_rows(*, survey_id: int) -> QuerySet:
 
 
 def person_responses(
-    *, user, email: str, person_key: str | None = None, response_ids=()
+    *,
+    user,
+    email: str,
+    person_key: str | None = None,
+    response_ids=(),
+    team_id: int | None = None,
 ) -> QuerySet[Response]:
-    """Return the responses to the user's surveys that belong to one person.
+    """Return the responses to the team's surveys that belong to one person.
 
     Those carrying the address (the contact data a personal link copied), the
     person's key (Response.person_key), or started by the person's invitations
-    (response_ids: their caller knows them). Not indexed by address: an
-    erasure or an export is rare, and the owner's responses are read once.
+    (response_ids: their caller knows them). The team: `team_id`, else the user's
+    personal team; the user must be able to ANALYSE its responses (an erasure's
+    caller asks MANAGE itself). Not indexed by address: an erasure or an export
+    is rare, and the team's responses are read once.
     """
+    if team_id is None:
+        team_id = personal_team_id(user.pk)
+    access.require(user, team_id, Right.ANALYSE)
     email = email.strip()
     if not email:
         return Response.objects.none()
@@ -179,7 +208,7 @@ def person_responses(
     if response_ids:
         match |= Q(id__in=list(response_ids))
     return (
-        Response.objects.filter(survey__owner=user)
+        Response.objects.filter(survey__team_id=team_id)
         .filter(match)
         .select_related("survey")
         .order_by("created_at", "id")
@@ -187,14 +216,23 @@ def person_responses(
 
 
 def person_responses_data(
-    *, user, email: str, person_key: str | None = None, response_ids=()
+    *,
+    user,
+    email: str,
+    person_key: str | None = None,
+    response_ids=(),
+    team_id: int | None = None,
 ) -> list[dict]:
     """Return one person's responses with their answers (question, answer), for
-    the person's data export."""
+    the person's data export (the team as in person_responses)."""
     catalogues: dict[int, list[dict]] = {}
     found = []
     for response in person_responses(
-        user=user, email=email, person_key=person_key, response_ids=response_ids
+        user=user,
+        email=email,
+        person_key=person_key,
+        response_ids=response_ids,
+        team_id=team_id,
     ):
         survey = response.survey
         if survey.pk not in catalogues:
@@ -266,19 +304,19 @@ def response_answers_by_id(*, response_ids) -> dict[int, dict[str, object]]:
     return found
 
 
-def responses_progress_since(*, owner_ids, field: str, since) -> QuerySet:
-    """Return rows of the owners' responses whose `field` (started_at or
+def responses_progress_since(*, team_ids, field: str, since) -> QuerySet:
+    """Return rows of the teams' responses whose `field` (started_at or
     finished_at) is at or after `since`: the REST API's webhook events."""
     assert field in ("started_at", "finished_at")
     return (
         Response.objects.filter(
-            survey__owner_id__in=list(owner_ids), **{f"{field}__gte": since}
+            survey__team_id__in=list(team_ids), **{f"{field}__gte": since}
         )
         .values(
             "id",
             "public_id",
             "survey_id",
-            "survey__owner_id",
+            "survey__team_id",
             "started_at",
             "finished_at",
             "email",

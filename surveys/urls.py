@@ -1,7 +1,16 @@
 from django.conf import settings
 from django.urls import path
 
-from surveys.views import builder, exports, lists, logic, preview, public, responses
+from surveys.views import (
+    builder,
+    exports,
+    lists,
+    logic,
+    preview,
+    public,
+    responses,
+    translations,
+)
 
 app_name = "surveys"
 
@@ -59,6 +68,27 @@ urlpatterns = [
         "surveys/<int:pk>/questions/<int:question_pk>/delete/",
         builder.question_delete,
         name="question_delete",
+    ),
+    # --- Translations tab ---
+    path(
+        "surveys/<int:pk>/translations/",
+        translations.survey_translations,
+        name="translations",
+    ),
+    path(
+        "surveys/<int:pk>/translations/<str:language>/",
+        translations.survey_translation,
+        name="translation",
+    ),
+    path(
+        "surveys/<int:pk>/translations/<str:language>/csv/",
+        translations.survey_translation_csv,
+        name="translation_csv",
+    ),
+    path(
+        "surveys/<int:pk>/translations/<str:language>/import/",
+        translations.survey_translation_import,
+        name="translation_import",
     ),
     # --- Responses tab ---
     path("surveys/<int:pk>/responses/", responses.response_list, name="responses"),

@@ -10,10 +10,14 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
-REQUIRED_MARK = (
-    ' <span class="text-danger" aria-hidden="true">*</span>'
-    '<span class="visually-hidden">(required)</span>'
-)
+from respondent_ui import texts
+
+
+def _required_mark() -> str:
+    return (
+        ' <span class="text-danger" aria-hidden="true">*</span>'
+        f'<span class="visually-hidden">{escape(str(texts.REQUIRED_HINT))}</span>'
+    )
 
 
 def _describedby(q: dict) -> str:
@@ -66,12 +70,10 @@ def _scale(q: dict) -> list[str]:
 
 
 def _ranking(q: dict) -> list[str]:
-    parts = [
-        f'<p class="form-text mt-0">Give each item a rank: 1 for the first, '
-        f"{len(q['rows'])} for the last.</p>"
-    ]
+    parts = [f'<p class="form-text mt-0">{escape(texts.rank_hint(len(q["rows"])))}</p>']
+    rank_prompt = escape(str(texts.RANK_PROMPT))
     for row in q["rows"]:
-        options = ['<option value="">Rank…</option>']
+        options = [f'<option value="">{rank_prompt}</option>']
         options += [
             f'<option value="{r["value"]}"{" selected" if r["selected"] else ""}>'
             f"{r['value']}</option>"
@@ -102,7 +104,7 @@ def _other(q: dict) -> str:
 
 def render_question(q: dict) -> SafeString:
     """Return the question's block: fieldset + legend for groups, else label + input."""
-    required = REQUIRED_MARK if q["required"] else ""
+    required = _required_mark() if q["required"] else ""
     state = " has-error" if q["error"] else ""
     parts = [f'<div class="respondent-question mb-4{state}">']
     if q["kind"] == "descriptive":
@@ -156,7 +158,7 @@ def render_question(q: dict) -> SafeString:
             aria += ' aria-invalid="true"'
         common = f'name="{q["name"]}" id="{q["dom_id"]}"{aria}'
         if q["kind"] == "dropdown":
-            options = ['<option value="">Choose…</option>']
+            options = [f'<option value="">{escape(str(texts.CHOOSE_PROMPT))}</option>']
             for o in q["options"]:
                 selected = " selected" if o["checked"] else ""
                 options.append(

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -110,3 +111,14 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"{self.email} to {self.team} ({self.role})"
+
+    @property
+    def state(self) -> str:
+        """open, used, revoked or expired: only an open link can be accepted."""
+        if self.accepted_at is not None:
+            return "used"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "open"

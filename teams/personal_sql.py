@@ -20,3 +20,13 @@ WHERE t.personal_for_id IS NOT NULL
     WHERE m.team_id = t.id AND m.user_id = t.personal_for_id
   );
 """
+
+# After an app's UPDATE gives its rows their team, and before the AlterField that
+# makes the column NOT NULL: the UPDATE leaves deferred foreign-key checks pending
+# (Django's foreign keys are DEFERRABLE INITIALLY DEFERRED), and PostgreSQL refuses
+# to ALTER a table with pending ones ("pending trigger events") in the migration's
+# transaction. Run them now, then defer again as before.
+CHECK_FOREIGN_KEYS_NOW = """;
+SET CONSTRAINTS ALL IMMEDIATE;
+SET CONSTRAINTS ALL DEFERRED;
+"""

@@ -182,12 +182,18 @@ def free_port() -> int:
 
 
 def start_gunicorn(
-    *, workers: int = 2, threads: int = 2, log=None, **variables: str
+    *,
+    workers: int = 2,
+    threads: int = 2,
+    log=None,
+    app: str = "config.wsgi:application",
+    **variables: str,
 ) -> tuple[subprocess.Popen, int]:
     """Start the app under a real gunicorn (gthread) on a free loopback port, on the
     test database, in its own process group (stop it with stop_gunicorn); return
     once /healthz answers. DEBUG static files, so no collectstatic is needed;
-    `variables` are more environment (TRUSTED_PROXIES, API_RATE_LIMIT, ...)."""
+    `variables` are more environment (TRUSTED_PROXIES, API_RATE_LIMIT, ...).
+    Another WSGI `app` (a test's own server) is up once it answers anything."""
     port = free_port()
     env = os.environ.copy()
     env.update(
@@ -199,7 +205,7 @@ def start_gunicorn(
     )
     env.update(variables)
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
+        [sys.executable, "-m", "gunicorn", app]
         + ["--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
         + ["--worker-class", "gthread", "--threads", str(threads)],
         cwd=ROOT,

@@ -8,6 +8,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 import directories.selectors as dir_selectors
+from api import scope
 from api.pagination import page_of, paged_json, paged_query, updated_since
 from api.serializers.contacts import (
     CONTACT_FIELDS,
@@ -30,6 +31,7 @@ from directories.services import DirectoryError
 from directories.services import imports as import_services
 from directories.services import lists as list_services
 from directories.services.upsert import contacts_upsert
+from teams.access import Right
 
 PAGE = [
     OpenApiParameter(
@@ -51,7 +53,7 @@ def _conflict(error: DirectoryError):
 class ListsView(ApiView):
     @extend_schema(parameters=[*PAGE, SINCE], responses=page_of(ContactListSerializer))
     def get(self, request):
-        lists = dir_selectors.contact_list_list(user=request.user)
+        lists = scope.contact_lists(request)
         since = updated_since(request)
         if since:
             lists = lists.filter(updated_at__gte=since)
@@ -59,16 +61,17 @@ class ListsView(ApiView):
 
     @extend_schema(request=ContactListWrite, responses={201: ContactListSerializer})
     def post(self, request):
+        scope.require(request, Right.EDIT)
         data = self.valid(ContactListWrite)
         created = list_services.contact_list_create(
-            owner=request.user, name=data["name"]
+            owner=request.user, name=data["name"], team=scope.team(request)
         )
         return Response(contact_list_data(created), status=status.HTTP_201_CREATED)
 
 
 class ListView(ApiView):
-    def _get(self, pk):
-        return dir_selectors.contact_list_get(user=self.request.user, pk=pk)
+    def _get(self, pk, right=Right.VIEW):
+        return scope.contact_list(self.request, pk, right)
 
     @extend_schema(responses=ContactListSerializer)
     def get(self, request, pk: int):
@@ -80,7 +83,7 @@ class ListView(ApiView):
 
     @extend_schema(request=ContactListWrite, responses=ContactListSerializer)
     def patch(self, request, pk: int):
-        contact_list = self._get(pk)
+        contact_list = self._get(pk, Right.EDIT)
         data = self.valid(ContactListWrite)
         try:
             contact_list = list_services.contact_list_rename(
@@ -92,7 +95,8 @@ class ListView(ApiView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):
-        list_services.contact_list_delete(contact_list=self._get(pk))
+        # Deleting a list is the team owner's, as on the list's page.
+        list_services.contact_list_delete(contact_list=self._get(pk, Right.MANAGE))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -106,7 +110,7 @@ class ContactsView(ApiView):
         responses=page_of(ContactSerializer),
     )
     def get(self, request, list_pk: int):
-        contact_list = dir_selectors.contact_list_get(user=request.user, pk=list_pk)
+        contact_list = scope.contact_list(request, list_pk)
         contacts = dir_selectors.contact_search(
             contact_list=contact_list, query=request.query_params.get("q", "")
         )
@@ -117,7 +121,7 @@ class ContactsView(ApiView):
 
     @extend_schema(request=ContactWrite, responses={201: ContactSerializer})
     def post(self, request, list_pk: int):
-        contact_list = dir_selectors.contact_list_get(user=request.user, pk=list_pk)
+        contact_list = scope.contact_list(request, list_pk, Right.EDIT)
         data = self.valid(ContactWrite)
         added, errors = list_services.contacts_add_manual(
             contact_list=contact_list,
@@ -137,8 +141,8 @@ class ContactsView(ApiView):
 
 
 class ContactView(ApiView):
-    def _get(self, list_pk, pk):
-        return dir_selectors.contact_get(user=self.request.user, list_pk=list_pk, pk=pk)
+    def _get(self, list_pk, pk, right=Right.VIEW):
+        return scope.contact(self.request, list_pk, pk, right)
 
     @extend_schema(responses=ContactSerializer)
     def get(self, request, list_pk: int, pk: int):
@@ -146,7 +150,7 @@ class ContactView(ApiView):
 
     @extend_schema(request=ContactPatch, responses=ContactSerializer)
     def patch(self, request, list_pk: int, pk: int):
-        contact = self._get(list_pk, pk)
+        contact = self._get(list_pk, pk, Right.EDIT)
         data = self.valid(ContactPatch, partial=True)
         values = {**contact_data(contact), **data}
         try:
@@ -157,7 +161,7 @@ class ContactView(ApiView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, list_pk: int, pk: int):
-        list_services.contact_delete(contact=self._get(list_pk, pk))
+        list_services.contact_delete(contact=self._get(list_pk, pk, Right.EDIT))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -168,7 +172,7 @@ class ContactsBulkView(ApiView):
         description="Add or update up to 10,000 contacts by email, all or none.",
     )
     def post(self, request, list_pk: int):
-        contact_list = dir_selectors.contact_list_get(user=request.user, pk=list_pk)
+        contact_list = scope.contact_list(request, list_pk, Right.EDIT)
         rows = bulk_rows(request.data)
         try:
             result = contacts_upsert(contact_list=contact_list, rows=rows)
@@ -186,7 +190,7 @@ class ImportsView(ApiView):
         request=ContactImportUpload, responses={202: ContactImportSerializer}
     )
     def post(self, request, list_pk: int):
-        contact_list = dir_selectors.contact_list_get(user=request.user, pk=list_pk)
+        contact_list = scope.contact_list(request, list_pk, Right.EDIT)
         data = self.valid(ContactImportUpload)
         try:
             contact_import = import_services.contact_import_create(
@@ -213,7 +217,5 @@ class ImportsView(ApiView):
 class ImportView(ApiView):
     @extend_schema(responses=ContactImportSerializer)
     def get(self, request, list_pk: int, pk: int):
-        contact_import = dir_selectors.contact_import_get(
-            user=request.user, list_pk=list_pk, pk=pk
-        )
+        contact_import = scope.contact_import(request, list_pk, pk)
         return Response(contact_import_data(contact_import))

@@ -9,9 +9,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-import directories.selectors as dir_selectors
-import surveys.selectors as survey_selectors
 from accounts.selectors import owner_time_zone
+from api import scope
 from api.idempotency import IDEMPOTENCY, created_once
 from api.pagination import page_of, page_params, paged_response, updated_since
 from api.renderers import CsvRenderer
@@ -23,20 +22,18 @@ from api.serializers.surveys import (
 )
 from api.views.base import ApiView
 from api.views.contacts import PAGE
+from core.audit import audit_record
 from core.csv_export import csv_download
+from core.models import AuditEntry
 from distributions.selectors import api_rows
 from distributions.selectors.history import history_header, history_source
-from distributions.selectors.messages import message_get
-from distributions.selectors.pages import (
-    email_distribution_get,
-    link_batch_get,
-)
 from distributions.services.compose import distribution_schedule
 from distributions.services.dispatch import distribution_cancel
 from distributions.services.links import links_generate
+from teams.access import Right
 
-EMAIL = "email"
-LINKS = "links"
+EMAIL = scope.EMAIL
+LINKS = scope.LINKS
 
 
 def distribution_data(distribution) -> dict:
@@ -64,7 +61,7 @@ def distribution_data(distribution) -> dict:
 def message_text(request, data) -> tuple[str, str]:
     """Return (subject, body) given in the request or from a library message."""
     if "message" in data:
-        message = message_get(user=request.user, pk=data["message"])
+        message = scope.message(request, data["message"])
         return message.subject, message.body
     if "subject" in data and "body" in data:
         return data["subject"], data["body"]
@@ -75,12 +72,10 @@ class DistributionsView(ApiView):
     kind = EMAIL
 
     def get(self, request, survey_pk: int):
-        survey = survey_selectors.survey_get(user=request.user, pk=survey_pk)
+        survey = scope.survey(request, survey_pk)
         after, limit = page_params(request)
         rows = list(
-            api_rows.survey_distributions(
-                user=request.user, survey=survey, kind=self.kind
-            )
+            api_rows.survey_distributions(survey=survey, kind=self.kind)
             .filter(id__gt=after)
             .order_by("id")[: limit + 1]
         )
@@ -100,11 +95,9 @@ class EmailDistributionsView(DistributionsView):
         responses={201: DistributionSerializer, 200: DistributionSerializer},
     )
     def post(self, request, survey_pk: int):
-        survey = survey_selectors.survey_get(user=request.user, pk=survey_pk)
+        survey = scope.survey(request, survey_pk, Right.SEND)
         data = self.valid(EmailDistributionWrite)
-        contact_list = dir_selectors.contact_list_get(
-            user=request.user, pk=data["contact_list"]
-        )
+        contact_list = scope.contact_list(request, data["contact_list"], Right.SEND)
         subject, body = message_text(request, data)
         send_at = data.get("send_at") or timezone.now()
 
@@ -130,16 +123,14 @@ class EmailDistributionsView(DistributionsView):
 class EmailDistributionView(ApiView):
     @extend_schema(responses=DistributionSerializer)
     def get(self, request, survey_pk: int, pk: int):
-        survey = survey_selectors.survey_get(user=request.user, pk=survey_pk)
-        distribution = email_distribution_get(user=request.user, survey=survey, pk=pk)
+        distribution = scope.distribution(request, survey_pk, pk, EMAIL, Right.VIEW)
         return Response(distribution_data(distribution))
 
 
 class EmailDistributionCancelView(ApiView):
     @extend_schema(request=None, responses=DistributionSerializer)
     def post(self, request, survey_pk: int, pk: int):
-        survey = survey_selectors.survey_get(user=request.user, pk=survey_pk)
-        distribution = email_distribution_get(user=request.user, survey=survey, pk=pk)
+        distribution = scope.distribution(request, survey_pk, pk, EMAIL, Right.SEND)
         if not distribution_cancel(user=request.user, distribution=distribution):
             raise ValidationError(
                 {"": ["Only a scheduled distribution can be cancelled."]}
@@ -161,11 +152,9 @@ class LinkBatchesView(DistributionsView):
         responses={201: DistributionSerializer, 200: DistributionSerializer},
     )
     def post(self, request, survey_pk: int):
-        survey = survey_selectors.survey_get(user=request.user, pk=survey_pk)
+        survey = scope.survey(request, survey_pk, Right.SEND)
         data = self.valid(LinkBatchWrite)
-        contact_list = dir_selectors.contact_list_get(
-            user=request.user, pk=data["contact_list"]
-        )
+        contact_list = scope.contact_list(request, data["contact_list"], Right.SEND)
 
         def create(token):
             return links_generate(
@@ -184,16 +173,8 @@ class LinkBatchesView(DistributionsView):
 class LinkBatchView(ApiView):
     @extend_schema(responses=DistributionSerializer)
     def get(self, request, survey_pk: int, pk: int):
-        survey = survey_selectors.survey_get(user=request.user, pk=survey_pk)
-        batch = link_batch_get(user=request.user, survey=survey, pk=pk)
+        batch = scope.distribution(request, survey_pk, pk, LINKS, Right.VIEW)
         return Response(distribution_data(batch))
-
-
-def root_get(request, survey_pk: int, pk: int, kind: str):
-    survey = survey_selectors.survey_get(user=request.user, pk=survey_pk)
-    if kind == LINKS:
-        return link_batch_get(user=request.user, survey=survey, pk=pk)
-    return email_distribution_get(user=request.user, survey=survey, pk=pk)
 
 
 class HistoryView(ApiView):
@@ -209,7 +190,9 @@ class HistoryView(ApiView):
         responses=page_of(HistorySerializer),
     )
     def get(self, request, survey_pk: int, pk: int):
-        distribution = root_get(request, survey_pk, pk, self.kind)
+        distribution = scope.distribution(
+            request, survey_pk, pk, self.kind, Right.ANALYSE
+        )
         after, limit = page_params(request)
         rows = api_rows.history_page(
             distribution=distribution,
@@ -230,7 +213,16 @@ class HistoryCsvView(ApiView):
 
     @extend_schema(responses={(200, "text/csv"): str})
     def get(self, request, survey_pk: int, pk: int):
-        distribution = root_get(request, survey_pk, pk, self.kind)
+        distribution = scope.distribution(
+            request, survey_pk, pk, self.kind, Right.ANALYSE
+        )
+        audit_record(
+            actor=request.user,
+            team_id=distribution.team_id,
+            action=AuditEntry.Action.HISTORY_DOWNLOADED,
+            subject=f"History of “{distribution.list_name}” ({distribution.pk})",
+            via="API",
+        )
         zone = owner_time_zone(request.user)
         name = slugify(distribution.list_name) or "list"
         return csv_download(

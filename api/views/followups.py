@@ -6,6 +6,7 @@ from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 
+from api import scope
 from api.idempotency import IDEMPOTENCY, created_once
 from api.pagination import page_of, page_params, paged_response
 from api.serializers.surveys import (
@@ -20,10 +21,10 @@ from api.views.distributions import (
     LINKS,
     distribution_data,
     message_text,
-    root_get,
 )
 from distributions.selectors import api_rows
 from distributions.services.reminders import reminder_schedule
+from teams.access import Right
 
 REMINDER = "reminder"
 THANK_YOU = "thank_you"
@@ -34,8 +35,8 @@ class FollowupsView(ApiView):
     message_type = REMINDER
     write = ReminderWrite
 
-    def parent(self, survey_pk: int, pk: int):
-        distribution = root_get(self.request, survey_pk, pk, self.kind)
+    def parent(self, survey_pk: int, pk: int, right: Right = Right.VIEW):
+        distribution = scope.distribution(self.request, survey_pk, pk, self.kind, right)
         if distribution.parent_id:
             raise Http404  # a reminder has no reminders of its own
         return distribution
@@ -53,7 +54,7 @@ class FollowupsView(ApiView):
         return page
 
     def post(self, request, survey_pk: int, pk: int):
-        parent = self.parent(survey_pk, pk)
+        parent = self.parent(survey_pk, pk, Right.SEND)
         data = self.valid(self.write)
         subject, body = message_text(request, data)
 

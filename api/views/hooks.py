@@ -1,4 +1,4 @@
-"""The owner's webhook endpoints through the API: list, add, read (with the
+"""The key's team's webhook endpoints through the API: list, add, read (with the
 signing secret), turn on again, delete, and each endpoint's attempt log."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -7,6 +7,7 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from api import scope
 from api.pagination import page_of, paged_query
 from api.selectors import (
     webhook_attempts_all,
@@ -28,6 +29,13 @@ from api.webhooks.endpoints import (
     webhook_endpoint_delete,
     webhook_endpoint_enable,
 )
+from teams.access import Right
+
+
+def _endpoint(request, pk: int):
+    return webhook_endpoint_get(
+        user=request.user, pk=pk, team_id=scope.team_id(request)
+    )
 
 
 class WebhookEndpointsView(ApiView):
@@ -35,7 +43,7 @@ class WebhookEndpointsView(ApiView):
     def get(self, request):
         return paged_query(
             request,
-            webhook_endpoint_list(user=request.user),
+            webhook_endpoint_list(user=request.user, team_id=scope.team_id(request)),
             serialize=webhook_endpoint_data,
         )
 
@@ -43,9 +51,12 @@ class WebhookEndpointsView(ApiView):
         request=WebhookEndpointWrite, responses={201: WebhookEndpointDetailSerializer}
     )
     def post(self, request):
+        scope.require(request, Right.EDIT)
         data = self.valid(WebhookEndpointWrite)
         try:
-            endpoint = webhook_endpoint_create(owner=request.user, **data)
+            endpoint = webhook_endpoint_create(
+                owner=request.user, team=scope.team(request), **data
+            )
         except DjangoValidationError as error:
             raise ValidationError(error.message_dict) from None
         return Response(
@@ -57,12 +68,12 @@ class WebhookEndpointsView(ApiView):
 class WebhookEndpointView(ApiView):
     @extend_schema(responses=WebhookEndpointDetailSerializer)
     def get(self, request, pk: int):
-        endpoint = webhook_endpoint_get(user=request.user, pk=pk)
+        endpoint = _endpoint(request, pk)
         return Response(webhook_endpoint_data(endpoint, secret=True))
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):
-        endpoint = webhook_endpoint_get(user=request.user, pk=pk)
+        endpoint = _endpoint(request, pk)
         webhook_endpoint_delete(endpoint=endpoint)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -70,7 +81,7 @@ class WebhookEndpointView(ApiView):
 class WebhookEndpointEnableView(ApiView):
     @extend_schema(request=None, responses=WebhookEndpointSerializer)
     def post(self, request, pk: int):
-        endpoint = webhook_endpoint_get(user=request.user, pk=pk)
+        endpoint = _endpoint(request, pk)
         webhook_endpoint_enable(endpoint=endpoint)
         endpoint.refresh_from_db()
         return Response(webhook_endpoint_data(endpoint))
@@ -79,7 +90,7 @@ class WebhookEndpointEnableView(ApiView):
 class WebhookAttemptsView(ApiView):
     @extend_schema(parameters=PAGE, responses=page_of(WebhookAttemptSerializer))
     def get(self, request, pk: int):
-        endpoint = webhook_endpoint_get(user=request.user, pk=pk)
+        endpoint = _endpoint(request, pk)
         return paged_query(
             request,
             webhook_attempts_all(endpoint=endpoint),

@@ -1,4 +1,7 @@
-"""Profile → API keys: create (the key is shown once) and revoke."""
+"""Profile → API keys: create (the key is shown once) and revoke.
+
+A key is made in the team the switcher shows and acts there with its maker's role;
+each user sees and revokes only their own keys, of every team."""
 
 from django import forms
 from django.contrib import messages
@@ -10,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from api.models import ApiKey
 from api.selectors import api_key_get, api_key_list
 from api.services import api_key_create, api_key_revoke
+from teams.selectors import current_team
 
 
 class ApiKeyForm(forms.Form):
@@ -25,6 +29,7 @@ class ApiKeyForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def keys_page(request):
+    team = current_team(request)
     form = ApiKeyForm(request.POST or None)
     new_key = None
     status = 200
@@ -32,6 +37,7 @@ def keys_page(request):
         if form.is_valid():
             _, new_key = api_key_create(
                 owner=request.user,
+                team=team,
                 name=form.cleaned_data["name"],
                 access=form.cleaned_data["access"],
             )
@@ -42,6 +48,7 @@ def keys_page(request):
         "form": form,
         "keys": api_key_list(user=request.user),
         "new_key": new_key,
+        "team": team,
     }
     return render(request, "api/keys.html", context, status=status)
 

@@ -1,9 +1,10 @@
-"""The owner's suppression (opt-out) list."""
+"""The team's suppression (opt-out) list."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from api import scope
 from api.pagination import page_of, paged_query
 from api.serializers.contacts import (
     SuppressionSerializer,
@@ -12,8 +13,8 @@ from api.serializers.contacts import (
 )
 from api.views.base import ApiView
 from api.views.contacts import PAGE
-from directories.selectors import suppressions as dir_selectors
 from directories.services import suppressions as suppression_services
+from teams.access import Right
 
 
 class SuppressionsView(ApiView):
@@ -25,16 +26,17 @@ class SuppressionsView(ApiView):
         responses=page_of(SuppressionSerializer),
     )
     def get(self, request):
-        found = dir_selectors.suppression_list(
-            user=request.user, query=request.query_params.get("q", "")
-        )
+        found = scope.suppressions(request, request.query_params.get("q", ""))
         return paged_query(request, found, serialize=suppression_data)
 
     @extend_schema(request=SuppressionWrite, responses={201: SuppressionSerializer})
     def post(self, request):
+        scope.require(request, Right.EDIT)
         data = self.valid(SuppressionWrite)
         suppression = suppression_services.suppression_add_manual(
-            owner=request.user, email=data["email"]
+            owner=request.user,
+            team_id=scope.team_id(request),
+            email=data["email"],
         )
         return Response(suppression_data(suppression), status=status.HTTP_201_CREATED)
 
@@ -42,12 +44,10 @@ class SuppressionsView(ApiView):
 class SuppressionView(ApiView):
     @extend_schema(responses=SuppressionSerializer)
     def get(self, request, pk: int):
-        return Response(
-            suppression_data(dir_selectors.suppression_get(user=request.user, pk=pk))
-        )
+        return Response(suppression_data(scope.suppression(request, pk)))
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):
-        suppression = dir_selectors.suppression_get(user=request.user, pk=pk)
+        suppression = scope.suppression(request, pk, Right.EDIT)
         suppression_services.suppression_remove(suppression=suppression)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -5,6 +5,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 import surveys.selectors as survey_selectors
+from api import scope
 from api.pagination import page_of, paged_query, updated_since
 from api.serializers.surveys import (
     ResponseSerializer,
@@ -13,6 +14,7 @@ from api.serializers.surveys import (
 )
 from api.views.base import ApiView
 from api.views.contacts import PAGE, SINCE
+from teams.access import Right
 
 
 def survey_data(survey) -> dict:
@@ -40,7 +42,7 @@ def _question(question: dict) -> dict:
 class SurveysView(ApiView):
     @extend_schema(parameters=[*PAGE, SINCE], responses=page_of(SurveySerializer))
     def get(self, request):
-        surveys = survey_selectors.survey_list(user=request.user)
+        surveys = scope.surveys(request)
         since = updated_since(request)
         if since:
             surveys = surveys.filter(updated_at__gte=since)
@@ -50,7 +52,7 @@ class SurveysView(ApiView):
 class SurveyView(ApiView):
     @extend_schema(responses=SurveyDetailSerializer)
     def get(self, request, pk: int):
-        survey = survey_selectors.survey_get(user=request.user, pk=pk)
+        survey = scope.survey(request, pk)
         questions = survey_selectors.survey_questions(survey=survey)
         return Response(
             {**survey_data(survey), "questions": [_question(q) for q in questions]}
@@ -82,7 +84,7 @@ class ResponsesView(ApiView):
         responses=page_of(ResponseSerializer),
     )
     def get(self, request, survey_pk: int):
-        survey = survey_selectors.survey_get(user=request.user, pk=survey_pk)
+        survey = scope.survey(request, survey_pk, Right.ANALYSE)
         responses = survey_selectors.response_list(user=request.user, survey=survey)
         finished = _flag(request, "finished")
         if finished is not None:

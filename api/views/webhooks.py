@@ -1,4 +1,5 @@
-"""Profile → Webhooks: endpoints, their secret and their attempt log."""
+"""Profile → Webhooks: the current team's endpoints, their secret and their
+attempt log; managing them is an Editor's (teams.access, EDIT)."""
 
 from django import forms
 from django.contrib import messages
@@ -15,6 +16,7 @@ from api.webhooks.endpoints import (
     webhook_endpoint_delete,
     webhook_endpoint_enable,
 )
+from teams.selectors import current_team
 
 
 class EndpointForm(forms.Form):
@@ -28,13 +30,16 @@ class EndpointForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def webhooks_page(request):
+    team = current_team(request)
+    # The form is the page: a role without EDIT gets a 403, GET or POST.
+    endpoints = webhook_endpoint_list(user=request.user, team_id=team.pk)
     form = EndpointForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
                 endpoint = webhook_endpoint_create(
-                    owner=request.user, **form.cleaned_data
+                    owner=request.user, team=team, **form.cleaned_data
                 )
             except ValidationError as error:
                 for field, problems in error.message_dict.items():
@@ -43,7 +48,7 @@ def webhooks_page(request):
             else:
                 return redirect("api:webhook", pk=endpoint.pk)
         status = 400
-    context = {"form": form, "endpoints": webhook_endpoint_list(user=request.user)}
+    context = {"form": form, "endpoints": endpoints, "team": team}
     return render(request, "api/webhooks.html", context, status=status)
 
 

@@ -1,4 +1,4 @@
-"""Webhooks: owners' endpoints get signed JSON events (Standard Webhooks).
+"""Webhooks: a team's endpoints get signed JSON events about the team's data (Standard Webhooks).
 
 Events are found by polling each app's selectors over overlapping time windows
 (`events.py`), so no other app calls into this one; a unique constraint makes each

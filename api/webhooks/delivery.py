@@ -1,6 +1,6 @@
 """POST due webhook messages: signed, no redirects followed, retried with
 exponential backoff for WEBHOOK_GIVE_UP_AFTER (a day); an endpoint failing that
-long is disabled and its owner told by email."""
+long is disabled and the member who added it told by email."""
 
 import http.client
 import json
@@ -17,6 +17,8 @@ from django.utils import timezone
 from api.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 from api.webhooks.signing import signed_headers
 from api.webhooks.targets import target_problem
+from teams import access
+from teams.access import Right
 
 logger = logging.getLogger(__name__)
 CLAIM_SIZE = 50
@@ -136,7 +138,8 @@ def _endpoint_failed(endpoint: WebhookEndpoint, now) -> None:
             endpoint_id=endpoint.pk, status=WebhookMessage.Status.PENDING
         ).update(status=WebhookMessage.Status.FAILED)
         address = endpoint.owner.email
-        if address:
+        # Only while they may still manage it: a member who left hears nothing more.
+        if address and access.can(endpoint.owner, endpoint.team_id, Right.EDIT):
             send_mail(
                 "Canvass turned off a webhook endpoint",
                 f"Every call to your webhook endpoint {endpoint.url} failed for a "

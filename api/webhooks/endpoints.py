@@ -1,11 +1,11 @@
-"""An owner's webhook endpoints: add, change, turn on, delete."""
+"""A team's webhook endpoints: add, turn on, delete."""
 
 from django.core.exceptions import ValidationError
 
 from api.models import WebhookEndpoint, WebhookEvent
 from api.webhooks.signing import new_secret
 from api.webhooks.targets import target_problem
-from teams.services import personal_team_id
+from teams.services import team_of
 
 
 def _check(url: str, events: list[str]) -> None:
@@ -18,12 +18,14 @@ def _check(url: str, events: list[str]) -> None:
 
 
 def webhook_endpoint_create(
-    *, owner, url: str, events: list[str], description: str = ""
+    *, owner, url: str, events: list[str], description: str = "", team=None
 ) -> WebhookEndpoint:
+    """Add an endpoint to `team` (default: the owner's personal team); the team's
+    events go to it, whichever member made them."""
     _check(url, events)
     return WebhookEndpoint.objects.create(
         owner=owner,
-        team_id=personal_team_id(owner.pk),
+        team=team_of(user=owner, team=team),
         url=url,
         events=sorted(events),
         description=description,

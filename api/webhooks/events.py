@@ -26,12 +26,12 @@ def _iso(moment):
 
 
 def _responses(field):
-    def rows(owner_ids, since):
+    def rows(team_ids, since):
         for row in survey_selectors.responses_progress_since(
-            owner_ids=owner_ids, field=field, since=since
+            team_ids=team_ids, field=field, since=since
         ):
             yield (
-                row["survey__owner_id"],
+                row["survey__team_id"],
                 row[field],
                 f"response:{row['id']}",
                 {
@@ -47,10 +47,10 @@ def _responses(field):
     return rows
 
 
-def _deliveries(owner_ids, since):
-    for row in api_rows.deliveries_failed_since(owner_ids=owner_ids, since=since):
+def _deliveries(team_ids, since):
+    for row in api_rows.deliveries_failed_since(team_ids=team_ids, since=since):
         yield (
-            row["distribution__owner_id"],
+            row["distribution__team_id"],
             row["claimed_at"],
             f"delivery:{row['id']}",
             {
@@ -62,10 +62,10 @@ def _deliveries(owner_ids, since):
         )
 
 
-def _opt_outs(owner_ids, since):
-    for row in directory_selectors.opt_outs_since(owner_ids=owner_ids, since=since):
+def _opt_outs(team_ids, since):
+    for row in directory_selectors.opt_outs_since(team_ids=team_ids, since=since):
         yield (
-            row["owner_id"],
+            row["team_id"],
             row["created_at"],
             f"suppression:{row['id']}",
             {
@@ -75,12 +75,12 @@ def _opt_outs(owner_ids, since):
         )
 
 
-def _imports(owner_ids, since):
+def _imports(team_ids, since):
     for row in directory_selectors.imports_finished_since(
-        owner_ids=owner_ids, since=since
+        team_ids=team_ids, since=since
     ):
         yield (
-            row["owner_id"],
+            row["team_id"],
             row["finished_at"],
             f"import:{row['id']}",
             {
@@ -94,10 +94,10 @@ def _imports(owner_ids, since):
         )
 
 
-def _batches(owner_ids, since):
-    for row in api_rows.link_batches_ready_since(owner_ids=owner_ids, since=since):
+def _batches(team_ids, since):
+    for row in api_rows.link_batches_ready_since(team_ids=team_ids, since=since):
         yield (
-            row["owner_id"],
+            row["team_id"],
             row["finished_at"],
             f"batch:{row['id']}",
             {
@@ -129,7 +129,7 @@ def webhook_events_collect(*, now=None) -> int:
         subscribed = defaultdict(list)
         for endpoint in endpoints:
             if event_type in endpoint.events:
-                subscribed[endpoint.owner_id].append(endpoint)
+                subscribed[endpoint.team_id].append(endpoint)
         with transaction.atomic():
             cursor, _ = WebhookCursor.objects.select_for_update().get_or_create(
                 event_type=event_type, defaults={"checked_until": now - overlap}
@@ -149,8 +149,8 @@ def webhook_events_collect(*, now=None) -> int:
                         },
                         next_attempt_at=now,
                     )
-                    for owner_id, when, subject, data in source(subscribed, since)
-                    for endpoint in subscribed[owner_id]
+                    for team_id, when, subject, data in source(subscribed, since)
+                    for endpoint in subscribed[team_id]
                     if when >= endpoint.created_at
                 ]
                 made = WebhookMessage.objects.bulk_create(

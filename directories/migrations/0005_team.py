@@ -6,7 +6,7 @@ is required."""
 import django.db.models.deletion
 from django.db import migrations, models
 
-from teams.personal_sql import PERSONAL_TEAMS
+from teams.personal_sql import CHECK_FOREIGN_KEYS_NOW, PERSONAL_TEAMS
 
 
 class Migration(migrations.Migration):
@@ -49,7 +49,8 @@ class Migration(migrations.Migration):
         migrations.RunSQL(PERSONAL_TEAMS, migrations.RunSQL.noop),
         migrations.RunSQL(
             "UPDATE directories_contactimport AS row SET team_id = t.id FROM teams_team t"
-            " WHERE t.personal_for_id = row.owner_id AND row.team_id IS NULL",
+            " WHERE t.personal_for_id = row.owner_id AND row.team_id IS NULL"
+            + CHECK_FOREIGN_KEYS_NOW,
             migrations.RunSQL.noop,
         ),
         migrations.AlterField(
@@ -63,7 +64,8 @@ class Migration(migrations.Migration):
         ),
         migrations.RunSQL(
             "UPDATE directories_contactlist AS row SET team_id = t.id FROM teams_team t"
-            " WHERE t.personal_for_id = row.owner_id AND row.team_id IS NULL",
+            " WHERE t.personal_for_id = row.owner_id AND row.team_id IS NULL"
+            + CHECK_FOREIGN_KEYS_NOW,
             migrations.RunSQL.noop,
         ),
         migrations.AlterField(
@@ -77,7 +79,8 @@ class Migration(migrations.Migration):
         ),
         migrations.RunSQL(
             "UPDATE directories_suppression AS row SET team_id = t.id FROM teams_team t"
-            " WHERE t.personal_for_id = row.owner_id AND row.team_id IS NULL",
+            " WHERE t.personal_for_id = row.owner_id AND row.team_id IS NULL"
+            + CHECK_FOREIGN_KEYS_NOW,
             migrations.RunSQL.noop,
         ),
         migrations.AlterField(

@@ -1,4 +1,9 @@
-"""Reads of directories data. Every owner-facing read takes the acting user."""
+"""Reads of directories data, by team.
+
+Every page's read takes the acting user and checks their right in the team
+(teams.access: 404 to an outsider, 403 to a member without the right). Helpers
+keyed by `team_id` alone serve other apps, which checked the right already.
+"""
 
 from collections.abc import Iterator
 
@@ -17,31 +22,48 @@ from directories.selectors.suppressions import (
     suppression_queryset,
 )
 from directories.suppression_hash import email_hash_sql
+from teams.access import Right, require
 
 
-def contact_list_list(*, user) -> QuerySet[ContactList]:
-    """Return the user's lists with `contact_count` annotated, by name."""
+def contact_list_list(*, user, team_id: int) -> QuerySet[ContactList]:
+    """Return the team's lists with `contact_count` annotated, by name."""
+    require(user, team_id, Right.VIEW)
     return (
-        ContactList.objects.filter(owner=user)
+        ContactList.objects.filter(team_id=team_id)
         .annotate(contact_count=Count("contacts"))
         .order_by(Lower("name"))
     )
 
 
-def contact_list_get(*, user, pk: int) -> ContactList:
-    """Return one of the user's lists, or raise Http404 (also for another owner's)."""
-    return get_object_or_404(ContactList, owner=user, pk=pk)
+def contact_list_get(*, user, pk: int, right: Right = Right.VIEW) -> ContactList:
+    """Return a list the user may use with `right`: Http404 when it does not exist
+    or is not in one of the user's teams, PermissionDenied without the right."""
+    contact_list = get_object_or_404(ContactList, pk=pk)
+    require(user, contact_list.team_id, right)
+    return contact_list
 
 
-def contact_list_by_name(*, user, name: str) -> ContactList | None:
-    """Return the user's list with this name (ignoring case and outer spaces)."""
-    return ContactList.objects.filter(owner=user, name__iexact=name.strip()).first()
+def contact_list_in_team(*, team_id: int, pk) -> ContactList | None:
+    """Return the list if it is (still) in the team, else None.
+
+    For a page reached by token, with no acting user (a preview link's sample
+    contact): it reads no team table, the caller's token stands for the right.
+    """
+    return ContactList.objects.filter(team_id=team_id, pk=pk).first()
 
 
-def _without_opted_out(contacts: QuerySet, *, owner_id: int) -> QuerySet:
-    # NOT EXISTS: an anti-join on the unique (owner, lower(email)) index.
-    contacts = contacts.filter(~Exists(opted_out_match(owner_id=owner_id)))
-    hashed = suppression_hashed_queryset(owner_id=owner_id).filter(
+def contact_list_by_name(*, user, team_id: int, name: str) -> ContactList | None:
+    """Return the team's list with this name (ignoring case and outer spaces)."""
+    require(user, team_id, Right.VIEW)
+    return ContactList.objects.filter(
+        team_id=team_id, name__iexact=name.strip()
+    ).first()
+
+
+def _without_opted_out(contacts: QuerySet, *, team_id: int) -> QuerySet:
+    # NOT EXISTS: an anti-join on the unique (team, lower(email)) index.
+    contacts = contacts.filter(~Exists(opted_out_match(team_id=team_id)))
+    hashed = suppression_hashed_queryset(team_id=team_id).filter(
         reason__in=OPT_OUT_REASONS
     )
     if hashed.exists():
@@ -57,7 +79,7 @@ def _without_opted_out(contacts: QuerySet, *, owner_id: int) -> QuerySet:
 def _list_contacts(contact_list: ContactList, *, without_opted_out: bool) -> QuerySet:
     contacts = Contact.objects.filter(contact_list=contact_list)
     if without_opted_out:
-        contacts = _without_opted_out(contacts, owner_id=contact_list.owner_id)
+        contacts = _without_opted_out(contacts, team_id=contact_list.team_id)
     return contacts
 
 
@@ -68,14 +90,15 @@ def contact_list_size(
     return _list_contacts(contact_list, without_opted_out=without_opted_out).count()
 
 
-def contact_list_opt_out_counts(*, user) -> dict[int, int]:
-    """Return {list id: contacts who opted out} for the user's lists, one query.
+def contact_list_opt_out_counts(*, user, team_id: int) -> dict[int, int]:
+    """Return {list id: contacts who opted out} for the team's lists, one query.
 
     Only lists with at least one such contact appear; OPT_OUT_REASONS says who.
     """
+    require(user, team_id, Right.VIEW)
     return dict(
-        Contact.objects.filter(contact_list__owner=user)
-        .filter(Exists(opted_out_match(owner=user)))
+        Contact.objects.filter(contact_list__team_id=team_id)
+        .filter(Exists(opted_out_match(team_id=team_id)))
         .values("contact_list_id")
         .annotate(n=Count("id"))
         .values_list("contact_list_id", "n")
@@ -83,13 +106,13 @@ def contact_list_opt_out_counts(*, user) -> dict[int, int]:
 
 
 def contact_list_opted_out_count(*, contact_list: ContactList) -> int:
-    """Return how many of the list's contacts are on the owner's suppression list."""
-    owner_id = contact_list.owner_id
+    """Return how many of the list's contacts are on its team's suppression list."""
+    team_id = contact_list.team_id
     suppressed = Q(
-        email_lower__in=suppression_queryset(owner_id=owner_id).values("email_lower")
+        email_lower__in=suppression_queryset(team_id=team_id).values("email_lower")
     )
     contacts = contact_list.contacts.annotate(email_lower=Lower("email"))
-    hashed = suppression_hashed_queryset(owner_id=owner_id).values("email_hash")
+    hashed = suppression_hashed_queryset(team_id=team_id).values("email_hash")
     if hashed.exists():
         # Only then: hashing every contact's address costs two sha256 calls each.
         sql, params = email_hash_sql(f"{Contact._meta.db_table}.email")
@@ -229,20 +252,26 @@ def contacts_by_emails(*, contact_list: ContactList, emails) -> list[Contact]:
     )
 
 
-def contact_get(*, user, list_pk: int, pk: int) -> Contact:
-    return get_object_or_404(
-        Contact, pk=pk, contact_list_id=list_pk, contact_list__owner=user
+def contact_get(*, user, list_pk: int, pk: int, right: Right = Right.VIEW) -> Contact:
+    """Return a contact of the list, checked against the list's team."""
+    contact = get_object_or_404(
+        Contact.objects.select_related("contact_list"), pk=pk, contact_list_id=list_pk
     )
+    require(user, contact.contact_list.team_id, right)
+    return contact
 
 
-def contact_import_get(*, user, list_pk: int, pk: int) -> ContactImport:
-    return get_object_or_404(
+def contact_import_get(
+    *, user, list_pk: int, pk: int, right: Right = Right.VIEW
+) -> ContactImport:
+    """Return an import into the list, by any member of the list's team."""
+    contact_import = get_object_or_404(
         ContactImport.objects.select_related("contact_list"),
         pk=pk,
         contact_list_id=list_pk,
-        owner=user,
-        contact_list__owner=user,
     )
+    require(user, contact_import.contact_list.team_id, right)
+    return contact_import
 
 
 def contact_export_header(*, contact_list: ContactList) -> list[str]:
@@ -264,11 +293,12 @@ def contact_export_rows(*, contact_list: ContactList) -> Iterator[list[str]]:
         ]
 
 
-def directory_summary(*, user) -> dict:
+def directory_summary(*, user, team_id: int) -> dict:
+    require(user, team_id, Right.VIEW)
     return {
-        "lists": ContactList.objects.filter(owner=user).count(),
-        "contacts": Contact.objects.filter(contact_list__owner=user).count(),
-        "suppressions": Suppression.objects.filter(owner=user).count(),
+        "lists": ContactList.objects.filter(team_id=team_id).count(),
+        "contacts": Contact.objects.filter(contact_list__team_id=team_id).count(),
+        "suppressions": Suppression.objects.filter(team_id=team_id).count(),
     }
 
 
@@ -276,20 +306,22 @@ def contact_import_recent(*, contact_list: ContactList, limit: int = 5):
     return contact_list.imports.order_by("-created_at")[:limit]
 
 
-# --- a person (an address across the owner's lists) --------------------------------
+# --- a person (an address across the team's lists) ---------------------------------
 
 
-def person_contacts(*, user, email: str) -> QuerySet[Contact]:
-    """Return every contact of the user's lists with this address (ignoring case)."""
+def person_contacts(*, team_id: int, email: str) -> QuerySet[Contact]:
+    """Return every contact of the team's lists with this address (ignoring case)."""
     return (
-        Contact.objects.filter(contact_list__owner=user, email__iexact=email.strip())
+        Contact.objects.filter(
+            contact_list__team_id=team_id, email__iexact=email.strip()
+        )
         .select_related("contact_list")
         .order_by("id")
     )
 
 
-def person_directory_data(*, user, email: str) -> dict:
-    """Return what the user's directory holds about an address, for its export."""
+def person_directory_data(*, team_id: int, email: str) -> dict:
+    """Return what the team's directory holds about an address, for its export."""
     contacts = [
         {
             "list": contact.contact_list.name,
@@ -302,9 +334,9 @@ def person_directory_data(*, user, email: str) -> dict:
             "added_at": contact.created_at.isoformat(),
             "updated_at": contact.updated_at.isoformat(),
         }
-        for contact in person_contacts(user=user, email=email)
+        for contact in person_contacts(team_id=team_id, email=email)
     ]
-    suppression = suppression_for_email(owner=user, email=email)
+    suppression = suppression_for_email(team_id=team_id, email=email)
     return {
         "contacts": contacts,
         "opt_out": {
@@ -315,15 +347,13 @@ def person_directory_data(*, user, email: str) -> dict:
     }
 
 
-def imports_finished_since(*, owner_ids, since) -> QuerySet:
-    """Return rows of the owners' imports that ended (done or failed) since then."""
+def imports_finished_since(*, team_ids, since) -> QuerySet:
+    """Return rows of the teams' imports that ended (done or failed) since then."""
     return (
-        ContactImport.objects.filter(
-            owner_id__in=list(owner_ids), finished_at__gte=since
-        )
+        ContactImport.objects.filter(team_id__in=list(team_ids), finished_at__gte=since)
         .values(
             "id",
-            "owner_id",
+            "team_id",
             "contact_list_id",
             "status",
             "added",
@@ -335,14 +365,14 @@ def imports_finished_since(*, owner_ids, since) -> QuerySet:
     )
 
 
-def opt_outs_since(*, owner_ids, since) -> QuerySet:
-    """Return rows of the owners' opt-outs (people who unsubscribed) since then."""
+def opt_outs_since(*, team_ids, since) -> QuerySet:
+    """Return rows of the teams' opt-outs (people who unsubscribed) since then."""
     return (
         Suppression.objects.filter(
-            owner_id__in=list(owner_ids),
+            team_id__in=list(team_ids),
             reason=Suppression.Reason.OPTED_OUT,
             created_at__gte=since,
         )
-        .values("id", "owner_id", "email", "created_at")
+        .values("id", "team_id", "email", "created_at")
         .order_by("id")
     )

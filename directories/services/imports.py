@@ -11,7 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from core.queue import enqueue, enqueue_now, queue_is_idle
@@ -19,6 +22,8 @@ from directories.importing import ImportOutcome, ProgressReporter, analyse, proc
 from directories.models import ContactImport, ContactList
 from directories.reader import ImportRefused, guess_mapping, sniff
 from directories.services import DirectoryError
+from teams import access
+from teams.access import Right
 
 logger = logging.getLogger(__name__)
 
@@ -120,15 +125,19 @@ def contact_import_analyse(*, contact_import: ContactImport) -> ImportOutcome:
     return outcome
 
 
-def contact_import_start(*, contact_import: ContactImport) -> bool:
+def contact_import_start(*, contact_import: ContactImport, starter=None) -> bool:
     """Queue the import (once, whatever the number of clicks) and run or enqueue it.
 
+    `starter`, the member who pressed Upload the file, becomes the import's
+    `owner`: the one whose right to edit the team's lists the run checks.
     Return False when the import had already been started.
     """
+    starter_id = {"owner_id": starter.pk} if starter is not None else {}
     claimed = ContactImport.objects.filter(
         pk=contact_import.pk,
         status__in=[ContactImport.Status.UPLOADED, ContactImport.Status.FAILED],
     ).update(
+        **starter_id,
         # started_at: when it was queued, until a worker claims it (the sweep
         # re-enqueues an import queued too long ago: its task was lost).
         status=ContactImport.Status.QUEUED,
@@ -158,13 +167,27 @@ def is_large(contact_import: ContactImport) -> bool:
 def contact_import_run(
     *, contact_import_id: int, progress: bool = True
 ) -> ImportOutcome | None:
-    """Import a queued file. Return None when another process claimed it first."""
+    """Import a queued file. Return None when another process claimed it first.
+
+    The member who started it must still be allowed to edit the list's team
+    (removed or demoted since it was queued: the import fails, writing nothing).
+    """
     claimed = ContactImport.objects.filter(
         pk=contact_import_id, status=ContactImport.Status.QUEUED
     ).update(status=ContactImport.Status.IMPORTING, started_at=timezone.now())
     if not claimed:
         return None
-    contact_import = ContactImport.objects.get(pk=contact_import_id)
+    contact_import = ContactImport.objects.select_related("contact_list").get(
+        pk=contact_import_id
+    )
+    refused = _starter_refusal(contact_import)
+    if refused:
+        ContactImport.objects.filter(pk=contact_import_id).update(
+            status=ContactImport.Status.FAILED,
+            error=refused,
+            finished_at=timezone.now(),
+        )
+        return ImportOutcome(refused=refused)
     reporter = ProgressReporter(contact_import_id) if progress else None
     try:
         with transaction.atomic():
@@ -211,6 +234,24 @@ def contact_import_run(
     ):
         Path(contact_import.stored_path).unlink(missing_ok=True)
     return outcome
+
+
+STARTER_REFUSED = (
+    "The import was refused: the member who started it is no longer allowed to "
+    "edit this team's lists. Nothing was imported."
+)
+
+
+def _starter_refusal(contact_import: ContactImport) -> str:
+    """Return why the import's starter may not run it now, or ""."""
+    # Loaded afresh, memberships and all: in a worker the starter may have been
+    # removed from the team (or demoted) since the import was queued.
+    starter = get_user_model().objects.filter(pk=contact_import.owner_id).first()
+    try:
+        access.require(starter, contact_import.contact_list.team_id, Right.EDIT)
+    except (Http404, PermissionDenied):
+        return STARTER_REFUSED
+    return ""
 
 
 INTERRUPTED = (

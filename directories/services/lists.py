@@ -14,43 +14,46 @@ from directories.services.imports import import_directory
 from teams.services import team_of
 
 
-def _check_list_name(*, owner, name: str, exclude_pk: int | None = None) -> str:
+def _check_list_name(*, team_id: int, name: str, exclude_pk: int | None = None) -> str:
     name = name.strip()
     if not name:
         raise DirectoryError("Enter a list name.")
     if len(name) > ContactList._meta.get_field("name").max_length:
         raise DirectoryError("The list name is too long (at most 200 characters).")
-    taken = ContactList.objects.filter(owner=owner, name__iexact=name)
+    taken = ContactList.objects.filter(team_id=team_id, name__iexact=name)
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
     if taken.exists():
-        raise DirectoryError(f"You already have a list named “{name}”.")
+        raise DirectoryError(_name_taken(name))
     return name
 
 
+def _name_taken(name: str) -> str:
+    return f"You already have a list named “{name}”."
+
+
 def contact_list_create(*, owner, name: str, team=None) -> ContactList:
-    """A new list in `team` (default: the owner's personal team)."""
-    name = _check_list_name(owner=owner, name=name)
+    """A new list made by `owner` in `team` (default: the owner's personal team)."""
+    team = team_of(user=owner, team=team)
+    name = _check_list_name(team_id=team.pk, name=name)
     try:
         with transaction.atomic():
-            return ContactList.objects.create(
-                owner=owner, team=team_of(user=owner, team=team), name=name
-            )
+            return ContactList.objects.create(owner=owner, team=team, name=name)
     except IntegrityError as exc:
         # Two tabs creating the same name at once: the unique constraint decides.
-        raise DirectoryError(f"You already have a list named “{name}”.") from exc
+        raise DirectoryError(_name_taken(name)) from exc
 
 
 def contact_list_rename(*, contact_list: ContactList, name: str) -> ContactList:
     name = _check_list_name(
-        owner=contact_list.owner, name=name, exclude_pk=contact_list.pk
+        team_id=contact_list.team_id, name=name, exclude_pk=contact_list.pk
     )
     contact_list.name = name
     try:
         with transaction.atomic():
             contact_list.save(update_fields=["name", "updated_at"])
     except IntegrityError as exc:
-        raise DirectoryError(f"You already have a list named “{name}”.") from exc
+        raise DirectoryError(_name_taken(name)) from exc
     return contact_list
 
 

@@ -1,4 +1,4 @@
-"""A person's part of an owner's directory, erased (directories' share of an erasure).
+"""A person's part of a team's directory, erased (directories' share of an erasure).
 
 distributions.services.privacy orchestrates a person's erasure; this module erases
 what directories holds: the person's contacts in every list, the address in import
@@ -18,34 +18,38 @@ ERASED = "[erased]"
 
 
 @transaction.atomic
-def person_directory_erase(*, owner, email: str) -> dict[str, int]:
-    """Erase the address from the owner's directory; return counts of what changed.
+def person_directory_erase(*, team_id: int, email: str) -> dict[str, int]:
+    """Erase the address from the team's directory; return counts of what changed.
 
     {"contacts": deleted contact rows, "imports": import reports scrubbed,
     "suppression_hashed": 1 if the person's opt-out now stands as a hash}.
     """
     email = email.strip()
-    contacts = Contact.objects.filter(contact_list__owner=owner, email__iexact=email)
+    contacts = Contact.objects.filter(
+        contact_list__team_id=team_id, email__iexact=email
+    )
     # The ORM's delete, not a raw one: invitations made from these contacts keep
     # their rows, their contact set to NULL (Invitation.contact is SET_NULL).
     deleted = contacts.count()
     contacts.delete()
     return {
         "contacts": deleted,
-        "imports": _imports_scrub(owner=owner, email=email),
-        "suppression_hashed": int(suppression_hash_person(owner=owner, email=email)),
+        "imports": _imports_scrub(team_id=team_id, email=email),
+        "suppression_hashed": int(
+            suppression_hash_person(team_id=team_id, email=email)
+        ),
     }
 
 
-def suppression_hash_person(*, owner, email: str) -> bool:
-    """Keep the owner's suppression of an address as its hash alone.
+def suppression_hash_person(*, team_id: int, email: str) -> bool:
+    """Keep the team's suppression of an address as its hash alone.
 
     Return True if the address is suppressed (now by hash), False if it was not.
     """
     hashed = email_hash(email)
     found = list(
         Suppression.objects.select_for_update().filter(
-            Q(email__iexact=email) | Q(email_hash=hashed), owner=owner
+            Q(email__iexact=email) | Q(email_hash=hashed), team_id=team_id
         )
     )
     if not found:
@@ -58,10 +62,10 @@ def suppression_hash_person(*, owner, email: str) -> bool:
     return True
 
 
-def _imports_scrub(*, owner, email: str) -> int:
-    """Remove the address from the owner's import reports (rejections, errors)."""
+def _imports_scrub(*, team_id: int, email: str) -> int:
+    """Remove the address from the team's import reports (rejections, errors)."""
     pattern = re.compile(re.escape(email), re.IGNORECASE)
-    imports = ContactImport.objects.filter(owner=owner).filter(
+    imports = ContactImport.objects.filter(team_id=team_id).filter(
         Q(error__icontains=email) | Q(rejections__icontains=email)
     )
     scrubbed = 0

@@ -1,4 +1,8 @@
-"""The owner's suppression list: addresses that must not be emailed again."""
+"""A team's suppression list: addresses no list of the team may email again.
+
+Each row keeps `owner`, the member who added it (or whose distribution the
+person unsubscribed from or bounced on).
+"""
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
@@ -13,31 +17,38 @@ from teams.services import personal_team_id
 
 @transaction.atomic
 def suppression_add(
-    *, owner, email: str, reason: str = Suppression.Reason.MANUAL
+    *,
+    owner,
+    email: str,
+    reason: str = Suppression.Reason.MANUAL,
+    team_id: int | None = None,
 ) -> bool:
-    """Suppress an address for this owner; return False if it already was.
+    """Suppress an address in the team (default: `owner`'s personal team); return
+    False if it already was.
 
     Used by distributions for unsubscribes and hard bounces.
     """
+    if team_id is None:
+        team_id = personal_team_id(owner.pk)
     email = email.strip()
-    if suppression_exists(owner=owner, email=email):
+    if suppression_exists(team_id=team_id, email=email):
         # Also an erased person's hashed opt-out: their address stays out.
         return False
-    # The unique constraint on (owner, lower(email)) settles a concurrent double add.
+    # The unique constraint on (team, lower(email)) settles a concurrent double add.
     _, created = Suppression.objects.get_or_create(
-        owner=owner,
+        team_id=team_id,
         email=email,
-        defaults={"reason": reason, "team_id": personal_team_id(owner.pk)},
+        defaults={"reason": reason, "owner": owner},
     )
     return created
 
 
-def suppressions_add(*, owner_id: int, emails, reason: str) -> None:
-    """Suppress many addresses of one owner at once (bounces reported in bulk).
+def suppressions_add(*, team_id: int, owner_id: int, emails, reason: str) -> None:
+    """Suppress many addresses in one team at once (bounces reported in bulk).
 
     Addresses already suppressed, by themselves or as an erased person's hashed
     opt-out, stay as they are: one query for the hashes, one INSERT … ON CONFLICT
-    DO NOTHING (the unique (owner, lower(email)) index) for the rest, so a
+    DO NOTHING (the unique (team, lower(email)) index) for the rest, so a
     thousand bounces cost two statements rather than three each.
     """
     by_hash = {}
@@ -49,10 +60,9 @@ def suppressions_add(*, owner_id: int, emails, reason: str) -> None:
         return
     erased = set(
         Suppression.objects.filter(
-            owner_id=owner_id, email_hash__in=list(by_hash)
+            team_id=team_id, email_hash__in=list(by_hash)
         ).values_list("email_hash", flat=True)
     )
-    team_id = personal_team_id(owner_id)
     Suppression.objects.bulk_create(
         [
             Suppression(owner_id=owner_id, team_id=team_id, email=email, reason=reason)
@@ -63,15 +73,18 @@ def suppressions_add(*, owner_id: int, emails, reason: str) -> None:
     )
 
 
-def suppression_add_manual(*, owner, email: str) -> Suppression:
+def suppression_add_manual(*, owner, team_id: int, email: str) -> Suppression:
+    """Add an address to the team's opt-out list by hand (`owner` adds it)."""
     email = email.strip()
     try:
         EmailValidator()(email)
     except ValidationError as exc:
         raise DirectoryError(f"{email!r} is not a valid email address.") from exc
-    if not suppression_add(owner=owner, email=email, reason=Suppression.Reason.MANUAL):
+    if not suppression_add(
+        owner=owner, team_id=team_id, email=email, reason=Suppression.Reason.MANUAL
+    ):
         raise DirectoryError(f"{email} is already on your opt-out list.")
-    return Suppression.objects.get(owner=owner, email__iexact=email)
+    return Suppression.objects.get(team_id=team_id, email__iexact=email)
 
 
 def suppression_remove(*, suppression: Suppression) -> None:

@@ -1,4 +1,8 @@
-"""Upload a file → Confirm import fields → Upload the file, and the import's progress."""
+"""Upload a file → Confirm import fields → Upload the file, and the import's progress.
+
+Uploading and confirming need EDIT in the list's team, the progress page VIEW, the
+rejected rows' download ANALYSE (teams.access).
+"""
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,6 +23,7 @@ from directories.forms import (
 from directories.models import ContactImport
 from directories.reader import DELIMITER_NAMES, ENCODING_CHOICES, ImportRefused, sniff
 from directories.services import DirectoryError, imports
+from teams.access import Right
 
 SAMPLE_ROWS = [
     ["Ana", "García", "ana.garcia@example.edu", "U00000001", "ES", "Biology"],
@@ -76,7 +81,9 @@ def upload(request, pk):
 
 @csrf_protect
 def _upload(request, pk, cap):
-    contact_list = selectors.contact_list_get(user=request.user, pk=pk)
+    contact_list = selectors.contact_list_get(
+        user=request.user, pk=pk, right=Right.EDIT
+    )
     error = ""
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
@@ -169,7 +176,7 @@ def _confirm_form(contact_import, data=None):
 def import_confirm(request, pk, import_pk):
     """Confirm import fields: mapping, preview, counts, then Upload the file."""
     contact_import = selectors.contact_import_get(
-        user=request.user, list_pk=pk, pk=import_pk
+        user=request.user, list_pk=pk, pk=import_pk, right=Right.EDIT
     )
     if contact_import.status not in (
         ContactImport.Status.UPLOADED,
@@ -196,7 +203,9 @@ def import_confirm(request, pk, import_pk):
         if encoding_changed or request.POST.get("action") != "upload":
             # Show the counts for the new choices before anything is imported.
             return redirect(request.path)
-        imports.contact_import_start(contact_import=contact_import)
+        imports.contact_import_start(
+            contact_import=contact_import, starter=request.user
+        )
         return redirect("directories:import_detail", pk=pk, import_pk=import_pk)
     # A big file takes seconds to count: the page comes first, the counts follow.
     outcome = (
@@ -216,7 +225,7 @@ def import_confirm(request, pk, import_pk):
 def import_counts(request, pk, import_pk):
     """The counts of Confirm import fields, loaded after the page for big files."""
     contact_import = selectors.contact_import_get(
-        user=request.user, list_pk=pk, pk=import_pk
+        user=request.user, list_pk=pk, pk=import_pk, right=Right.EDIT
     )
     if contact_import.status not in (
         ContactImport.Status.UPLOADED,
@@ -283,7 +292,7 @@ def _percent(contact_import) -> int:
 @login_required
 def import_rejections(request, pk, import_pk):
     contact_import = selectors.contact_import_get(
-        user=request.user, list_pk=pk, pk=import_pk
+        user=request.user, list_pk=pk, pk=import_pk, right=Right.ANALYSE
     )
     return csv_download(
         f"rejected-rows-{contact_import.pk}.csv",

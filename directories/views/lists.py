@@ -1,4 +1,9 @@
-"""Directories screens: Summary, Segments & lists, a list, contacts, Manual input, opt-outs."""
+"""Directories screens: Summary, Segments & lists, a list, contacts, Manual input, opt-outs.
+
+Each asks for its right in the list's team (teams.access): pages VIEW, changes to
+lists, contacts and opt-outs EDIT, the contacts' download ANALYSE, deleting a
+list MANAGE. The index pages and Create list work in the team of the switcher.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,7 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from core.audit import audit_record
 from core.csv_export import csv_download
+from core.models import AuditEntry
 from directories import selectors
 from directories.forms import (
     ContactForm,
@@ -22,6 +29,8 @@ from directories.selectors.languages import (
     contacts_with_language,
 )
 from directories.services import DirectoryError, lists, suppressions
+from teams.access import Right, require
+from teams.selectors import current_team
 
 CONTACTS_PER_PAGE = 50
 
@@ -32,13 +41,15 @@ CONTACTS_PER_PAGE = 50
 @login_required
 def index(request):
     """The Directories page's Summary tab."""
+    team_id = current_team(request).pk
+    lists = selectors.contact_list_list(user=request.user, team_id=team_id)
     return render(
         request,
         "directories/index.html",
         {
             "tab": "summary",
-            "summary": selectors.directory_summary(user=request.user),
-            "lists": selectors.contact_list_list(user=request.user)[:5],
+            "summary": selectors.directory_summary(user=request.user, team_id=team_id),
+            "lists": lists[:5],
         },
     )
 
@@ -51,7 +62,9 @@ def list_index(request):
         "directories/lists.html",
         {
             "tab": "lists",
-            "lists": selectors.contact_list_list(user=request.user),
+            "lists": selectors.contact_list_list(
+                user=request.user, team_id=current_team(request).pk
+            ),
             "form": ContactListForm(),
         },
     )
@@ -59,11 +72,13 @@ def list_index(request):
 
 @login_required
 def list_create(request):
+    team = current_team(request)
+    require(request.user, team.pk, Right.EDIT)
     form = ContactListForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             contact_list = lists.contact_list_create(
-                owner=request.user, name=form.cleaned_data["name"]
+                owner=request.user, team=team, name=form.cleaned_data["name"]
             )
         except DirectoryError as exc:
             form.add_error("name", exc.message)
@@ -103,7 +118,9 @@ def list_detail(request, pk):
 
 @login_required
 def list_rename(request, pk):
-    contact_list = selectors.contact_list_get(user=request.user, pk=pk)
+    contact_list = selectors.contact_list_get(
+        user=request.user, pk=pk, right=Right.EDIT
+    )
     form = ContactListForm(request.POST or None, initial={"name": contact_list.name})
     if request.method == "POST" and form.is_valid():
         try:
@@ -124,7 +141,9 @@ def list_rename(request, pk):
 
 @login_required
 def list_delete(request, pk):
-    contact_list = selectors.contact_list_get(user=request.user, pk=pk)
+    contact_list = selectors.contact_list_get(
+        user=request.user, pk=pk, right=Right.MANAGE
+    )
     if request.method == "POST":
         name = contact_list.name
         lists.contact_list_delete(contact_list=contact_list)
@@ -142,7 +161,16 @@ def list_delete(request, pk):
 
 @login_required
 def list_export(request, pk):
-    contact_list = selectors.contact_list_get(user=request.user, pk=pk)
+    contact_list = selectors.contact_list_get(
+        user=request.user, pk=pk, right=Right.ANALYSE
+    )
+    audit_record(
+        actor=request.user,
+        team_id=contact_list.team_id,
+        action=AuditEntry.Action.CONTACTS_EXPORTED,
+        subject=f"list “{contact_list.name}”",
+        counts={"contacts": selectors.contact_list_size(contact_list=contact_list)},
+    )
     return csv_download(
         f"{_filename(contact_list.name)}.csv",
         selectors.contact_export_header(contact_list=contact_list),
@@ -160,7 +188,9 @@ def _filename(name: str) -> str:
 
 @login_required
 def contact_edit(request, pk, contact_pk):
-    contact = selectors.contact_get(user=request.user, list_pk=pk, pk=contact_pk)
+    contact = selectors.contact_get(
+        user=request.user, list_pk=pk, pk=contact_pk, right=Right.EDIT
+    )
     contact_list = contact.contact_list
     fields = list(contact_list.embedded_fields)
     for name in contact.embedded_data:
@@ -200,7 +230,9 @@ def contact_edit(request, pk, contact_pk):
 
 @login_required
 def contact_delete(request, pk, contact_pk):
-    contact = selectors.contact_get(user=request.user, list_pk=pk, pk=contact_pk)
+    contact = selectors.contact_get(
+        user=request.user, list_pk=pk, pk=contact_pk, right=Right.EDIT
+    )
     if request.method == "POST":
         lists.contact_delete(contact=contact)
         messages.success(request, f"{contact.email} deleted from the list.")
@@ -217,7 +249,9 @@ def contact_delete(request, pk, contact_pk):
 
 @login_required
 def manual_input(request, pk):
-    contact_list = selectors.contact_list_get(user=request.user, pk=pk)
+    contact_list = selectors.contact_list_get(
+        user=request.user, pk=pk, right=Right.EDIT
+    )
     extra_fields = [name.strip() for name in request.POST.getlist("extra_name")]
     rows = []
     errors = {}
@@ -306,11 +340,15 @@ def _at(values: list[str], index: int) -> str:
 
 @login_required
 def suppression_index(request):
+    """The team's opt-out list (VIEW), and its Add form (EDIT)."""
+    team_id = current_team(request).pk
+    if request.method == "POST":
+        require(request.user, team_id, Right.EDIT)
     form = SuppressionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             suppression = suppressions.suppression_add_manual(
-                owner=request.user, email=form.cleaned_data["email"]
+                owner=request.user, team_id=team_id, email=form.cleaned_data["email"]
             )
         except DirectoryError as exc:
             form.add_error("email", exc.message)
@@ -319,7 +357,10 @@ def suppression_index(request):
             return redirect("directories:suppressions")
     query = request.GET.get("q", "")
     page = Paginator(
-        suppression_selectors.suppression_list(user=request.user, query=query), 50
+        suppression_selectors.suppression_list(
+            user=request.user, team_id=team_id, query=query
+        ),
+        50,
     ).get_page(request.GET.get("page"))
     return render(
         request,
@@ -332,7 +373,7 @@ def suppression_index(request):
 @require_POST
 def suppression_remove(request, suppression_pk):
     suppression = suppression_selectors.suppression_get(
-        user=request.user, pk=suppression_pk
+        user=request.user, pk=suppression_pk, right=Right.EDIT
     )
     suppressions.suppression_remove(suppression=suppression)
     messages.success(request, f"{suppression} removed from the opt-out list.")

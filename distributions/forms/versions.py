@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from distributions.forms import SingleLineField
 from distributions.services.compose import message_problems
-from distributions.services.message_versions import language_name, versions_clean
+from distributions.services.message_versions import version_label, versions_clean
 
 PREFIX = "versions"
 # More than any survey offers; a bound on the formset a POST may claim.
@@ -73,7 +73,7 @@ class LanguageVersionsMixin:
         super().__init__(*args, **kwargs)
         self.default_language = default_language
         self.default_language_name = (
-            language_name(default_language) if default_language else ""
+            version_label(default_language) if default_language else ""
         )
         bound = self.is_bound and f"{PREFIX}-TOTAL_FORMS" in self.data
         self.versions = VersionFormSet(

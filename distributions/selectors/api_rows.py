@@ -12,10 +12,11 @@ from distributions.selectors.invitations import invitations_with_status
 from distributions.status import InvitationStatus, invitation_status
 
 
-def survey_distributions(*, user, survey, kind: str):
-    """Return the user's top-level distributions of this kind for the survey."""
+def survey_distributions(*, survey, kind: str):
+    """Return the survey's top-level distributions of this kind, whoever sent them
+    (the caller checked the survey's team)."""
     return Distribution.objects.filter(
-        owner=user, survey=survey, kind=kind, parent=None
+        survey=survey, kind=kind, parent=None
     ).select_related("survey")
 
 
@@ -81,24 +82,26 @@ def history_page(
     ]
 
 
-def distribution_for_token(*, user, compose_token: str) -> Distribution | None:
-    """Return the user's distribution created with this one-time token, if any."""
-    return Distribution.objects.filter(owner=user, compose_token=compose_token).first()
+def distribution_for_token(*, team_id: int, compose_token: str) -> Distribution | None:
+    """Return the team's distribution created with this one-time token, if any."""
+    return Distribution.objects.filter(
+        team_id=team_id, compose_token=compose_token
+    ).first()
 
 
-def deliveries_failed_since(*, owner_ids, since):
-    """Return rows of the owners' deliveries that failed and were last claimed at or
+def deliveries_failed_since(*, team_ids, since):
+    """Return rows of the teams' deliveries that failed and were last claimed at or
     after `since` (the webhook event "delivery failed")."""
     return (
         Delivery.objects.filter(
-            distribution__owner_id__in=list(owner_ids),
+            distribution__team_id__in=list(team_ids),
             status=Delivery.Status.FAILED,
             claimed_at__gte=since,
         )
         .values(
             "id",
             "distribution_id",
-            "distribution__owner_id",
+            "distribution__team_id",
             "distribution__survey_id",
             "invitation__email",
             "error",
@@ -108,15 +111,15 @@ def deliveries_failed_since(*, owner_ids, since):
     )
 
 
-def link_batches_ready_since(*, owner_ids, since):
-    """Return rows of the owners' personal-link batches that became ready since then."""
+def link_batches_ready_since(*, team_ids, since):
+    """Return rows of the teams' personal-link batches that became ready since then."""
     return (
         Distribution.objects.filter(
-            owner_id__in=list(owner_ids),
+            team_id__in=list(team_ids),
             kind=Distribution.Kind.LINKS,
             status=Distribution.Status.READY,
             finished_at__gte=since,
         )
-        .values("id", "owner_id", "survey_id", "recipients_total", "finished_at")
+        .values("id", "team_id", "survey_id", "recipients_total", "finished_at")
         .order_by("id")
     )

@@ -144,27 +144,27 @@ def _opted_out_now(
     index against the few opted-out addresses of each owner.
     """
     emails, links = {}, {}
-    owners = {d.owner_id for d in distributions}
-    # Most owners' pages: nobody opted out, and no address left to match.
-    opted_out_owners = {o for o in owners if opted_out_queryset(owner_id=o).exists()}
+    teams = {d.team_id for d in distributions}
+    # Most teams' pages: nobody opted out, and no address left to match.
+    opted_out_teams = {t for t in teams if opted_out_queryset(team_id=t).exists()}
     for d in distributions:
-        if d.owner_id not in opted_out_owners:
+        if d.team_id not in opted_out_teams:
             continue
         if d.pk in emailed:
-            emails.setdefault(d.owner_id, []).append(d.pk)
+            emails.setdefault(d.team_id, []).append(d.pk)
         elif d.parent_id is None:
-            links.setdefault(d.owner_id, []).append(d.pk)
+            links.setdefault(d.team_id, []).append(d.pk)
     found = {}
     if emails:
         # The few opted-out addresses find their invitations by the
         # (distribution, lower(email)) index; their deliveries by invitation.
         roots = {d.pk: d.root.pk for d in distributions if d.pk in emailed}
-        for owner_id, ids in emails.items():
+        for team_id, ids in emails.items():
             invitations = Invitation.objects.alias(
                 email_key=Collate(Lower("email"), "C")
             ).filter(
                 distribution_id__in={roots[i] for i in ids},
-                email_key__in=opted_out_queryset(owner_id=owner_id),
+                email_key__in=opted_out_queryset(team_id=team_id),
             )
             found.update(
                 _by_distribution(
@@ -206,13 +206,13 @@ def _opted_out_now(
     return found
 
 
-def _opted_out_q(ids_by_owner: dict[int, list[int]]) -> Q:
-    # One owner on a survey's page; the OR keeps each owner to their own list.
+def _opted_out_q(ids_by_team: dict[int, list[int]]) -> Q:
+    # One team on a survey's page; the OR keeps each team to its own list.
     match = Q()
-    for owner_id, ids in ids_by_owner.items():
+    for team_id, ids in ids_by_team.items():
         match |= Q(
             distribution_id__in=ids,
-            email_key__in=opted_out_queryset(owner_id=owner_id),
+            email_key__in=opted_out_queryset(team_id=team_id),
         )
     return match
 

@@ -80,7 +80,7 @@ def _with_unsubscribed(
     opt-outs are a hashed set looked up once per row.
     """
     opted_out, opted_out_params = opted_out_queryset(
-        owner_id=distribution.root.owner_id
+        team_id=distribution.root.team_id
     ).query.sql_with_params()
     wrapped = f"""
         SELECT h.*,
@@ -234,7 +234,7 @@ def links_csv_source(*, distribution: Distribution) -> CopySource:
     if flags_unsubscribed(distribution):
         # The opt-outs as of now, a hashed set looked up once per link.
         opted_out, flag_params = opted_out_queryset(
-            owner_id=root.owner_id
+            team_id=root.team_id
         ).query.sql_with_params()
         flag = f", CASE WHEN lower(h.email) IN ({opted_out}) THEN '1' ELSE '0' END"
     sql = f"""

@@ -29,6 +29,8 @@ from distributions.status import (
 )
 from surveys.respondent import respondent_row, respondent_sql
 from surveys.selectors import person_response
+from teams import access
+from teams.access import Right
 
 
 def invitations_with_status(
@@ -215,13 +217,10 @@ def recipient_search(
 
 
 def invitation_get(*, user, distribution: Distribution, pk: int) -> Invitation:
-    """Return one invitation of the user's distribution with its status, or 404."""
-    return get_object_or_404(
-        invitations_with_status(distribution=distribution).filter(
-            distribution__owner=user
-        ),
-        pk=pk,
-    )
+    """Return one invitation of the distribution with its status, or 404 (also
+    when the user is not in the distribution's team)."""
+    access.require(user, distribution.team_id, Right.VIEW)
+    return get_object_or_404(invitations_with_status(distribution=distribution), pk=pk)
 
 
 @dataclass(frozen=True)

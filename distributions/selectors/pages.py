@@ -1,5 +1,10 @@
 """A survey's distributions as the rows of its Emails and Personal links pages,
-and the owner-scoped gets every distribution page starts from."""
+and the gets every distribution page starts from.
+
+A distribution is its survey's team's: each read asks teams.access for the
+survey's team (VIEW), the caller having asked for the survey with the right its
+page needs (surveys.selectors.survey_get).
+"""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,6 +16,8 @@ from directories.selectors import contact_list_sizes
 from distributions.models import Distribution
 from distributions.selectors.counts import DistributionCounts, distribution_counts
 from distributions.services.send_rate import send_rate_per_second
+from teams import access
+from teams.access import Right
 
 
 @dataclass
@@ -50,18 +57,19 @@ class DistributionRow:
 
 
 def email_distribution_rows(*, user, survey) -> list[DistributionRow]:
-    """Return the Emails page rows of one of the user's surveys, newest first.
+    """Return the Emails page rows of a survey, newest first.
 
     Every count comes from distribution_counts() (grouped queries), so the page
     costs the same few queries at 10 or 100,000 invitations.
     """
+    access.require(user, survey.team_id, Right.VIEW)
     roots = list(
         Distribution.objects.filter(
-            owner=user, survey=survey, kind=Distribution.Kind.EMAIL, parent=None
+            survey=survey, kind=Distribution.Kind.EMAIL, parent=None
         ).order_by("-created_at", "-pk")
     )
     children = list(
-        Distribution.objects.filter(owner=user, parent__in=roots)
+        Distribution.objects.filter(parent__in=roots)
         .select_related("parent")
         .order_by("created_at", "pk")
     )
@@ -90,10 +98,10 @@ def email_distribution_rows(*, user, survey) -> list[DistributionRow]:
 
 
 def email_distribution_get(*, user, survey, pk: int) -> Distribution:
-    """Return one of the survey's email distributions of this user, or raise Http404."""
+    """Return one of the survey's email distributions, or raise Http404."""
+    access.require(user, survey.team_id, Right.VIEW)
     return get_object_or_404(
         Distribution.objects.select_related("survey", "parent", "contact_list"),
-        owner=user,
         survey=survey,
         kind=Distribution.Kind.EMAIL,
         pk=pk,
@@ -122,19 +130,18 @@ class LinkBatchRow:
 
 
 def link_batch_rows(*, user, survey) -> list[LinkBatchRow]:
-    """Return the Personal links page rows of one of the user's surveys, newest first.
+    """Return the Personal links page rows of a survey, newest first.
 
     Counts come from distribution_counts() (grouped queries), never one per row.
     """
+    access.require(user, survey.team_id, Right.VIEW)
     roots = list(
         Distribution.objects.filter(
-            owner=user, survey=survey, kind=Distribution.Kind.LINKS, parent=None
+            survey=survey, kind=Distribution.Kind.LINKS, parent=None
         ).order_by("-created_at", "-pk")
     )
     children = list(
-        Distribution.objects.filter(owner=user, parent__in=roots).order_by(
-            "created_at", "pk"
-        )
+        Distribution.objects.filter(parent__in=roots).order_by("created_at", "pk")
     )
     counts = distribution_counts(roots + children)
     rows = {
@@ -156,10 +163,10 @@ def link_batch_rows(*, user, survey) -> list[LinkBatchRow]:
 
 
 def link_batch_get(*, user, survey, pk: int) -> Distribution:
-    """Return one personal-links batch of the user's survey, or raise Http404."""
+    """Return one personal-links batch of the survey, or raise Http404."""
+    access.require(user, survey.team_id, Right.VIEW)
     return get_object_or_404(
         Distribution.objects.select_related("survey", "contact_list"),
-        owner=user,
         survey=survey,
         kind=Distribution.Kind.LINKS,
         parent=None,
@@ -168,10 +175,10 @@ def link_batch_get(*, user, survey, pk: int) -> Distribution:
 
 
 def root_distribution_get(*, user, survey, pk: int) -> Distribution:
-    """Return a top-level distribution (email or links) of the user's survey, or 404."""
+    """Return a top-level distribution (email or links) of the survey, or 404."""
+    access.require(user, survey.team_id, Right.VIEW)
     return get_object_or_404(
         Distribution.objects.select_related("survey", "contact_list"),
-        owner=user,
         survey=survey,
         parent=None,
         pk=pk,

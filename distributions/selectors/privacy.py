@@ -1,6 +1,6 @@
 """A person's data across the owner's apps, for its export (and its erasure).
 
-A person is an address, ignoring case, within one owner (docs/architecture.md,
+A person is an address, ignoring case, within one team (docs/architecture.md,
 "Privacy: export, erasure, close and strip"). Each app reads its own part through
 its own selector; this module reads distributions' part (invitations and their
 deliveries) and puts the parts together into the export.
@@ -28,14 +28,18 @@ from surveys.selectors import (
     person_responses,
     person_responses_data,
     response_list,
-    survey_list,
+    survey_titles,
 )
+from teams import access
+from teams.access import Right
 
 EXPORT_FORMAT = "canvass-person-export/1"
 
 
-def person_invitations(*, user, email: str, contact_ids=()) -> QuerySet[Invitation]:
-    """Return the invitations of the user's distributions made for this person.
+def person_invitations(
+    *, team_id: int, email: str, contact_ids=()
+) -> QuerySet[Invitation]:
+    """Return the invitations of the team's distributions made for this person.
 
     By address (the invitation_one_per_address index, per distribution) or made
     from one of the person's contacts (contact_ids) under an address since edited.
@@ -44,7 +48,7 @@ def person_invitations(*, user, email: str, contact_ids=()) -> QuerySet[Invitati
     if contact_ids:
         match |= Q(contact_id__in=list(contact_ids))
     return (
-        Invitation.objects.filter(distribution__owner=user)
+        Invitation.objects.filter(distribution__team_id=team_id)
         .annotate(email_key=Collate(Lower("email"), "C"))
         .filter(match)
         .select_related("distribution")
@@ -52,19 +56,20 @@ def person_invitations(*, user, email: str, contact_ids=()) -> QuerySet[Invitati
     )
 
 
-def person_found(*, user, email: str) -> dict | None:
-    """Return what identifies the person in each app, or None if nothing has the
+def person_found(*, user, team_id: int, email: str) -> dict | None:
+    """Return what identifies the person in each app (the team's invitations; the
+    other apps' parts through their selectors), or None if nothing has the
     address: {"contact_ids", "invitation_ids", "response_ids", "person_key"}."""
     email = email.strip()
     if not email:
         return None
     contact_ids = list(
-        person_contacts(user=user, email=email).values_list("id", flat=True)
+        person_contacts(team_id=team_id, email=email).values_list("id", flat=True)
     )
     invitations = list(
-        person_invitations(user=user, email=email, contact_ids=contact_ids).values_list(
-            "id", "response_id"
-        )
+        person_invitations(
+            team_id=team_id, email=email, contact_ids=contact_ids
+        ).values_list("id", "response_id")
     )
     found = {
         "contact_ids": contact_ids,
@@ -77,46 +82,51 @@ def person_found(*, user, email: str) -> dict | None:
         email=email,
         person_key=found["person_key"],
         response_ids=found["response_ids"],
+        team_id=team_id,
     )
     if (
         contact_ids
         or invitations
         or responses.exists()
-        or suppression_exists(owner=user, email=email)
+        or suppression_exists(team_id=team_id, email=email)
     ):
         return found
     return None
 
 
-def person_export(*, user, email: str) -> dict | None:
-    """Return everything the user's account holds about an address (the JSON
-    export), or None if nothing has it."""
-    found = person_found(user=user, email=email)
+def person_export(*, user, team_id: int, email: str) -> dict | None:
+    """Return everything the team holds about an address (the JSON export), or
+    None if nothing has it. The user must be allowed to analyse there."""
+    access.require(user, team_id, Right.ANALYSE)
+    found = person_found(user=user, team_id=team_id, email=email)
     if found is None:
         return None
     email = email.strip()
-    directory = person_directory_data(user=user, email=email)
+    directory = person_directory_data(team_id=team_id, email=email)
     return {
         "format": EXPORT_FORMAT,
         "exported_at": timezone.now().isoformat(),
         "email": email,
         "contacts": directory["contacts"],
         "opt_out": directory["opt_out"],
-        "invitations": _invitations_data(user=user, ids=found["invitation_ids"]),
+        "invitations": _invitations_data(
+            user=user, team_id=team_id, ids=found["invitation_ids"]
+        ),
         "responses": person_responses_data(
             user=user,
             email=email,
             person_key=found["person_key"],
             response_ids=found["response_ids"],
+            team_id=team_id,
         ),
     }
 
 
-def _invitations_data(*, user, ids: list[int]) -> list[dict]:
-    titles = dict(survey_list(user=user).values_list("id", "title"))
+def _invitations_data(*, user, team_id: int, ids: list[int]) -> list[dict]:
+    titles = survey_titles(user=user, team_id=team_id)
     deliveries = Delivery.objects.select_related("distribution").order_by("id")
     invitations = (
-        Invitation.objects.filter(id__in=ids, distribution__owner=user)
+        Invitation.objects.filter(id__in=ids, distribution__team_id=team_id)
         .annotate(
             delivery_rank=Coalesce(
                 Subquery(
@@ -170,9 +180,8 @@ def _iso(moment) -> str | None:
 
 def survey_strip_preview(*, user, survey) -> dict[str, int]:
     """Return how many rows a close-and-strip of the survey would touch."""
-    invitations = Invitation.objects.filter(
-        distribution__survey_id=survey.pk, distribution__owner=user
-    )
+    access.require(user, survey.team_id, Right.VIEW)
+    invitations = Invitation.objects.filter(distribution__survey_id=survey.pk)
     return {
         "invitations": invitations.count(),
         "deliveries": Delivery.objects.filter(invitation__in=invitations).count(),

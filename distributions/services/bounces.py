@@ -172,9 +172,11 @@ def deliveries_reports_record(items) -> list[str]:
     outcomes = [IGNORED if not kind else UNKNOWN for _, kind, _ in items]
     ids = {delivery_id for delivery_id, kind, _ in items if kind and delivery_id}
     known = {
-        pk: (owner_id, email)
-        for pk, owner_id, email in Delivery.objects.filter(pk__in=ids).values_list(
-            "pk", "distribution__owner_id", "invitation__email"
+        pk: ((team_id, owner_id), email)
+        for pk, team_id, owner_id, email in Delivery.objects.filter(
+            pk__in=ids
+        ).values_list(
+            "pk", "distribution__team_id", "distribution__owner_id", "invitation__email"
         )
     }
     now = timezone.now()
@@ -201,18 +203,23 @@ def deliveries_reports_record(items) -> list[str]:
                 [now, list(first), details],
             )
             changed = {row[0] for row in cursor.fetchall()}
-        suppress: dict[int, list[str]] = {}
+        suppress: dict[tuple[int, int], list[str]] = {}
         for delivery_id, index in first.items():
             if delivery_id not in changed:
                 outcomes[index] = DUPLICATE
                 continue
             outcomes[index] = RECORDED
-            owner_id, email = known[delivery_id]
+            team_and_owner, email = known[delivery_id]
             # An erased person's invitation keeps no address (services.privacy).
             if kind in _SUPPRESS and "@" in email:
-                suppress.setdefault(owner_id, []).append(email)
-        for owner_id, emails in suppress.items():
-            suppressions_add(owner_id=owner_id, emails=emails, reason=_SUPPRESS[kind])
+                suppress.setdefault(team_and_owner, []).append(email)
+        for (team_id, owner_id), emails in suppress.items():
+            suppressions_add(
+                team_id=team_id,
+                owner_id=owner_id,
+                emails=emails,
+                reason=_SUPPRESS[kind],
+            )
     recorded = outcomes.count(RECORDED)
     if recorded:
         logger.info("%s bounce or complaint reports recorded", recorded)

@@ -8,13 +8,19 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.selectors import sender_problem
-from directories.selectors import contact_list_list, contact_snapshot_rows
+from directories.selectors import (
+    contact_list_in_team,
+    contact_list_size,
+    contact_snapshot_rows,
+)
 from distributions.models import Distribution, Message, MessageType
 from distributions.services import piping
+from distributions.services.audit import distribution_audit
 from distributions.services.dispatch import (
     distribution_cancel,
     distribution_dispatch_soon,
@@ -26,6 +32,8 @@ from distributions.services.message_versions import (
 )
 from distributions.services.piping import render_message
 from surveys.selectors import survey_for_command
+from teams import access
+from teams.access import Right
 from teams.services import team_of
 
 # A Custom... time may be this far behind the clock when it reaches the service: the
@@ -83,6 +91,15 @@ def survey_distributable_problem(*, survey) -> str | None:
     return _survey_problem(survey)
 
 
+def sending_check(*, user, survey, contact_list=None) -> None:
+    """Refuse unless the user may send in the survey's team (teams.access: Http404
+    outside it, PermissionDenied without SEND) and the list is that team's: a list
+    of another team is refused as if it did not exist."""
+    access.require(user, survey.team_id, Right.SEND)
+    if contact_list is not None and contact_list.team_id != survey.team_id:
+        raise Http404("No such contact list.")
+
+
 @transaction.atomic
 def distribution_schedule(
     *,
@@ -101,15 +118,14 @@ def distribution_schedule(
     track_opens: bool = False,
     versions: dict | None = None,
 ) -> Distribution:
-    """Schedule an email distribution of the survey to one of the user's lists.
+    """Schedule an email distribution of the survey to a list of its team.
 
     One transaction writes the row; the dispatcher takes it from PostgreSQL when
     send_at comes (docs/architecture.md). A repeated `compose_token` (a double-clicked Send)
     returns the distribution the first submit created.
     """
     now = now or timezone.now()
-    if survey.owner_id != user.pk or contact_list.owner_id != user.pk:
-        raise ValidationError("You can only send your own surveys to your own lists.")
+    sending_check(user=user, survey=survey, contact_list=contact_list)
     sender_check(user, from_email)
     problem = _survey_problem(survey)
     if problem:
@@ -134,6 +150,7 @@ def distribution_schedule(
     return distribution_create_once(
         owner=user,
         compose_token=compose_token,
+        recipients=contact_list_size(contact_list=contact_list),
         survey=survey,
         kind=Distribution.Kind.EMAIL,
         message_type=MessageType.INVITE,
@@ -153,9 +170,10 @@ def distribution_schedule(
 
 
 def distribution_create_once(
-    *, owner, compose_token: str | None, **fields
+    *, owner, compose_token: str | None, recipients: int, **fields
 ) -> Distribution:
-    """Create a scheduled email distribution once per compose token.
+    """Create a scheduled email distribution once per compose token, with its
+    entry in the team's audit trail (`recipients`: how many it is meant for).
 
     A send due now kicks the dispatcher once the transaction commits.
     """
@@ -166,6 +184,7 @@ def distribution_create_once(
         **fields,
     )
     if created:
+        distribution_audit(user=owner, distribution=distribution, recipients=recipients)
         _dispatch_soon_on_commit(distribution)
     return distribution
 
@@ -177,11 +196,13 @@ def distribution_create_for_token(
 
     A repeated token (a double-clicked Send or Generate Links) returns the row the
     first submit made; a concurrent one loses on the unique index inside a
-    savepoint and does the same.
+    savepoint and does the same. Looked up per member and team: a token of
+    another team's row is refused, never answered with that row.
     """
+    team_id = fields["survey"].team_id
     if compose_token:
         existing = Distribution.objects.filter(
-            owner=owner, compose_token=compose_token
+            owner=owner, team_id=team_id, compose_token=compose_token
         ).first()
         if existing is not None:
             return existing, False
@@ -191,18 +212,19 @@ def distribution_create_for_token(
                 owner=owner,
                 compose_token=compose_token or None,
                 # The survey's team: a distribution is its survey's, whoever sent it.
-                team_id=fields["survey"].team_id,
+                team_id=team_id,
                 **fields,
             )
     except IntegrityError:
         if not compose_token:
             raise
         existing = Distribution.objects.filter(
-            owner=owner, compose_token=compose_token
+            owner=owner, team_id=team_id, compose_token=compose_token
         ).first()
         if existing is None:
-            # Another owner's row holds the token (a form restored after switching
-            # accounts, or a forged one): neither a 500 nor their row.
+            # Another member's or team's row holds the token (a form restored
+            # after switching accounts or teams, or a forged one): neither a 500
+            # nor their row.
             raise ValidationError(
                 FORM_TOKEN_TAKEN, code=FORM_TOKEN_TAKEN_CODE
             ) from None
@@ -218,7 +240,8 @@ def _dispatch_soon_on_commit(distribution: Distribution) -> None:
 
 
 def distribution_cancel_scheduled(*, user, distribution: Distribution) -> bool:
-    """Cancel a distribution that has not started sending; return False if too late."""
+    """Cancel a distribution that has not started sending; return False if too late
+    (or if the user may not send in its team)."""
     return distribution_cancel(user=user, distribution=distribution)
 
 
@@ -252,16 +275,19 @@ def message_create(
     versions: dict | None = None,
 ) -> Message:
     """Save a message in the team's library (default: the user's personal team);
-    refuse a name already used. `versions`: other languages' subjects and bodies."""
+    refuse a name the team already uses. `versions`: other languages'
+    subjects and bodies."""
     name = _clean_name(name)
+    team = team_of(user=user, team=team)
+    access.require(user, team.pk, Right.EDIT)
     versions = _library_versions(versions, message_type)
-    if Message.objects.filter(owner=user, name__iexact=name).exists():
-        raise ValidationError(f"You already have a message named “{name}”.")
+    if Message.objects.filter(team=team, name__iexact=name).exists():
+        raise ValidationError(f"The team already has a message named “{name}”.")
     try:
         with transaction.atomic():
             return Message.objects.create(
                 owner=user,
-                team=team_of(user=user, team=team),
+                team=team,
                 name=name,
                 message_type=message_type,
                 subject=subject,
@@ -269,7 +295,9 @@ def message_create(
                 versions=versions,
             )
     except IntegrityError as error:
-        raise ValidationError(f"You already have a message named “{name}”.") from error
+        raise ValidationError(
+            f"The team already has a message named “{name}”."
+        ) from error
 
 
 @transaction.atomic
@@ -285,11 +313,11 @@ def message_update(
     name = _clean_name(name)
     versions = _library_versions(versions, message_type)
     if (
-        Message.objects.filter(owner_id=message.owner_id, name__iexact=name)
+        Message.objects.filter(team_id=message.team_id, name__iexact=name)
         .exclude(pk=message.pk)
         .exists()
     ):
-        raise ValidationError(f"You already have a message named “{name}”.")
+        raise ValidationError(f"The team already has a message named “{name}”.")
     message.name = name
     message.message_type = message_type
     message.subject = subject
@@ -356,9 +384,7 @@ def preview_page_sample(token: str) -> tuple[int | None, dict]:
         return None, {}
     contact_list = None
     if data.get("list"):
-        contact_list = (
-            contact_list_list(user=survey.owner).filter(pk=data["list"]).first()
-        )
+        contact_list = contact_list_in_team(team_id=survey.team_id, pk=data["list"])
     return survey.pk, preview_sample(user=survey.owner, contact_list=contact_list)
 
 
@@ -384,6 +410,7 @@ def preview_email_send(
     The sample uses the list's first contact (or the owner) for piped fields, and a
     preview link that shows the survey but records nothing.
     """
+    sending_check(user=user, survey=survey, contact_list=contact_list)
     if not user.email:
         raise ValidationError("Your account has no email address to send a preview to.")
     sender_check(user, from_email)

@@ -39,6 +39,8 @@ from distributions.services.invitations import (
     invitation_statistics_refresh,
     invitations_create_from_list,
 )
+from distributions.team_rights import sender_refusal, teams_with
+from teams.access import Right
 
 logger = logging.getLogger(__name__)
 
@@ -63,12 +65,15 @@ def distribution_cancel(*, user, distribution: Distribution) -> bool:
 
     A conditional UPDATE: if dispatch holds the row it waits for dispatch to
     commit, then finds the status no longer "scheduled" and changes nothing.
-    Reminders and thank-yous scheduled after it are cancelled with it.
+    Reminders and thank-yous scheduled after it are cancelled with it. Only in a
+    team where the user may send (teams.access): elsewhere nothing changes.
     """
     now = timezone.now()
     with transaction.atomic():
         cancelled = Distribution.objects.filter(
-            pk=distribution.pk, owner=user, status=Distribution.Status.SCHEDULED
+            pk=distribution.pk,
+            team_id__in=teams_with(user, Right.SEND),
+            status=Distribution.Status.SCHEDULED,
         ).update(status=Distribution.Status.CANCELLED, cancelled_at=now)
         if cancelled:
             Distribution.objects.filter(
@@ -129,6 +134,16 @@ def _dispatch_one() -> int | None:
         distribution.cancelled_at = now
         distribution.error = "Its first distribution was cancelled or failed."
         distribution.save(update_fields=["status", "cancelled_at", "error"])
+        return distribution.pk
+    # Whoever scheduled it must still be allowed to send in its team now: a
+    # member removed or demoted since sends nothing (teams.access).
+    refusal = sender_refusal(distribution)
+    if refusal:
+        distribution.status = Distribution.Status.FAILED
+        distribution.finished_at = now
+        distribution.error = refusal
+        distribution.save(update_fields=["status", "finished_at", "error"])
+        logger.info("distribution %s not sent: %s", distribution.pk, refusal)
         return distribution.pk
     survey = distribution.survey
     if survey.state != survey.State.PUBLISHED:
@@ -215,12 +230,12 @@ def _create_deliveries(distribution: Distribution, now) -> int:
         )
         audience_params = [now]
     suppressions, suppressions_params = suppression_queryset(
-        owner_id=distribution.owner_id
+        team_id=distribution.team_id
     ).query.sql_with_params()
     # Erased people's opt-outs match by hash; an erased invitation (no address
     # left, services/privacy.py) matches as "erased": never emailed.
     hashed, hashed_params = suppression_hashed_queryset(
-        owner_id=distribution.owner_id
+        team_id=distribution.team_id
     ).query.sql_with_params()
     email_hash, email_hash_params = suppression_email_hash_sql("i.email")
     reasons = suppression_reason_labels()

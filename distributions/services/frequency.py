@@ -1,13 +1,13 @@
-"""The contact frequency rule (issue 17 e): an owner's "at most N emails to one
-address in D days, across all my distributions".
+"""The contact frequency rule (issue 17 e): a team's "at most N emails to one
+address in D days, across all our distributions".
 
 Applied when a distribution is dispatched (services.dispatch calls
 frequency_rule_apply right after making its deliveries, in the same
 transaction): each queued delivery whose address already had N emails from this
-owner in the last D days (sent, or queued or being sent by another
+team in the last D days (sent, or queued or being sent by another
 distribution) becomes Email Skipped, with the rule in its error. Reminders and
-thank-yous are exempt when the owner says so (then they are neither limited nor
-counted). A transaction-level advisory lock per owner makes two distributions
+thank-yous are exempt when the team says so (then they are neither limited nor
+counted). A transaction-level advisory lock per team makes two distributions
 dispatched at once count each other.
 """
 
@@ -22,23 +22,31 @@ from distributions.models import (
     Distribution,
     Invitation,
 )
-from teams.services import personal_team_id
+from teams import access
+from teams.access import Right
 
-# Advisory lock namespace of the rule (pg_advisory_xact_lock(namespace, owner)).
+# Advisory lock namespace of the rule (pg_advisory_xact_lock(namespace, team)).
 _LOCK_NAMESPACE = 17
 
 
 def frequency_rule_set(
-    *, owner, max_emails: int | None, days: int | None, exempt_follow_ups: bool
+    *,
+    user,
+    team_id: int,
+    max_emails: int | None,
+    days: int | None,
+    exempt_follow_ups: bool,
 ) -> ContactFrequencyRule | None:
-    """Set the owner's rule, or remove it when max_emails or days is empty."""
+    """Set the team's rule, or remove it when max_emails or days is empty (the
+    user must manage the team)."""
+    access.require(user, team_id, Right.MANAGE)
     if not max_emails or not days:
-        ContactFrequencyRule.objects.filter(owner=owner).delete()
+        ContactFrequencyRule.objects.filter(team_id=team_id).delete()
         return None
     rule, _ = ContactFrequencyRule.objects.update_or_create(
-        owner=owner,
+        team_id=team_id,
         defaults={
-            "team_id": personal_team_id(owner.pk),
+            "owner": user,
             "max_emails": max_emails,
             "days": days,
             "exempt_follow_ups": exempt_follow_ups,
@@ -48,13 +56,13 @@ def frequency_rule_set(
 
 
 def skipped_error(rule: ContactFrequencyRule) -> str:
-    return f"Not sent: your contact frequency rule ({rule.describe()})."
+    return f"Not sent: the team's contact frequency rule ({rule.describe()})."
 
 
 def frequency_rule_apply(distribution: Distribution, now) -> int:
-    """Skip the distribution's queued deliveries the owner's rule forbids; return
+    """Skip the distribution's queued deliveries its team's rule forbids; return
     how many. Runs inside the dispatch's transaction."""
-    rule = ContactFrequencyRule.objects.filter(owner_id=distribution.owner_id).first()
+    rule = ContactFrequencyRule.objects.filter(team_id=distribution.team_id).first()
     if rule is None:
         return 0
     follow_up = distribution.parent_id is not None
@@ -62,7 +70,7 @@ def frequency_rule_apply(distribution: Distribution, now) -> int:
         return 0
     since = now - timedelta(days=rule.days)
     counted = Distribution.objects.filter(
-        owner_id=distribution.owner_id, kind=Distribution.Kind.EMAIL
+        team_id=distribution.team_id, kind=Distribution.Kind.EMAIL
     ).filter(Q(finished_at__isnull=True) | Q(finished_at__gte=since))
     if rule.exempt_follow_ups:
         counted = counted.filter(parent__isnull=True)
@@ -74,7 +82,7 @@ def frequency_rule_apply(distribution: Distribution, now) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s, %s)",
-            [_LOCK_NAMESPACE, distribution.owner_id],
+            [_LOCK_NAMESPACE, distribution.team_id],
         )
         cursor.execute(
             f"""

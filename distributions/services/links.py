@@ -1,8 +1,10 @@
 """Personal-link batches and control over each link: generate, revoke, extend,
 regenerate.
 
-Every write is a conditional UPDATE scoped to the owner, so a stale page or a
-double click changes nothing twice and another owner's ids change nothing at all.
+Every write is a conditional UPDATE scoped to the teams where the user may send
+(distributions.team_rights), so a stale page or a double click changes nothing
+twice and another team's ids change nothing at all. The links task re-checks that
+the member who asked for a batch may still send when it runs.
 """
 
 import datetime
@@ -21,8 +23,10 @@ from core.queue import enqueue
 from core.tokens import new_token
 from directories.selectors import contact_list_range_ends, contact_list_size
 from distributions.models import Distribution, Invitation
+from distributions.services.audit import distribution_audit
 from distributions.services.compose import (
     distribution_create_for_token,
+    sending_check,
     survey_distributable_problem,
 )
 from distributions.services.invitations import (
@@ -30,6 +34,8 @@ from distributions.services.invitations import (
     invitations_copy_rows,
     invitations_create_from_list,
 )
+from distributions.team_rights import sender_refusal, teams_with
+from teams.access import Right
 
 # The first key of the advisory locks this module takes (the second: a batch id).
 ADVISORY_LOCK_LINKS = 7301
@@ -60,8 +66,7 @@ def links_generate(
     token: a double-clicked Generate Links returns the batch the first click made.
     `synchronous` True makes every link here whatever the size (command line).
     """
-    if survey.owner_id != user.pk or contact_list.owner_id != user.pk:
-        raise ValidationError(_("Choose one of your own surveys and lists."))
+    sending_check(user=user, survey=survey, contact_list=contact_list)
     problem = survey_distributable_problem(survey=survey)
     if problem:
         raise ValidationError(problem)
@@ -97,6 +102,7 @@ def links_generate(
         )
         if not created:
             return distribution
+        distribution_audit(user=user, distribution=distribution, recipients=total)
         if synchronous or (synchronous is None and total <= _sync_limit()):
             links_generate_run(distribution_id=distribution.pk)
             distribution.refresh_from_db()
@@ -186,8 +192,20 @@ def links_generate_in_worker(*, distribution_id: int) -> int:
     """Make a large batch's links as its task does; return how many were made.
 
     LINKS_BATCH_SIZE contacts a step on LINKS_GENERATE_LANES connections, then the
-    invitation statistics learn of the new links.
+    invitation statistics learn of the new links. A batch whose member may no
+    longer send in its team fails with the reason and gets no link.
     """
+    distribution = _generating(distribution_id)
+    refusal = distribution is not None and sender_refusal(distribution)
+    if refusal:
+        Distribution.objects.filter(
+            pk=distribution_id, status=Distribution.Status.GENERATING
+        ).update(
+            status=Distribution.Status.FAILED,
+            finished_at=timezone.now(),
+            error=refusal,
+        )
+        return 0
     made = links_generate_run(
         distribution_id=distribution_id,
         batch_size=settings.LINKS_BATCH_SIZE,
@@ -300,7 +318,10 @@ def _links_ready(distribution_id: int) -> int:
 
 
 def _owned_invitations(*, user, distribution_id: int | None = None):
-    qs = Invitation.objects.filter(distribution__owner=user)
+    # The links of the teams where the user may send (link control is sending).
+    qs = Invitation.objects.filter(
+        distribution__team_id__in=teams_with(user, Right.SEND)
+    )
     if distribution_id is not None:
         qs = qs.filter(distribution_id=distribution_id)
     return qs
@@ -362,6 +383,8 @@ def invitations_extend_unfinished(
         )
         # The batch's row shows when its links expire.
         Distribution.objects.filter(
-            pk=distribution_id, owner=user, link_expires_at__lt=expires_at
+            pk=distribution_id,
+            team_id__in=teams_with(user, Right.SEND),
+            link_expires_at__lt=expires_at,
         ).update(link_expires_at=expires_at)
     return moved

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
-from core.languages import best_language, normalize_language
+from core.languages import best_language, language_name, normalize_language
 from distributions.services import piping
 
 
@@ -59,14 +58,9 @@ def message_version(distribution, code: str | None) -> MessageVersion:
     return MessageVersion(chosen, version["subject"], version["body"])
 
 
-def language_name(tag: str) -> str:
-    """`Spanish (es)`: the name Django knows for a tag, and the tag."""
-    for candidate in (tag, tag.split("-")[0]):
-        try:
-            return f"{get_language_info(candidate)['name']} ({tag})"
-        except KeyError:
-            continue
-    return tag
+def version_label(tag: str) -> str:
+    """`Español (es)`: the language's own name (core.languages) and its tag."""
+    return f"{language_name(tag)} ({tag})"
 
 
 def versions_clean(
@@ -97,7 +91,7 @@ def versions_clean(
                         "%(language)s is the default message's language: edit the "
                         "default subject and message instead."
                     )
-                    % {"language": language_name(tag)},
+                    % {"language": version_label(tag)},
                 )
             )
             continue
@@ -107,7 +101,7 @@ def versions_clean(
                     index,
                     "language",
                     _("%(language)s has two versions: keep one.")
-                    % {"language": language_name(tag)},
+                    % {"language": version_label(tag)},
                 )
             )
             continue
@@ -130,11 +124,11 @@ def versions_errors(
         if fields is None:
             fields = piping.embedded_field_names(subject + "\n" + body)
         if not subject.strip():
-            errors.append(f"{language_name(tag)}: " + _("Enter a subject."))
+            errors.append(f"{version_label(tag)}: " + _("Enter a subject."))
         if not body.strip():
-            errors.append(f"{language_name(tag)}: " + _("Enter a message."))
+            errors.append(f"{version_label(tag)}: " + _("Enter a message."))
         errors.extend(
-            f"{language_name(tag)}: {error}"
+            f"{version_label(tag)}: {error}"
             for error in piping.message_errors(
                 subject=subject,
                 body=body,

@@ -120,6 +120,7 @@ class Outcomes:
                 self.run(
                     lambda d=delivery: suppression_add(
                         owner=d.distribution.owner,
+                        team_id=d.distribution.team_id,
                         email=d.invitation.email,
                         reason="bounced",
                     ),

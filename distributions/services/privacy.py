@@ -27,6 +27,7 @@ from distributions.person import (
 from distributions.selectors.privacy import person_found
 from surveys.selectors import person_responses
 from surveys.services.privacy import person_responses_erase, survey_strip_identifiers
+from teams.services import personal_team_id
 
 STRIPPED_DELIVERY_ERROR = "Not sent: the survey's identifiers were removed."
 # Any address quoted in a mail server's reply kept as a delivery's error.
@@ -41,13 +42,25 @@ def unknown_address_message(email: str) -> str:
 
 
 @transaction.atomic
-def person_erase(*, actor, owner, email: str, keep_responses: bool, via: str = ""):
-    """Erase an address from everything the owner holds; return the counts.
+def person_erase(
+    *,
+    actor,
+    owner,
+    email: str,
+    keep_responses: bool,
+    via: str = "",
+    team_id: int | None = None,
+):
+    """Erase an address from everything the team holds; return the counts.
 
-    Raise ValidationError (nothing changed) if the owner holds nothing with it.
+    `team_id` None: the owner's personal team. `owner` is the member who erases.
+    Raise ValidationError (nothing changed) if the team holds nothing with it.
+    The caller checks the right (MANAGE; the command line acts as staff).
     """
+    if team_id is None:
+        team_id = personal_team_id(owner.pk)
     email = email.strip()
-    found = person_found(user=owner, email=email)
+    found = person_found(user=owner, team_id=team_id, email=email)
     if found is None:
         raise ValidationError(unknown_address_message(email))
     if not keep_responses:
@@ -58,6 +71,7 @@ def person_erase(*, actor, owner, email: str, keep_responses: bool, via: str = "
             email=email,
             person_key=found["person_key"],
             response_ids=found["response_ids"],
+            team_id=team_id,
         ).filter(finished_at__isnull=False)
         for response_id, finished_at in finished.values_list("id", "finished_at"):
             Invitation.objects.filter(response_id=response_id).update(
@@ -78,12 +92,14 @@ def person_erase(*, actor, owner, email: str, keep_responses: bool, via: str = "
             person_key=found["person_key"],
             response_ids=found["response_ids"],
             keep_responses=keep_responses,
+            team_id=team_id,
         )
     )
-    counts.update(person_directory_erase(owner=owner, email=email))
+    counts.update(person_directory_erase(team_id=team_id, email=email))
     audit_record(
         actor=actor,
         owner=owner,
+        team_id=team_id,
         action=AuditEntry.Action.PERSON_ERASED,
         subject="a person (address not recorded)"
         + (", responses kept without identity" if keep_responses else ""),
@@ -110,6 +126,7 @@ def survey_close_and_strip(*, actor, survey, via: str = "") -> dict[str, int]:
     audit_record(
         actor=actor,
         owner=survey.owner,
+        team_id=survey.team_id,
         action=AuditEntry.Action.SURVEY_STRIPPED,
         subject=f"survey {survey.pk} “{survey.title}”",
         counts=counts,
@@ -140,12 +157,12 @@ def _invitations_blank(invitations, *, rotate_tokens: bool) -> int:
     # about to go: keep it on the row.
     person_finishes_keep(ids)
     # Whoever had opted out stays in the Opted Out counts without an address.
-    for owner_id in invitations.values_list(
-        "distribution__owner_id", flat=True
+    for team_id in invitations.values_list(
+        "distribution__team_id", flat=True
     ).distinct():
-        pending.filter(distribution__owner_id=owner_id).alias(
+        pending.filter(distribution__team_id=team_id).alias(
             email_key=Collate(Lower("email"), "C")
-        ).filter(email_key__in=opted_out_queryset(owner_id=owner_id)).update(
+        ).filter(email_key__in=opted_out_queryset(team_id=team_id)).update(
             opted_out_at_removal=True
         )
     table = Invitation._meta.db_table

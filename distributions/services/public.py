@@ -132,6 +132,7 @@ def invitation_opt_out(*, invitation: Invitation) -> bool:
     """Add the invitation's address to its owner's suppressions; False if already."""
     return suppression_add(
         owner=invitation.distribution.owner,
+        team_id=invitation.distribution.team_id,
         email=invitation.email,
         reason="opted_out",
     )

@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from directories.selectors.suppressions import OPT_OUT_REASONS, suppressed_email_set
 from distributions.models import Delivery, Distribution, Invitation
 from distributions.services.dispatch import DEFAULT_LINK_DAYS, delivery_batches_enqueue
+from teams import access
+from teams.access import Right
 
 _OPEN = {
     Distribution.Kind.EMAIL: (Distribution.Status.SENDING, Distribution.Status.SENT),
@@ -29,20 +31,21 @@ _OPEN = {
 
 @transaction.atomic
 def distribution_recipients_add(*, user, distribution: Distribution, contacts) -> int:
-    """Add the user's contacts to a distribution that went out; return how many
-    were new to it."""
+    """Add contacts of the distribution's team to a distribution that went out
+    (the user must be allowed to send there); return how many were new to it."""
     distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
-    if distribution.owner_id != user.pk or distribution.parent_id is not None:
-        raise ValidationError(
-            _("Recipients can be added to your own first email or batch.")
-        )
+    access.require(user, distribution.team_id, Right.SEND)
+    if distribution.parent_id is not None:
+        raise ValidationError(_("Recipients can be added to a first email or batch."))
     if distribution.status not in _OPEN[distribution.kind]:
         raise ValidationError(
             "Only a distribution that has gone out takes more recipients; "
             f"this one is {distribution.get_status_display().lower()}."
         )
-    if any(contact.contact_list.owner_id != user.pk for contact in contacts):
-        raise ValidationError(_("You can only add your own contacts."))
+    if any(
+        contact.contact_list.team_id != distribution.team_id for contact in contacts
+    ):
+        raise ValidationError(_("You can only add contacts of this team's lists."))
     now = timezone.now()
     known = {
         email.lower()
@@ -53,7 +56,7 @@ def distribution_recipients_add(*, user, distribution: Distribution, contacts) -
     # As links_generate did: a batch without the opted-out gives them no link
     # (the set also matches erased people's hashed opt-outs).
     opted_out = (
-        suppressed_email_set(owner=user, reasons=OPT_OUT_REASONS)
+        suppressed_email_set(team_id=distribution.team_id, reasons=OPT_OUT_REASONS)
         if distribution.kind == Distribution.Kind.LINKS
         and not distribution.include_opted_out
         else ()
@@ -85,7 +88,7 @@ def distribution_recipients_add(*, user, distribution: Distribution, contacts) -
     distribution.recipients_total += len(invitations)
     fields, queued = ["recipients_total"], []
     if distribution.kind == Distribution.Kind.EMAIL:
-        suppressed = suppressed_email_set(owner=user)
+        suppressed = suppressed_email_set(team_id=distribution.team_id)
         deliveries = Delivery.objects.bulk_create(
             [
                 Delivery(

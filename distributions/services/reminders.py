@@ -15,6 +15,7 @@ from distributions.services.compose import (
     PAST_GRACE,
     distribution_create_once,
     sender_check,
+    sending_check,
 )
 from distributions.services.message_versions import (
     survey_default_language,
@@ -59,8 +60,8 @@ def reminder_schedule(
     """
     now = now or timezone.now()
     root = parent.root
-    if root.owner_id != user.pk:
-        raise ValidationError("You can only remind the recipients of your own surveys.")
+    # The root's team is its survey's: the user must be allowed to send there.
+    sending_check(user=user, survey=root.survey)
     sender_check(user, from_email)
     if message_type not in AUDIENCES:
         raise ValidationError("Choose a reminder or a thank-you.")
@@ -95,6 +96,7 @@ def reminder_schedule(
     return distribution_create_once(
         owner=user,
         compose_token=request_token,
+        recipients=root.recipients_total,
         survey=survey,
         parent=root,
         kind=Distribution.Kind.EMAIL,

@@ -15,6 +15,8 @@ from django.utils import timezone
 from distributions.models import Delivery, Distribution
 from distributions.services.dispatch import delivery_batches_enqueue
 from distributions.status import IN_DOUBT
+from distributions.team_rights import teams_with
+from teams.access import Right
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +28,8 @@ def in_doubt_count(*, distribution: Distribution) -> int:
 def deliveries_in_doubt_resend(*, user, distribution: Distribution) -> int:
     """Queue the distribution's in-doubt deliveries again; return how many.
 
-    Owner-scoped: another owner's distribution resends nothing. The distribution
+    Only in a team where the user may send: another team's distribution resends
+    nothing. The distribution
     goes back to "sending" until they are out (distributions_finish marks it sent
     again), since only a sending distribution's deliveries are sent.
     """
@@ -35,7 +38,7 @@ def deliveries_in_doubt_resend(*, user, distribution: Distribution) -> int:
             Distribution.objects.select_for_update()
             .filter(
                 pk=distribution.pk,
-                owner=user,
+                team_id__in=teams_with(user, Right.SEND),
                 status__in=[Distribution.Status.SENDING, Distribution.Status.SENT],
             )
             .first()

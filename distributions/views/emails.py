@@ -1,4 +1,8 @@
-"""Distributions tab → Emails: the rows, Compose Email, View, Download history, Cancel."""
+"""Distributions tab → Emails: the rows, Compose Email, View, Download history, Cancel.
+
+Rights (teams.access, through survey_get): the rows and View need VIEW, Compose
+Email (GET too), Cancel and Resend SEND, Download history ANALYSE (audited).
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,9 +33,9 @@ from distributions.services.compose import (
 )
 from distributions.services.email_message import invitation_message
 from distributions.services.message_versions import (
-    language_name,
     message_version,
     survey_default_language,
+    version_label,
 )
 from distributions.services.resend import deliveries_in_doubt_resend, in_doubt_count
 from distributions.status import invitation_status
@@ -42,6 +46,7 @@ from distributions.views.shared import (
     tab_context,
 )
 from surveys.selectors import survey_get
+from teams.access import Right
 
 
 @login_required
@@ -56,7 +61,9 @@ def email_list(request, survey_id: int):
         {
             **tab_context(survey, "emails"),
             "rows": rows,
-            "frequency_rule": frequency_rule_get(user=request.user),
+            "frequency_rule": frequency_rule_get(
+                user=request.user, team_id=survey.team_id
+            ),
             "poll": rows_poll(
                 survey,
                 rows,
@@ -95,11 +102,11 @@ def email_rows(request, survey_id: int):
 @require_http_methods(["GET", "POST"])
 def email_compose(request, survey_id: int):
     """Compose Email: To, From, When, Subject, Load Message, the message, Send."""
-    survey = survey_get(user=request.user, pk=survey_id)
+    survey = survey_get(user=request.user, pk=survey_id, right=Right.SEND)
     context = tab_context(survey, "emails")
     if context["distributable_problem"]:
         return render(request, "distributions/compose.html", context, status=409)
-    lists = contact_list_list(user=request.user)
+    lists = contact_list_list(user=request.user, team_id=survey.team_id)
     list_stats = {
         contact_list.pk: (
             contact_list.contact_count,
@@ -135,7 +142,9 @@ def email_compose(request, survey_id: int):
         saved = False
         if save_form.is_valid():
             try:
-                message_create(user=request.user, **save_form.cleaned_data)
+                message_create(
+                    user=request.user, team=survey.team, **save_form.cleaned_data
+                )
                 saved = True
             except ValidationError as error:
                 save_errors = error.messages
@@ -150,7 +159,7 @@ def email_compose(request, survey_id: int):
         if saved:
             messages.success(
                 request,
-                f"Saved “{save_form.cleaned_data['name']}” in your message library.",
+                f"Saved “{save_form.cleaned_data['name']}” in the message library.",
             )
         form = ComposeForm(initial=request.POST.dict(), **form_kwargs)
         # The versions as typed, saved or not.
@@ -218,7 +227,7 @@ def email_compose(request, survey_id: int):
             **context,
             "form": form,
             "save_errors": save_errors,
-            "library": message_library(user=request.user),
+            "library": message_library(user=request.user, team_id=survey.team_id),
             "list_fields": list_fields,
             "message_types": MessageForm.base_fields["message_type"].choices,
             "language_options": language_options(),
@@ -273,7 +282,7 @@ def email_detail(request, survey_id: int, pk: int):
             **tab_context(survey, "emails"),
             "distribution": distribution,
             "language_versions": [
-                {"name": language_name(tag), **version}
+                {"name": version_label(tag), **version}
                 for tag, version in distribution.versions.items()
             ],
             "page_obj": page,
@@ -285,17 +294,17 @@ def email_detail(request, survey_id: int, pk: int):
 @login_required
 @require_GET
 def email_history(request, survey_id: int, pk: int):
-    """Download history: the history CSV, streamed, in the owner's time zone."""
-    survey = survey_get(user=request.user, pk=survey_id)
+    """Download history: the history CSV, streamed, in the downloader's time zone."""
+    survey = survey_get(user=request.user, pk=survey_id, right=Right.ANALYSE)
     distribution = email_distribution_get(user=request.user, survey=survey, pk=pk)
-    return history_download(distribution, owner_time_zone(request.user))
+    return history_download(distribution, owner_time_zone(request.user), request.user)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def email_cancel(request, survey_id: int, pk: int):
     """Cancel a distribution until it starts sending (GET asks, POST cancels)."""
-    survey = survey_get(user=request.user, pk=survey_id)
+    survey = survey_get(user=request.user, pk=survey_id, right=Right.SEND)
     distribution = email_distribution_get(user=request.user, survey=survey, pk=pk)
     if request.method == "POST":
         if distribution_cancel_scheduled(user=request.user, distribution=distribution):
@@ -328,7 +337,7 @@ def email_cancel(request, survey_id: int, pk: int):
 @require_http_methods(["GET", "POST"])
 def email_resend(request, survey_id: int, pk: int):
     """Resend to these N: the emails in doubt after an interruption (GET asks)."""
-    survey = survey_get(user=request.user, pk=survey_id)
+    survey = survey_get(user=request.user, pk=survey_id, right=Right.SEND)
     distribution = email_distribution_get(user=request.user, survey=survey, pk=pk)
     if request.method == "POST":
         count = deliveries_in_doubt_resend(user=request.user, distribution=distribution)

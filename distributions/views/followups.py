@@ -21,10 +21,11 @@ from distributions.services.message_versions import survey_default_language
 from distributions.services.reminders import reminder_schedule
 from distributions.views.shared import side_of, tab_context
 from surveys.selectors import survey_get
+from teams.access import Right
 
 
 def _schedule(request, survey_id: int, pk: int, message_type: str):
-    survey = survey_get(user=request.user, pk=survey_id)
+    survey = survey_get(user=request.user, pk=survey_id, right=Right.SEND)
     parent = root_distribution_get(user=request.user, survey=survey, pk=pk)
     side = side_of(parent)
     back = reverse(f"distributions:{side}", kwargs={"survey_id": survey.pk})
@@ -97,7 +98,9 @@ def _schedule(request, survey_id: int, pk: int, message_type: str):
                 if message_type == MessageType.REMINDER
                 else _("Schedule Thank You")
             ),
-            "library": message_library(user=request.user, message_type=message_type),
+            "library": message_library(
+                user=request.user, team_id=survey.team_id, message_type=message_type
+            ),
             "list_fields": {},
             "language_options": language_options(),
             "back": back,

@@ -1,8 +1,10 @@
 """A distribution's recipients and each personal link under control: its timeline,
 revoke, extend, regenerate, and extending every unfinished link at once.
 
-Every view loads the survey through survey_get(user=...) and the distribution
-through an owner-scoped selector, so another owner's ids answer 404 on GET and POST.
+Every view loads the survey through survey_get(user=..., right=...) and the
+distribution through the survey, so another team's ids answer 404 on GET and POST.
+The recipients and a link's page show the links themselves: ANALYSE; changing a
+link is sending: SEND.
 """
 
 from django.contrib import messages
@@ -33,13 +35,14 @@ from distributions.services.links import (
 from distributions.status import invitation_status
 from distributions.views.shared import RECIPIENTS_PER_PAGE, side_of, tab_context
 from surveys.selectors import survey_get
+from teams.access import Right
 
 
 @login_required
 @require_GET
 def recipients(request, survey_id: int, pk: int):
     """A distribution's recipients, searchable by name or email, paginated."""
-    survey = survey_get(user=request.user, pk=survey_id)
+    survey = survey_get(user=request.user, pk=survey_id, right=Right.ANALYSE)
     distribution = root_distribution_get(user=request.user, survey=survey, pk=pk)
     query = request.GET.get("q", "").strip()[:200]
     page = recipient_search(
@@ -76,7 +79,7 @@ def recipients(request, survey_id: int, pk: int):
 @require_GET
 def invitation_detail(request, survey_id: int, pk: int, invitation_id: int):
     """One link's timeline, its link to copy, and revoke / extend / regenerate."""
-    survey = survey_get(user=request.user, pk=survey_id)
+    survey = survey_get(user=request.user, pk=survey_id, right=Right.ANALYSE)
     distribution = root_distribution_get(user=request.user, survey=survey, pk=pk)
     invitation = invitation_get(
         user=request.user, distribution=distribution, pk=invitation_id
@@ -105,7 +108,7 @@ def _errors_as_messages(request, form) -> None:
 
 
 def _invitation_action(request, survey_id: int, pk: int, invitation_id: int):
-    survey = survey_get(user=request.user, pk=survey_id)
+    survey = survey_get(user=request.user, pk=survey_id, right=Right.SEND)
     distribution = root_distribution_get(user=request.user, survey=survey, pk=pk)
     invitation = invitation_get(
         user=request.user, distribution=distribution, pk=invitation_id
@@ -178,7 +181,7 @@ def invitation_regenerate_view(request, survey_id: int, pk: int, invitation_id: 
 @require_POST
 def links_extend_all(request, survey_id: int, pk: int):
     """Bulk: move the expiry of every unfinished link of a distribution."""
-    survey = survey_get(user=request.user, pk=survey_id)
+    survey = survey_get(user=request.user, pk=survey_id, right=Right.SEND)
     distribution = root_distribution_get(user=request.user, survey=survey, pk=pk)
     form = ExpiryForm(request.POST, zone=owner_time_zone(request.user), prefix="extend")
     if form.is_valid():

@@ -1,4 +1,8 @@
-"""Distributions tab → Personal links: the batches, Generate Links, their CSVs."""
+"""Distributions tab → Personal links: the batches, Generate Links, their CSVs.
+
+Rights (teams.access, through survey_get): the rows need VIEW, Generate Links
+(GET too) SEND, the links and history CSVs ANALYSE (audited).
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import owner_time_zone
 from core.csv_export import csv_download
+from core.models import AuditEntry
 from directories.selectors import (
     contact_list_get,
     contact_list_list,
@@ -19,10 +24,16 @@ from distributions.forms.links import GenerateLinksForm
 from distributions.models import Distribution
 from distributions.selectors.history import history_header, links_csv_source
 from distributions.selectors.pages import link_batch_get, link_batch_rows
+from distributions.services.audit import download_audit
 from distributions.services.links import links_generate
 from distributions.views.polling import POLL_GENERATING, rows_poll
-from distributions.views.shared import csv_filename, history_download, tab_context
+from distributions.views.shared import (
+    csv_filename,
+    history_download,
+    tab_context,
+)
 from surveys.selectors import survey_get
+from teams.access import Right
 
 
 def _rows_context(request, survey) -> dict:
@@ -63,16 +74,18 @@ def links_rows(request, survey_id: int):
 @require_http_methods(["GET", "POST"])
 def links_generate_view(request, survey_id: int):
     """Generate Links: Select Contacts, "Select when the link expires", Generate."""
-    survey = survey_get(user=request.user, pk=survey_id)
+    survey = survey_get(user=request.user, pk=survey_id, right=Right.SEND)
     context = tab_context(survey, "links")
     if context["distributable_problem"]:
         return render(request, "distributions/links_generate.html", context, status=409)
-    lists = contact_list_list(user=request.user)
+    lists = contact_list_list(user=request.user, team_id=survey.team_id)
     zone = owner_time_zone(request.user)
     form_kwargs = {
         "lists": lists,
         "zone": zone,
-        "opt_out_counts": contact_list_opt_out_counts(user=request.user),
+        "opt_out_counts": contact_list_opt_out_counts(
+            user=request.user, team_id=survey.team_id
+        ),
     }
     if request.method == "POST":
         form = GenerateLinksForm(request.POST, **form_kwargs)
@@ -110,12 +123,17 @@ def links_generate_view(request, survey_id: int):
 @require_GET
 def links_download(request, survey_id: int, pk: int):
     """Download links: the mail-merge CSV of a batch, again at any time."""
-    survey = survey_get(user=request.user, pk=survey_id)
+    survey = survey_get(user=request.user, pk=survey_id, right=Right.ANALYSE)
     batch = link_batch_get(user=request.user, survey=survey, pk=pk)
     if batch.status == Distribution.Status.GENERATING:
         messages.info(request, _("The links are still being generated."))
         return redirect("distributions:links", survey_id=survey.pk)
     zone = owner_time_zone(request.user)
+    download_audit(
+        user=request.user,
+        distribution=batch,
+        action=AuditEntry.Action.LINKS_DOWNLOADED,
+    )
     return csv_download(
         csv_filename(batch, zone, "links"),
         history_header(distribution=batch),
@@ -128,6 +146,6 @@ def links_download(request, survey_id: int, pk: int):
 @require_GET
 def links_history(request, survey_id: int, pk: int):
     """Download history: the same columns, with each contact's current status."""
-    survey = survey_get(user=request.user, pk=survey_id)
+    survey = survey_get(user=request.user, pk=survey_id, right=Right.ANALYSE)
     batch = link_batch_get(user=request.user, survey=survey, pk=pk)
-    return history_download(batch, owner_time_zone(request.user))
+    return history_download(batch, owner_time_zone(request.user), request.user)

@@ -1,4 +1,8 @@
-"""Message library: the owner's saved subjects and bodies ("Load Message")."""
+"""Message library: the team's saved subjects and bodies ("Load Message").
+
+The library shown is the team chosen in the switcher's (VIEW); new, edit and
+delete need EDIT in the message's team, on GET too (it shows the form).
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,17 +21,21 @@ from distributions.services.compose import (
     message_delete,
     message_update,
 )
+from teams import access
+from teams.access import Right
+from teams.selectors import current_team
 
 
 @login_required
 @require_GET
 def message_library(request):
-    """The owner's messages by type, and Canvass' defaults to start from."""
+    """The team's messages by type, and Canvass' defaults to start from."""
+    team = current_team(request)
     return render(
         request,
         "distributions/message_list.html",
         {
-            "saved": message_list(user=request.user),
+            "saved": message_list(user=request.user, team_id=team.pk),
             "defaults": default_library_messages(),
         },
     )
@@ -41,7 +49,9 @@ def _library(request) -> str:
 def _save(request, form, *, message=None):
     try:
         if message is None:
-            return message_create(user=request.user, **form.cleaned_data)
+            return message_create(
+                user=request.user, team=current_team(request), **form.cleaned_data
+            )
         return message_update(message=message, **form.cleaned_data)
     except ValidationError as error:
         form.add_error("name", error)
@@ -52,6 +62,7 @@ def _save(request, form, *, message=None):
 @require_http_methods(["GET", "POST"])
 def message_new(request):
     """Create a message; `?from_default=<type>` starts from Canvass' default."""
+    access.require(request.user, current_team(request).pk, Right.EDIT)
     if request.method == "POST":
         form = MessageForm(request.POST)
         if form.is_valid() and _save(request, form):
@@ -74,7 +85,7 @@ def message_new(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def message_edit(request, pk: int):
-    message = message_get(user=request.user, pk=pk)
+    message = message_get(user=request.user, pk=pk, right=Right.EDIT)
     if request.method == "POST":
         form = MessageForm(request.POST)
         if form.is_valid() and _save(request, form, message=message):
@@ -101,7 +112,7 @@ def message_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def message_remove(request, pk: int):
     """Delete a message (GET asks, POST deletes)."""
-    message = message_get(user=request.user, pk=pk)
+    message = message_get(user=request.user, pk=pk, right=Right.EDIT)
     if request.method == "POST":
         name = message.name
         message_delete(message=message)

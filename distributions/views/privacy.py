@@ -20,6 +20,8 @@ from distributions.selectors.privacy import person_export, survey_strip_preview
 from distributions.services.privacy import person_erase, survey_close_and_strip
 from surveys.navigation import survey_options_url
 from surveys.selectors import survey_get
+from teams import access
+from teams.access import Right
 
 
 @login_required
@@ -27,7 +29,9 @@ from surveys.selectors import survey_get
 def person_export_view(request, list_pk: int, contact_pk: int):
     """Export this person's data: one JSON file of everything with the address."""
     contact = contact_get(user=request.user, list_pk=list_pk, pk=contact_pk)
-    data = person_export(user=request.user, email=contact.email)
+    data = person_export(
+        user=request.user, team_id=contact.contact_list.team_id, email=contact.email
+    )
     if data is None:  # the contact itself has the address: only if it has none
         raise Http404
     response = HttpResponse(
@@ -48,6 +52,8 @@ def person_export_view(request, list_pk: int, contact_pk: int):
 def person_erase_view(request, list_pk: int, contact_pk: int):
     """Erase this person everywhere, after a confirmation typed by hand."""
     contact = contact_get(user=request.user, list_pk=list_pk, pk=contact_pk)
+    team_id = contact.contact_list.team_id
+    access.require(request.user, team_id, Right.MANAGE)
     data = request.POST if request.method == "POST" else None
     form = PersonEraseForm(data, email=contact.email)
     if request.method == "POST" and form.is_valid():
@@ -55,6 +61,7 @@ def person_erase_view(request, list_pk: int, contact_pk: int):
             counts = person_erase(
                 actor=request.user,
                 owner=request.user,
+                team_id=team_id,
                 email=contact.email,
                 keep_responses=form.cleaned_data["keep_responses"],
                 via="contact page",
@@ -95,7 +102,7 @@ def erased_summary(counts: dict) -> str:
 @require_http_methods(["GET", "POST"])
 def survey_strip_view(request, survey_id: int):
     """Close and strip identifiers: a confirmation page that says what goes."""
-    survey = survey_get(user=request.user, pk=survey_id)
+    survey = survey_get(user=request.user, pk=survey_id, right=Right.MANAGE)
     form = SurveyStripForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         counts = survey_close_and_strip(

@@ -23,6 +23,7 @@ from distributions.services.public import (
     invitation_opt_out,
     invitation_response_get_or_create,
 )
+from respondent_ui.language import request_language, speaking
 from surveys.respondent import (
     already_completed_page,
     invalid_link,
@@ -72,8 +73,9 @@ def public_link(request, token: str):
     if invitation.expires_at <= timezone.now() and not finished:
         return refuse_invalid_link(request, gone=True)
     # What the response will copy: piped text and logic know the person from the
-    # first page on (surveys.respondent's contract).
-    contact = invitation_values(invitation)
+    # first page on (surveys.respondent's contract); their list's Language column
+    # chooses the page's language.
+    contact = {**invitation_values(invitation), "language": invitation.language}
     unavailable = survey_unavailable(
         request, survey=survey, channel="invitation", contact=contact
     )
@@ -108,14 +110,16 @@ def public_opt_out(request, token: str):
     invitation = invitation_by_token(token=token)
     if invitation is None:
         return refuse_invalid_link(request)
-    if request.method == "POST":
-        invitation_opt_out(invitation=invitation)
-        return render(request, "distributions/public_unsubscribed.html", {})
-    return render(
-        request,
-        "distributions/public_opt_out.html",
-        {"action_url": request.path, "email": invitation.email},
-    )
+    # In the contact's language when Canvass has words for it.
+    with speaking(request_language(request, [invitation.language])):
+        if request.method == "POST":
+            invitation_opt_out(invitation=invitation)
+            return render(request, "distributions/public_unsubscribed.html", {})
+        return render(
+            request,
+            "distributions/public_opt_out.html",
+            {"action_url": request.path, "email": invitation.email},
+        )
 
 
 @respondent_page

@@ -13,6 +13,7 @@ from distributions.selectors.pages import email_distribution_get, link_batch_get
 from distributions.services.recipients_add import distribution_recipients_add
 from distributions.views.shared import tab_context
 from surveys.selectors import survey_get
+from teams.access import Right
 
 
 def _add_by_addresses(request, distribution: Distribution, done: str) -> None:
@@ -49,7 +50,7 @@ def _add_by_addresses(request, distribution: Distribution, done: str) -> None:
 @require_POST
 def email_recipients_add(request, survey_id: int, pk: int):
     """Contacts of the distribution's list, by address, get their own email."""
-    survey = survey_get(user=request.user, pk=survey_id)
+    survey = survey_get(user=request.user, pk=survey_id, right=Right.SEND)
     distribution = email_distribution_get(user=request.user, survey=survey, pk=pk)
     _add_by_addresses(
         request,
@@ -66,7 +67,7 @@ def email_recipients_add(request, survey_id: int, pk: int):
 def links_recipients_add(request, survey_id: int, pk: int):
     """Contacts of the batch's list, by address, get their own link in it (no
     email: the owner sends links batches themselves); nobody else's changes."""
-    survey = survey_get(user=request.user, pk=survey_id)
+    survey = survey_get(user=request.user, pk=survey_id, right=Right.SEND)
     batch = link_batch_get(user=request.user, survey=survey, pk=pk)
     if request.method == "POST":
         _add_by_addresses(

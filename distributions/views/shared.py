@@ -4,8 +4,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from core.csv_export import csv_download
+from core.models import AuditEntry
 from distributions.models import Distribution
 from distributions.selectors.history import history_header, history_source
+from distributions.services.audit import download_audit
 from distributions.services.compose import survey_distributable_problem
 from surveys.navigation import survey_home_url
 
@@ -35,8 +37,20 @@ def csv_filename(distribution: Distribution, zone, what: str) -> str:
     return f"{what}-{name}-{created:%Y-%m-%d}-{distribution.pk}.csv"
 
 
-def history_download(distribution: Distribution, zone):
-    """Return the streamed history CSV of a distribution, dates in `zone`."""
+def same_team_lists(lists, survey):
+    """The lists a survey of this team may be sent to: its team's only (a list of
+    another team is refused like one that does not exist)."""
+    return lists.filter(team_id=survey.team_id)
+
+
+def history_download(distribution: Distribution, zone, user):
+    """Return the streamed history CSV of a distribution, dates in `zone`; the
+    team's audit trail records that `user` downloaded it."""
+    download_audit(
+        user=user,
+        distribution=distribution,
+        action=AuditEntry.Action.HISTORY_DOWNLOADED,
+    )
     return csv_download(
         csv_filename(distribution, zone, "history"),
         history_header(distribution=distribution),

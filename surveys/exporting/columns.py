@@ -21,6 +21,13 @@ from django.db import connection
 from accounts.selectors import owner_time_zone
 from surveys import engine, qtypes
 from surveys.exporting.batches import keyset_batches
+from surveys.exporting.cells import (
+    date_or_none,
+    embedded_cell,
+    number_or_none,
+    rank_of,
+    text_or_none,
+)
 from surveys.models import Answer, Response, Survey
 from surveys.response_filters import ResponseFilter
 from surveys.results import answer_text, question_catalogue
@@ -159,8 +166,8 @@ def _question_columns(question: dict, number: int) -> list[Column]:
                 name=f"{base}_{n}",
                 label=f"{text} - {c['label']}",
                 numeric=True,
-                text=lambda v, cid=c["id"]: _rank(v, cid),
-                code=lambda v, cid=c["id"]: _rank(v, cid),
+                text=lambda v, cid=c["id"]: rank_of(v, cid),
+                code=lambda v, cid=c["id"]: rank_of(v, cid),
                 question_id=qid,
             )
             for n, c in enumerate(choices, start=1)
@@ -172,8 +179,8 @@ def _question_columns(question: dict, number: int) -> list[Column]:
                 name=base,
                 label=text,
                 kind="date",
-                text=_date,
-                code=_date,
+                text=date_or_none,
+                code=date_or_none,
                 question_id=qid,
             )
         ]
@@ -184,8 +191,8 @@ def _question_columns(question: dict, number: int) -> list[Column]:
                 name=base,
                 label=text,
                 numeric=True,
-                text=_number,
-                code=_number,
+                text=number_or_none,
+                code=number_or_none,
                 question_id=qid,
             )
         ]
@@ -201,12 +208,6 @@ def _question_columns(question: dict, number: int) -> list[Column]:
     ]
 
 
-def _rank(value, choice_id):
-    if not isinstance(value, list) or choice_id not in value:
-        return None
-    return value.index(choice_id) + 1
-
-
 def _other_column(question: dict, number: int) -> Column:
     """The text typed in a choice question's "Other" (Qualtrics' QN_TEXT)."""
     choice = qtypes.other_choice(question)
@@ -215,28 +216,10 @@ def _other_column(question: dict, number: int) -> Column:
         header=header,
         name=f"Q{number}_TEXT",
         label=header,
-        text=_text_or_none,
-        code=_text_or_none,
+        text=text_or_none,
+        code=text_or_none,
         question_id=qtypes.other_key(question["id"]),
     )
-
-
-def _date(value):
-    """A stored date answer ("2026-03-31") as a date; anything else as no answer."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _text_or_none(value):
-    return value if isinstance(value, str) and value else None
-
-
-def _number(value):
-    return value if isinstance(value, int | float) and value is not True else None
 
 
 def _carries_identity(survey: Survey) -> bool:
@@ -275,6 +258,8 @@ def _metadata_columns(survey: Survey) -> list[Column]:
             value_labels={1: "True", 0: "False"},
             labelled=True,
         ),
+        # Qualtrics' UserLanguage: the language of the last page submitted.
+        Column("Language", "UserLanguage", "Language"),
     ]
     if _carries_identity(survey):
         columns += [
@@ -367,7 +352,7 @@ def export_table(
     # question), so json.loads reads the same object.
     sql = (
         f"SELECT r.id, r.public_id, r.started_at, r.finished_at, r.screened_out,"
-        f" r.last_name,"
+        f" r.language, r.last_name,"
         f" r.first_name, r.email, r.external_reference, r.embedded_data::text,"
         f" (SELECT json_object_agg(a.question_id, a.value) FROM {answer_table} a"
         f"  WHERE a.response_id = r.id)::text"
@@ -389,6 +374,7 @@ def export_table(
                 started,
                 finished,
                 screened,
+                language,
                 last_name,
                 first_name,
                 email,
@@ -423,6 +409,7 @@ def export_table(
                     (1 if screened else 0)
                     if coded
                     else ("True" if screened else "False"),
+                    language or None,
                 ]
                 if identity:
                     row += [last_name, first_name, email, reference]
@@ -430,7 +417,7 @@ def export_table(
                     data = json.loads(data_text) if data_text else {}
                     if not isinstance(data, dict):
                         data = {}
-                    row += [_embedded_cell(data.get(key)) for key in keys]
+                    row += [embedded_cell(data.get(key)) for key in keys]
                 get = (json.loads(answers_text) if answers_text else {}).get
                 row += [cell(get(key)) for key, cell in cells]
                 yield row
@@ -440,9 +427,3 @@ def export_table(
         rows=rows(),
         total=export_count(survey=survey, filters=filters),
     )
-
-
-def _embedded_cell(value):
-    if value is None:
-        return None
-    return value if isinstance(value, str) else json.dumps(value)

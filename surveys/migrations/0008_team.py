@@ -6,7 +6,7 @@ is required."""
 import django.db.models.deletion
 from django.db import migrations, models
 
-from teams.personal_sql import PERSONAL_TEAMS
+from teams.personal_sql import CHECK_FOREIGN_KEYS_NOW, PERSONAL_TEAMS
 
 
 class Migration(migrations.Migration):
@@ -39,7 +39,8 @@ class Migration(migrations.Migration):
         migrations.RunSQL(PERSONAL_TEAMS, migrations.RunSQL.noop),
         migrations.RunSQL(
             "UPDATE surveys_responseexport AS row SET team_id = t.id FROM teams_team t"
-            " WHERE t.personal_for_id = row.owner_id AND row.team_id IS NULL",
+            " WHERE t.personal_for_id = row.owner_id AND row.team_id IS NULL"
+            + CHECK_FOREIGN_KEYS_NOW,
             migrations.RunSQL.noop,
         ),
         migrations.AlterField(
@@ -53,7 +54,8 @@ class Migration(migrations.Migration):
         ),
         migrations.RunSQL(
             "UPDATE surveys_survey AS row SET team_id = t.id FROM teams_team t"
-            " WHERE t.personal_for_id = row.owner_id AND row.team_id IS NULL",
+            " WHERE t.personal_for_id = row.owner_id AND row.team_id IS NULL"
+            + CHECK_FOREIGN_KEYS_NOW,
             migrations.RunSQL.noop,
         ),
         migrations.AlterField(

@@ -5,7 +5,12 @@ A CSV always streams (surveys.views.exports). Excel and SPSS files are built who
 the request into a temporary file; past it a ResponseExport row is queued, the
 `surveys.build_response_export` task writes the file under
 MEDIA_ROOT/response_exports/ while counting rows into the row (the progress bar),
-and the owner downloads it when it is done.
+and the member who asked (ResponseExport.owner) downloads it when it is done.
+
+Every export needs the right to ANALYSE the survey's team's data (teams.access):
+the views ask it, the worker asks it again of the requester as the database has
+them when it runs, and the download asks it again. Each export built leaves an
+audit entry (who, which survey, how many responses; never an answer).
 """
 
 import logging
@@ -18,6 +23,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core.audit import audit_record
+from core.models import AuditEntry
 from core.queue import enqueue
 from core.tokens import new_token
 from surveys.exporting.columns import export_count, export_table
@@ -26,6 +33,8 @@ from surveys.exporting.writers import write_csv_file
 from surveys.exporting.xlsx import write_xlsx
 from surveys.models import ResponseExport, Survey
 from surveys.response_filters import ResponseFilter
+from teams import access
+from teams.access import Right
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +73,8 @@ def response_export_write(
     filters: ResponseFilter | None = None,
     progress=None,
 ) -> None:
-    """Write the survey's responses export (those `filters` selects) to `path`."""
+    """Write the survey's responses export (those `filters` selects) to `path`,
+    for `owner` (the member who asked: their time zone, their audit entry)."""
     table = export_table(survey=survey, owner=owner, coded=coded, filters=filters)
     if fmt == Format.XLSX:
         write_xlsx(path, table, coded=coded, progress=progress)
@@ -72,6 +82,19 @@ def response_export_write(
         write_sav(path, table, coded=coded, progress=progress)
     else:
         write_csv_file(path, table, progress=progress)
+    response_export_audit(actor=owner, survey=survey, responses=table.total)
+
+
+def response_export_audit(*, actor, survey: Survey, responses: int) -> None:
+    """Record in the team's audit trail that `actor` exported the survey's
+    responses: how many, never what they say."""
+    audit_record(
+        actor=actor,
+        team_id=survey.team_id,
+        action=AuditEntry.Action.RESPONSES_EXPORTED,
+        subject=survey.title,
+        counts={"responses": responses},
+    )
 
 
 def response_export_queue(
@@ -140,11 +163,27 @@ def response_export_run(*, export_id: int) -> None:
     )
     if not claimed:
         return
+    # The requester as the database has them now: a member removed (or no longer
+    # allowed to analyse) since they asked gets nothing built.
     export = ResponseExport.objects.select_related("survey", "owner").get(pk=export_id)
+    rows = ResponseExport.objects.filter(pk=export_id)
+    if not (
+        export.owner.is_active
+        and access.can(export.owner, export.survey.team_id, Right.ANALYSE)
+    ):
+        rows.update(
+            status=ResponseExport.Status.FAILED,
+            error=(
+                "Refused: the member who asked for this export may no longer "
+                "export this team's responses."
+            ),
+            finished_at=timezone.now(),
+        )
+        logger.info("response export %s refused: requester lost access", export_id)
+        return
     export_dir().mkdir(parents=True, exist_ok=True)
     stored_name = f"{new_token(18)}.{export.format}"
     path = export_dir() / stored_name
-    rows = ResponseExport.objects.filter(pk=export_id)
 
     def progress(done: int) -> None:
         rows.update(rows_done=done, progress_at=timezone.now())

@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from surveys.models import Answer, Response, Survey
 from surveys.selectors import person_responses
 from surveys.services.publishing import survey_close
+from teams.services import personal_team_id
 
 RESPONSE_IDENTITY_BLANK = {
     "first_name": "",
@@ -46,15 +47,24 @@ def person_responses_erase(
     person_key: str | None,
     response_ids,
     keep_responses: bool,
+    team_id: int | None = None,
 ) -> dict[str, int]:
-    """Delete the person's responses to the owner's surveys, or keep them without
-    identity; then take the address out of any answer that quotes it.
+    """Delete the person's responses to the team's surveys (`team_id`, else the
+    owner's personal team), or keep them without identity; then take the address
+    out of any answer to the team's surveys that quotes it. `owner` is the member
+    who erases; the caller checked their right to.
 
     Return {"responses_deleted", "responses_anonymized", "answers_scrubbed"}.
     """
+    if team_id is None:
+        team_id = personal_team_id(owner.pk)
     ids = list(
         person_responses(
-            user=owner, email=email, person_key=person_key, response_ids=response_ids
+            user=owner,
+            email=email,
+            person_key=person_key,
+            response_ids=response_ids,
+            team_id=team_id,
         ).values_list("id", flat=True)
     )
     counts = {"responses_deleted": 0, "responses_anonymized": 0}
@@ -65,7 +75,7 @@ def person_responses_erase(
         counts["responses_deleted"] = len(ids)
         responses.delete()
     counts["answers_scrubbed"] = _answers_scrub(
-        Answer.objects.filter(response__survey__owner=owner), email=email
+        Answer.objects.filter(response__survey__team_id=team_id), email=email
     )
     return counts
 

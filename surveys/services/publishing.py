@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from surveys import engine
-from surveys.models import Question, Survey, SurveyVersion
+from surveys.models import Question, Survey, SurveyTranslation, SurveyVersion
 from surveys.services.rules import rules_problems
 
 
@@ -56,6 +56,21 @@ def survey_definition(survey: Survey) -> dict:
     }
 
 
+def survey_publishable_definition(survey: Survey) -> dict:
+    """The draft as Publish freezes it: with its languages and their translations
+    (surveys.translations), so each version shows the texts it was published with."""
+    definition = survey_definition(survey)
+    languages = [tag for tag in survey.languages if tag != survey.default_language]
+    rows = SurveyTranslation.objects.filter(survey=survey, language__in=languages)
+    definition["default_language"] = survey.default_language
+    definition["languages"] = languages
+    definition["translations"] = {
+        row.language: {key: text for key, text in row.texts.items() if text}
+        for row in rows
+    }
+    return definition
+
+
 def _question_definition(question: Question) -> dict:
     return {
         "id": question.pk,
@@ -82,7 +97,7 @@ def survey_publish(*, survey: Survey) -> SurveyVersion:
         raise PublishRefused(problems)
     number = survey.published_version + 1
     version = SurveyVersion.objects.create(
-        survey=survey, number=number, definition=survey_definition(survey)
+        survey=survey, number=number, definition=survey_publishable_definition(survey)
     )
     Survey.objects.filter(pk=survey.pk).update(
         published_version=number,

@@ -21,6 +21,8 @@ from surveys.navigation import survey_actions
 from surveys.services import publishing
 from surveys.services.rules import draft_order, piping_warnings
 from surveys.views.logic import picker_context
+from teams import access
+from teams.access import Right
 
 
 def _builder_context(survey, **extra):
@@ -35,7 +37,12 @@ def _builder_context(survey, **extra):
 
 @login_required
 def survey_detail(request, pk):
-    survey = selectors.survey_get(user=request.user, pk=pk)
+    """The survey's overview for every member; its forms are the builder (EDIT)."""
+    survey = selectors.survey_get(
+        user=request.user,
+        pk=pk,
+        right=Right.EDIT if request.method == "POST" else Right.VIEW,
+    )
     header_form = SurveyHeaderForm(
         initial={"title": survey.title, "introduction": survey.introduction}
     )
@@ -70,7 +77,7 @@ def survey_detail(request, pk):
 
 @login_required
 def survey_options(request, pk):
-    survey = selectors.survey_get(user=request.user, pk=pk)
+    survey = selectors.survey_get(user=request.user, pk=pk, right=Right.EDIT)
     form = SurveyOptionsForm(
         request.POST or None,
         initial={name: getattr(survey, name) for name in SurveyOptionsForm.base_fields},
@@ -85,7 +92,13 @@ def survey_options(request, pk):
             and not was_anonymous
             and anonymity.survey_finished_identified_count(survey=survey)
         ):
-            return redirect("surveys:anonymize_responses", survey.pk)
+            if access.can(request.user, survey.team_id, Right.MANAGE):
+                return redirect("surveys:anonymize_responses", survey.pk)
+            messages.info(
+                request,
+                "Responses already collected keep their identity until an owner "
+                "of the team anonymizes them.",
+            )
         return redirect("surveys:options", survey.pk)
     order, labels, _ = draft_order(survey)
     return render(
@@ -107,8 +120,9 @@ def survey_options(request, pk):
 
 @login_required
 def survey_anonymize_responses(request, pk):
-    """Confirm, then anonymize the finished responses already collected."""
-    survey = selectors.survey_get(user=request.user, pk=pk)
+    """Confirm, then anonymize the finished responses already collected: like
+    stripping a survey, it takes identity off the team's data, so MANAGE."""
+    survey = selectors.survey_get(user=request.user, pk=pk, right=Right.MANAGE)
     if not survey.anonymous_responses:
         return redirect("surveys:options", survey.pk)
     if request.method == "POST":
@@ -129,7 +143,7 @@ def survey_anonymize_responses(request, pk):
 
 @login_required
 def page_add(request, pk):
-    survey = selectors.survey_get(user=request.user, pk=pk)
+    survey = selectors.survey_get(user=request.user, pk=pk, right=Right.EDIT)
     if request.method != "POST":
         # After the selector: someone else's survey is a 404 whatever the method.
         return HttpResponseNotAllowed(["POST"])
@@ -223,7 +237,7 @@ def question_delete(request, pk, question_pk):
 
 @login_required
 def survey_publish(request, pk):
-    survey = selectors.survey_get(user=request.user, pk=pk)
+    survey = selectors.survey_get(user=request.user, pk=pk, right=Right.EDIT)
     if request.method != "POST":
         # After the selector: someone else's survey is a 404 whatever the method.
         return HttpResponseNotAllowed(["POST"])
@@ -247,7 +261,7 @@ def survey_publish(request, pk):
 
 @login_required
 def survey_close(request, pk):
-    survey = selectors.survey_get(user=request.user, pk=pk)
+    survey = selectors.survey_get(user=request.user, pk=pk, right=Right.EDIT)
     if request.method != "POST":
         # After the selector: someone else's survey is a 404 whatever the method.
         return HttpResponseNotAllowed(["POST"])
@@ -258,7 +272,7 @@ def survey_close(request, pk):
 
 @login_required
 def survey_reopen(request, pk):
-    survey = selectors.survey_get(user=request.user, pk=pk)
+    survey = selectors.survey_get(user=request.user, pk=pk, right=Right.EDIT)
     if request.method != "POST":
         # After the selector: someone else's survey is a 404 whatever the method.
         return HttpResponseNotAllowed(["POST"])

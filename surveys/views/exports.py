@@ -15,10 +15,12 @@ from surveys.forms import ResponseExportForm
 from surveys.models import ResponseExport
 from surveys.services import exports
 from surveys.views.responses import response_filters_from
+from teams.access import Right
 
 
 def _csv(survey, owner, *, coded: bool, filters):
     table = export_table(survey=survey, owner=owner, coded=coded, filters=filters)
+    exports.response_export_audit(actor=owner, survey=survey, responses=table.total)
     header, rows = csv_header_and_rows(table)
     name = exports.export_filename(survey=survey, fmt="csv", filtered=filters.active)
     return csv_download(name, header, rows)
@@ -28,7 +30,7 @@ def _csv(survey, owner, *, coded: bool, filters):
 def response_export(request, pk):
     """The CSV as choice text, streamed (the history pages' kind of link); the
     Responses filter in the query string applies, as on the Export page."""
-    survey = selectors.survey_get(user=request.user, pk=pk)
+    survey = selectors.survey_get(user=request.user, pk=pk, right=Right.ANALYSE)
     _, filters, _ = response_filters_from(request, survey)
     return _csv(
         survey,
@@ -41,7 +43,7 @@ def response_export(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def response_export_page(request, pk):
-    survey = selectors.survey_get(user=request.user, pk=pk)
+    survey = selectors.survey_get(user=request.user, pk=pk, right=Right.ANALYSE)
     # The Responses list's and Summary's filter, from the query string the
     # "Export responses" button carries (and the form posts back to).
     filter_form, filters, query = response_filters_from(request, survey)
@@ -106,7 +108,9 @@ def _file_now(request, survey, *, fmt: str, coded: bool, filters):
 
 
 def _export_of(request, pk, export_pk) -> ResponseExport:
-    survey = selectors.survey_get(user=request.user, pk=pk)
+    # Asked again at every look and download: a member removed since the export
+    # was made gets a 404 for the link they kept.
+    survey = selectors.survey_get(user=request.user, pk=pk, right=Right.ANALYSE)
     return get_object_or_404(
         ResponseExport, pk=export_pk, survey=survey, owner=request.user
     )

@@ -11,6 +11,7 @@ from surveys.piping import picker_entries
 from surveys.rule_forms import ClosingForm, PageForm, RuleForm, rule_sources
 from surveys.services import logic as logic_services
 from surveys.services.rules import SAME_PAGE_REASON, draft_order
+from teams.access import Right
 
 
 def _questions_before(order, labels, *, page_pk, upto_pk=None):
@@ -148,7 +149,7 @@ def page_settings(request, pk, page_pk):
 
 @login_required
 def survey_closing(request, pk):
-    survey = selectors.survey_get(user=request.user, pk=pk)
+    survey = selectors.survey_get(user=request.user, pk=pk, right=Right.EDIT)
     zone = owner_time_zone(request.user)
     order, labels, _ = draft_order(survey)
     sources = [

@@ -15,13 +15,17 @@ from directories.selectors import person_contacts
 from surveys import engine, logic, selectors
 from surveys.respondent import message_page, render_page
 from surveys.services import publishing
+from teams.access import Right
 
 CONTACT_KEYS = ("first_name", "last_name", "email", "external_reference")
 
 
-def preview_contact(user, email: str) -> dict | None:
-    """The contact data of the owner's first contact with this address, or None."""
-    contact = person_contacts(user=user, email=email).first() if email else None
+def preview_contact(survey, email: str) -> dict | None:
+    """The contact data of the survey's team's first contact with this address,
+    or None (the caller checked the user may VIEW the survey, hence its team)."""
+    contact = (
+        person_contacts(team_id=survey.team_id, email=email).first() if email else None
+    )
     if contact is None:
         return None
     data = {key: getattr(contact, key) for key in CONTACT_KEYS}
@@ -40,12 +44,12 @@ def _carried_answers(raw: str) -> dict:
 @login_required
 def survey_preview(request, pk):
     """Show the draft as a respondent would; validate pages, record nothing."""
-    survey = selectors.survey_get(user=request.user, pk=pk)
+    survey = selectors.survey_get(user=request.user, pk=pk, right=Right.VIEW)
     definition = publishing.survey_definition(survey)
     pages = engine.pages_of(definition)
     data = request.POST if request.method == "POST" else request.GET
     as_email = data.get("as", "").strip()
-    contact = preview_contact(request.user, as_email)
+    contact = preview_contact(survey, as_email)
     facts = logic.facts_of(None, contact, _carried_answers(data.get("answers")))
     index_by_id = logic.question_index(definition)
     path = logic.page_path(definition, facts, index_by_id)

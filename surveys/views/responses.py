@@ -8,6 +8,7 @@ from django.shortcuts import render
 from accounts.selectors import owner_time_zone
 from surveys import qtypes, results, selectors
 from surveys.forms import ResponseFilterForm
+from teams.access import Right
 
 
 def response_filters_from(request, survey):
@@ -23,7 +24,7 @@ def response_filters_from(request, survey):
 
 @login_required
 def response_list(request, pk):
-    survey = selectors.survey_get(user=request.user, pk=pk)
+    survey = selectors.survey_get(user=request.user, pk=pk, right=Right.ANALYSE)
     form, filters, query = response_filters_from(request, survey)
     responses = filters.apply(selectors.response_list(user=request.user, survey=survey))
     page = Paginator(responses, 50).get_page(request.GET.get("page"))
@@ -63,7 +64,7 @@ def response_detail(request, pk, response_id):
 
 @login_required
 def response_summary(request, pk):
-    survey = selectors.survey_get(user=request.user, pk=pk)
+    survey = selectors.survey_get(user=request.user, pk=pk, right=Right.ANALYSE)
     form, filters, query = response_filters_from(request, survey)
     return render(
         request,
@@ -83,7 +84,7 @@ def response_summary(request, pk):
 def response_text_answers(request, pk, question_id, other=False):
     """One text question's answers (or the text typed in a choice question's
     "Other"), searchable, with the Summary's filters."""
-    survey = selectors.survey_get(user=request.user, pk=pk)
+    survey = selectors.survey_get(user=request.user, pk=pk, right=Right.ANALYSE)
     question = next(
         (
             q

@@ -8,12 +8,28 @@ from rest_framework.test import APIClient
 from api.services import api_key_create
 
 
-def key_client(owner, *, access="write", name="test") -> tuple[APIClient, object]:
-    """Return an API client sending a new key of `owner`'s, and the key row."""
-    key, text = api_key_create(owner=owner, name=name, access=access)
+def key_client(
+    owner, *, access="write", name="test", team=None
+) -> tuple[APIClient, object]:
+    """Return an API client sending a new key of `owner`'s in `team` (default:
+    their personal team), and the key row."""
+    key, text = api_key_create(owner=owner, name=name, access=access, team=team)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {text}")
     return client, key
+
+
+def set_role(user, team_id: int, role: str | None) -> None:
+    """Give the user this role in the team, or remove them (None)."""
+    from teams.models import Membership
+
+    memberships = Membership.objects.filter(user=user, team_id=team_id)
+    if role is None:
+        memberships.delete()
+    else:
+        updated = memberships.update(role=role)
+        if not updated:
+            Membership.objects.create(user=user, team_id=team_id, role=role)
 
 
 class Receiver:

@@ -25,7 +25,9 @@ from surveys import services
 from surveys.models import Answer
 from surveys.respondent import response_create
 from surveys.services import publishing
+from teams.models import Membership, Role, Team
 from teams.services import personal_team_id
+from teams.services.invitations import invitation_create, invitation_token
 from tests.distributions.ui_support import (
     deliver,
     email_distribution,
@@ -134,6 +136,9 @@ class World:
     sender_token: str = ""
     api_key: object = None
     webhook: object = None
+    team_member: object = None
+    team_invitation: object = None
+    team_token: str = ""
 
 
 def build_world() -> World:
@@ -222,11 +227,21 @@ def build_world() -> World:
         url="http://127.0.0.1:9/",
         events=["response.finished"],
     )
+    # The teams pages: the owner's personal team with a colleague and an invitation.
+    team = Team.objects.get(pk=personal_team_id(owner.pk))
+    world.team_member = Membership.objects.create(
+        team=team, user=UserFactory(), role=Role.EDITOR
+    )
+    world.team_invitation = invitation_create(
+        user=owner, team=team, email="colleague@example.edu", role=Role.VIEWER
+    )
+    _, world.team_token = invitation_token(invitation_id=world.team_invitation.pk)
     sender = sender_add(user=owner, email="lab@example.edu")
     _, world.sender_token = sender_confirmation_token(sender_id=sender.pk)
     world.kwargs = {
         "survey_id": survey.pk,
         "survey_pk": survey.pk,
+        "membership_id": world.team_member.pk,
         "link_pk": links.invitations.order_by("pk").first().pk,
         "list_pk": world.contact_list.pk,
         "question_id": survey.questions.filter(kind="long_text").first().pk,
@@ -259,6 +274,10 @@ def url_variants(full_name: str, entry: URLPattern, world: World) -> list[str]:
         kwargs["token"] = default_token_generator.make_token(world.owner)
     if full_name == "accounts:sender_confirm":
         kwargs["token"] = world.sender_token
+    if full_name.startswith("teams:public_join"):
+        kwargs["token"] = world.team_token
+    if full_name == "teams:invitation_revoke":
+        kwargs["invitation_id"] = world.team_invitation.pk
     missing = names - set(kwargs) - {"question_pk"}
     assert not missing, f"the walk has no object for {full_name} {missing}"
     if "question_pk" in names:
@@ -313,6 +332,8 @@ def _pk_for(full_name: str, world: World) -> int:
         return _api_pk(name, world)
     if namespace == "surveys":
         return world.survey.pk
+    if namespace == "teams":
+        return personal_team_id(world.owner.pk)
     if namespace == "directories":
         return world.contact_list.pk
     if name.startswith("message"):

@@ -3,6 +3,8 @@ point 7): each main page is opened in Chromium and the test fails on any CSP
 violation the browser reports (console "Refused to ..." and the
 `securitypolicyviolation` events), and on a page served without the policy."""
 
+import re
+
 import pytest
 from django.core import mail
 from playwright.sync_api import expect
@@ -109,6 +111,7 @@ def test_no_page_breaks_the_content_security_policy(
     watch.visit(f"{base}/")
     watch.visit(f"{base}/options/")
     watch.visit(f"{base}/closing/")
+    watch.visit(f"{base}/translations/")
     from surveys import services
 
     question = services.question_add(
@@ -149,6 +152,11 @@ def test_no_page_breaks_the_content_security_policy(
     page.get_by_role("button", name="Upload the file").click()
     watch.settle()
     watch.visit("/directories/opt-outs/")
+    watch.visit("/teams/", "Your teams")
+    page.get_by_role("button", name=re.compile("^Team shown")).click()
+    watch.settle()
+    watch.visit(f"/teams/{students.team_id}/")
+    watch.visit(f"/teams/{students.team_id}/audit/", "Audit trail")
 
     # The Outbox (DEBUG instances only) and a message in it.
     settings.DEBUG = True

@@ -45,3 +45,26 @@ def test_right_to_left_languages():
     assert is_right_to_left("he")
     assert not is_right_to_left("es")
     assert not is_right_to_left(None)
+
+
+def test_accept_language_is_read_most_wanted_first():
+    from core.languages import accept_language_tags
+
+    assert accept_language_tags("fr;q=0.5, es-MX, es;q=0.9, *;q=0.1, de;q=0") == [
+        "es-mx",
+        "es",
+        "fr",
+    ]
+    assert accept_language_tags("zh-CN,zh;q=0.9") == ["zh-hans", "zh"]
+    assert accept_language_tags("en;q=abc, ar") == ["ar"]
+    assert accept_language_tags(None) == []
+
+
+def test_a_language_is_named_in_itself():
+    from core.languages import language_name
+
+    assert language_name("es") == "Español"
+    assert language_name("zh-hans") == "简体中文"
+    assert language_name("ar") == "العربيّة"
+    assert language_name("es-mx") == "Español de Mexico"
+    assert language_name("tlh") == "TLH"

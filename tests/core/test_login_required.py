@@ -16,6 +16,22 @@ ANONYMOUS_ACCOUNT_PAGES = {
     "accounts:password_reset_confirm",
     "accounts:password_reset_complete",
 }
+# Campus sign-in (accounts/campus_urls.py, django-allauth's un-namespaced names): the
+# way in, and the provider's way back.
+CAMPUS_SIGN_IN_PAGES = {
+    "openid_connect_login",
+    "openid_connect_callback",
+    "saml_acs",
+    "saml_finish_acs",
+    "saml_sls",
+    "saml_metadata",
+    "saml_login",
+    "socialaccount_login_cancelled",
+    "socialaccount_login_error",
+    "socialaccount_signup",
+    "account_login",
+    "account_inactive",
+}
 # The REST API's description is public; its calls answer 401 (below), not a redirect.
 PUBLIC_API_PAGES = {"api:schema", "api:docs"}
 DUMMY = {
@@ -47,6 +63,7 @@ def _owner_urls():
         if (
             short_name.startswith("public_")
             or full_name in ANONYMOUS_ACCOUNT_PAGES
+            or full_name in CAMPUS_SIGN_IN_PAGES
             or full_name.startswith("admin:")
             or full_name == "home"
             or full_name in PUBLIC_API_PAGES

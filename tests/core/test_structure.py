@@ -9,7 +9,16 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "api", "config", "core", "directories", "distributions", "surveys"]
+APPS = [
+    "accounts",
+    "api",
+    "config",
+    "core",
+    "directories",
+    "distributions",
+    "respondent_ui",
+    "surveys",
+]
 MAX_LINES = 450
 
 
@@ -107,9 +116,9 @@ def test_apps_use_each_others_front_doors_only():
 
 def test_one_function_makes_tokens():
     makers = [
-        f"{path.relative_to(ROOT)}:{node.lineno}"
+        str(path.relative_to(ROOT))
         for path in app_modules().values()
         for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.Attribute) and node.attr == "token_urlsafe"
     ]
-    assert makers == ["core/tokens.py:12"]
+    assert makers == ["core/tokens.py"]

@@ -7,12 +7,14 @@ from django.urls import reverse
 
 from core.contact_samples import write_contacts
 from directories.models import Contact, ContactImport
+from teams.models import Membership, Role
+from teams.services import team_create
 from tests.directories.conftest import (
     confirm_post_data,
     page_text,
     upload,
 )
-from tests.factories import ContactListFactory
+from tests.factories import ContactListFactory, UserFactory
 from tests.helpers import wait_until
 
 pytestmark = pytest.mark.worker
@@ -75,6 +77,37 @@ def test_a_large_file_imports_in_the_worker_with_a_progress_page(
     partial = client.get(status_url, headers={"HX-Request": "true"})
     assert partial.headers.get("HX-Refresh") == "true"
     assert "Import finished: 3000 added" in page_text(client.get(status_url))
+
+
+def test_a_member_removed_before_the_worker_runs_their_import_gets_it_refused(
+    settings, transactional_db, client, celery_worker_factory, tmp_path
+):
+    settings.CONTACT_IMPORT_ASYNC_ROWS = 1000
+    boss = UserFactory()
+    team = team_create(user=boss, name="Lab")
+    editor = UserFactory()
+    Membership.objects.create(team=team, user=editor, role=Role.EDITOR)
+    contact_list = ContactListFactory(owner=boss, team=team, name="Big")
+    client.force_login(editor)
+    path = write_contacts(tmp_path / "contacts.csv", 3000)
+    contact_import, status_url = start_import(client, contact_list, path)
+    assert ContactImport.objects.get(pk=contact_import.pk).status == "queued"
+
+    # Removed while the import waits in the queue.
+    Membership.objects.filter(user=editor).delete()
+    celery_worker_factory()
+    wait_until(
+        lambda: (
+            ContactImport.objects.get(pk=contact_import.pk).status
+            == ContactImport.Status.FAILED
+        )
+    )
+
+    contact_import.refresh_from_db()
+    assert "no longer allowed to edit" in contact_import.error
+    assert not Contact.objects.filter(contact_list=contact_list).exists()
+    client.force_login(boss)
+    assert "no longer allowed to edit" in page_text(client.get(status_url))
 
 
 # 300,000 rows, so the kill lands mid-import: `make test` only.

@@ -17,6 +17,7 @@ from directories.selectors.suppressions import (
 from directories.services.privacy import suppression_hash_person
 from directories.services.suppressions import suppression_add
 from directories.suppression_hash import KEY_SALT, email_hash, email_hash_sql
+from teams.services import personal_team_id
 from tests.factories import ContactFactory, ContactListFactory
 
 
@@ -50,7 +51,8 @@ def test_the_hash_depends_on_the_secret(settings):
 def hashed(owner):
     """The owner's opt-out of Ana, kept as a hash (as an erasure leaves it)."""
     suppression_add(owner=owner, email="Ana@Example.edu", reason="opted_out")
-    assert suppression_hash_person(owner=owner, email="ana@example.edu")
+    team_id = personal_team_id(owner.pk)
+    assert suppression_hash_person(team_id=team_id, email="ana@example.edu")
     suppression = Suppression.objects.get(owner=owner)
     assert suppression.email == ""
     assert suppression.email_hash == email_hash("ana@example.edu")
@@ -59,16 +61,18 @@ def hashed(owner):
 
 @pytest.mark.django_db
 def test_every_check_matches_the_hash(owner, other_owner, hashed):
-    assert suppression_exists(owner=owner, email="ANA@example.edu")
-    assert not suppression_exists(owner=other_owner, email="ana@example.edu")
-    assert not suppression_exists(owner=owner, email="bo@example.edu")
-    assert "ana@example.edu" in suppressed_email_set(owner=owner)
-    assert "bo@example.edu" not in suppressed_email_set(owner=owner)
+    mine, theirs = personal_team_id(owner.pk), personal_team_id(other_owner.pk)
+    assert suppression_exists(team_id=mine, email="ANA@example.edu")
+    assert not suppression_exists(team_id=theirs, email="ana@example.edu")
+    assert not suppression_exists(team_id=mine, email="bo@example.edu")
+    assert "ana@example.edu" in suppressed_email_set(team_id=mine)
+    assert "bo@example.edu" not in suppressed_email_set(team_id=mine)
     # Adding the address again finds it already suppressed: no second row.
-    assert not suppression_add(owner=owner, email="ana@example.edu")
-    assert Suppression.objects.filter(owner=owner).count() == 1
+    assert not suppression_add(owner=owner, team_id=mine, email="ana@example.edu")
+    assert Suppression.objects.filter(team_id=mine).count() == 1
     # The whole address finds the hashed row on the opt-out list page.
-    assert list(suppression_list(user=owner, query="ana@example.edu")) == [hashed]
+    found = suppression_list(user=owner, team_id=mine, query="ana@example.edu")
+    assert list(found) == [hashed]
 
 
 @pytest.mark.django_db
@@ -82,7 +86,9 @@ def test_a_re_imported_contact_counts_as_opted_out(owner, hashed):
 
 @pytest.mark.django_db
 def test_an_address_not_suppressed_is_not_hashed(owner):
-    assert not suppression_hash_person(owner=owner, email="ana@example.edu")
+    assert not suppression_hash_person(
+        team_id=personal_team_id(owner.pk), email="ana@example.edu"
+    )
     assert not Suppression.objects.exists()
 
 

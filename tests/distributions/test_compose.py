@@ -291,7 +291,7 @@ def test_save_as_new_message_from_compose(owner_client, owner, survey, students)
         ),
     )
 
-    assert "Saved “Spring invite” in your message library." in response.content.decode()
+    assert "Saved “Spring invite” in the message library." in response.content.decode()
     message = Message.objects.get(owner=owner)
     assert message.subject == "Your survey, ${m://FirstName}"
     assert message.body == GOOD_BODY.strip()

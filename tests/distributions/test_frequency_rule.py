@@ -9,6 +9,7 @@ from distributions.models import ContactFrequencyRule, Delivery
 from distributions.selectors.counts import distribution_counts
 from distributions.services.dispatch import distributions_dispatch_due
 from distributions.services.frequency import frequency_rule_set
+from teams.services import personal_team_id
 from tests.distributions.pipeline_support import email_distribution, published_survey
 from tests.helpers import history_statuses, make_list
 
@@ -30,7 +31,13 @@ def send_to(survey, contact_list, **fields):
 def test_the_third_email_in_a_week_is_skipped(
     db, smtp_server, eager, owner, owner_client
 ):
-    frequency_rule_set(owner=owner, max_emails=2, days=7, exempt_follow_ups=False)
+    frequency_rule_set(
+        user=owner,
+        team_id=personal_team_id(owner.pk),
+        max_emails=2,
+        days=7,
+        exempt_follow_ups=False,
+    )
     survey, other_survey = published_survey(owner), published_survey(owner)
     both = make_list(owner, n=2)
     # person0 is on a second list too: their address counts, not the contact.
@@ -48,7 +55,7 @@ def test_the_third_email_in_a_week_is_skipped(
     skipped = Delivery.objects.get(distribution=third, status="skipped")
     assert skipped.invitation.email == "person0@example.edu"
     assert skipped.error == (
-        "Not sent: your contact frequency rule "
+        "Not sent: the team's contact frequency rule "
         "(at most 2 emails to one address in 7 days)."
     )
     counts = distribution_counts([third])[third.pk]
@@ -65,7 +72,13 @@ def test_the_third_email_in_a_week_is_skipped(
 
 
 def test_follow_ups_may_be_exempt(db, smtp_server, eager, owner):
-    frequency_rule_set(owner=owner, max_emails=1, days=7, exempt_follow_ups=True)
+    frequency_rule_set(
+        user=owner,
+        team_id=personal_team_id(owner.pk),
+        max_emails=1,
+        days=7,
+        exempt_follow_ups=True,
+    )
     survey = published_survey(owner)
     invite = send_to(survey, make_list(owner, n=1))
     smtp_server.wait_for(1)
@@ -74,7 +87,13 @@ def test_follow_ups_may_be_exempt(db, smtp_server, eager, owner):
     assert len(smtp_server.to("person0@example.edu")) == 2
 
     # Not exempt: the reminder would be the second email in a week.
-    frequency_rule_set(owner=owner, max_emails=1, days=7, exempt_follow_ups=False)
+    frequency_rule_set(
+        user=owner,
+        team_id=personal_team_id(owner.pk),
+        max_emails=1,
+        days=7,
+        exempt_follow_ups=False,
+    )
     reminder = send_to(
         survey, None, parent=invite, message_type="reminder", audience="all"
     )

@@ -220,7 +220,7 @@ def test_each_recipient_gets_their_language_over_smtp(
     assert page.count('data-testid="recipient-language">es<') == 2
     assert page.count('data-testid="recipient-language">ar<') == 1
     assert "Encuesta para Bea" in page
-    assert "Spanish (es)" in page
+    assert "Español (es)" in page
 
 
 def test_library_message_keeps_its_versions(owner_client, owner):
@@ -242,7 +242,8 @@ def test_library_message_keeps_its_versions(owner_client, owner):
         reverse("distributions:message_edit", kwargs={"pk": message.pk})
     )
     assert 'value="es"' in edit.content.decode()
-    entry = next(e for e in message_library(user=owner) if e["name"] == message.name)
+    library = message_library(user=owner, team_id=message.team_id)
+    entry = next(e for e in library if e["name"] == message.name)
     assert entry["versions"]["es"]["subject"] == "Encuesta"
 
 
@@ -300,7 +301,7 @@ def test_versions_validated_names_the_language():
             default_language="en",
             embedded_fields=[],
         )
-    assert any(m.startswith("Spanish (es):") for m in caught.value.messages)
+    assert any(m.startswith("Español (es):") for m in caught.value.messages)
 
 
 def test_history_language_names_both_when_a_follow_up_used_another(

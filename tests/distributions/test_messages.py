@@ -94,7 +94,7 @@ def test_duplicate_name_refused(owner_client, owner):
         reverse("distributions:message_new"),
         {"name": "spring", "message_type": "invite", "subject": "S", "body": BODY},
     )
-    assert "You already have a message named “spring”." in response.content.decode()
+    assert "The team already has a message named “spring”." in response.content.decode()
     assert Message.objects.count() == 1
 
 

@@ -119,7 +119,7 @@ def test_the_opt_out_stays_as_a_hash_and_a_new_send_skips_them(owner):
 
     suppression = Suppression.objects.get(owner=owner)
     assert suppression.email == "" and suppression.reason == "opted_out"
-    assert suppression_exists(owner=owner, email="Person1@example.edu")
+    assert suppression_exists(team_id=suppression.team_id, email="Person1@example.edu")
     # Imported again later, and sent to: an opted-out delivery, no email.
     Contact.objects.create(contact_list=world["students"], email="person1@Example.edu")
     again = email_distribution(world["survey"], world["students"])

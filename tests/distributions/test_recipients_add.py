@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
@@ -122,7 +123,8 @@ def test_refused_before_it_went_out_or_for_someone_else(db, owner, other_owner):
         distribution_recipients_add(
             user=owner, distribution=scheduled, contacts=[contact]
         )
-    with pytest.raises(ValidationError):
+    # Another account is not in the distribution's team: as if it did not exist.
+    with pytest.raises(Http404):
         distribution_recipients_add(
             user=other_owner, distribution=scheduled, contacts=[contact]
         )

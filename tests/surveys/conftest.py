@@ -1,7 +1,12 @@
 import pytest
+from django.test import Client
 
 from surveys import definitions
-from tests.factories import build_survey
+from surveys.models import Survey
+from teams.models import Membership, Role
+from teams.selectors import SESSION_KEY
+from teams.services import team_create
+from tests.factories import UserFactory, build_survey
 
 # What page1_answers and page2_answers post, for tests.helpers.answer_survey.
 CAMPUS_ANSWERS = {
@@ -67,3 +72,36 @@ def page2_answers(survey):
     for statement in matrix["statements"]:
         data[f"q{matrix['id']}_{statement['id']}"] = choice(matrix, "Agree")
     return data
+
+
+# --- teams ---
+
+
+@pytest.fixture
+def lab(db):
+    """A team with one member of each role; {role: user} and the team."""
+    owner = UserFactory()
+    team = team_create(user=owner, name="Sleep lab")
+    people = {"owner": owner, "outsider": UserFactory()}
+    for role in (Role.EDITOR, Role.ANALYST, Role.VIEWER):
+        people[role.value] = UserFactory()
+        Membership.objects.create(team=team, user=people[role.value], role=role)
+    return team, people
+
+
+def team_survey(team, owner, **kwargs) -> Survey:
+    """build_survey's survey (made in the owner's personal team), moved into `team`."""
+    survey = build_survey(owner, **kwargs)
+    Survey.objects.filter(pk=survey.pk).update(team=team)
+    survey.refresh_from_db()
+    return survey
+
+
+def client_of(user, team=None) -> Client:
+    client = Client()
+    client.force_login(user)
+    if team is not None:
+        session = client.session
+        session[SESSION_KEY] = team.pk
+        session.save()
+    return client

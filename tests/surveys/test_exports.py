@@ -79,13 +79,14 @@ def test_xlsx_opens_with_the_answers_as_typed_cells(owner_client, answered):
     book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
     rows = list(book["Responses"].iter_rows(values_only=True))
     header, finished, started = rows[0], rows[1], rows[2]
-    assert header[:10] == (
+    assert header[:11] == (
         "Response ID",
         "Start Date",
         "End Date",
         "Duration (in seconds)",
         "Finished",
         "Screened Out",
+        "Language",
         "Last Name",
         "First Name",
         "Email",
@@ -96,7 +97,7 @@ def test_xlsx_opens_with_the_answers_as_typed_cells(owner_client, answered):
     assert finished[3] >= 0
     assert (finished[4], started[4]) == ("True", "False")
     assert finished[5] == "False"
-    assert started[6:9] == ("Lopez", "Ana", "ana@example.edu")
+    assert started[7:10] == ("Lopez", "Ana", "ana@example.edu")
     assert finished[header.index("Do you live on campus?")] == "Yes"
     assert finished[header.index("How many courses?")] == 4
     assert finished[header.index("How much do you agree? - Staff are kind")] == "Agree"

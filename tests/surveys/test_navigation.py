@@ -21,10 +21,11 @@ from surveys.navigation import (
 from tests.factories import build_survey
 
 
-def test_the_tabs_are_survey_distributions_responses(owner):
+def test_the_tabs_are_survey_translations_distributions_responses(owner):
     survey = build_survey(owner)
     assert [(tab.key, tab.label, tab.url) for tab in survey_tabs(survey)] == [
         ("survey", "Survey", f"/surveys/{survey.pk}/"),
+        ("translations", "Translations", f"/surveys/{survey.pk}/translations/"),
         ("distributions", "Distributions", f"/surveys/{survey.pk}/distributions/"),
         ("responses", "Responses", f"/surveys/{survey.pk}/responses/"),
     ]
@@ -38,13 +39,21 @@ def test_a_registered_tab_shows_in_the_bar(owner):
     )
     try:
         html = render_to_string(
-            "surveys/_survey_tabs.html", {"survey": survey, "active_tab": "reports"}
+            "surveys/_survey_tabs.html",
+            {"survey": survey, "active_tab": "reports", "team_rights": ["analyse"]},
+        )
+        viewers = render_to_string(
+            "surveys/_survey_tabs.html",
+            {"survey": survey, "active_tab": "reports", "team_rights": ["view"]},
         )
     finally:
         _TABS.unregister("reports")
     labels = re.findall(r'class="nav-link[^"]*"[^>]*>([^<]+)</a>', html)
-    assert labels == ["Survey", "Distributions", "Responses", "Reports"]
+    assert labels == ["Survey", "Translations", "Distributions", "Responses", "Reports"]
     assert f'class="nav-link active" aria-current="page" href="/r{survey.pk}/"' in html
+    # A Viewer may not see responses: no tab leads to the 403.
+    labels = re.findall(r'class="nav-link[^"]*"[^>]*>([^<]+)</a>', viewers)
+    assert labels == ["Survey", "Translations", "Distributions", "Reports"]
 
 
 def test_each_page_marks_its_own_tab(owner_client, owner):

@@ -2,11 +2,12 @@
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from directories.models import ContactImport, ContactList
+from directories.management.acting import acting_member, add_acting_arguments
+from directories.models import ContactImport
 from directories.reader import ImportRefused
+from directories.selectors import contact_list_by_name
 from directories.services import DirectoryError
 from directories.services.imports import (
     contact_import_configure,
@@ -14,6 +15,7 @@ from directories.services.imports import (
     contact_import_run,
 )
 from directories.services.lists import contact_list_create
+from teams.access import Right
 
 
 class Command(BaseCommand):
@@ -21,33 +23,29 @@ class Command(BaseCommand):
     # import); `manage.py check` and every server start run them.
     requires_system_checks = []
     help = (
-        "Import contacts into an owner's list (created if needed). Prints "
+        "Import contacts into a team's list (created if needed), as a member "
+        "allowed to edit its lists. Prints "
         "'added N, updated N, duplicates N, rejected N' and the rejected rows; exits 1 "
         "when nothing could be imported or rows were rejected without --skip-invalid."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--owner", required=True, help="the owner's email address")
+        add_acting_arguments(parser)
         parser.add_argument("--list", required=True, dest="list_name")
         parser.add_argument("--skip-invalid", action="store_true")
         parser.add_argument("--update-existing", action="store_true")
         parser.add_argument("--encoding", default="")
 
     def handle(self, *args, **options):
-        users = get_user_model().objects.filter(email__iexact=options["owner"])
-        owner = users.first()
-        if owner is None:
-            raise CommandError(f"No user with email {options['owner']}.")
+        owner, team = acting_member(options, Right.EDIT)
         if not Path(options["file"]).is_file():
             raise CommandError(f"No such file: {options['file']}")
         name = options["list_name"].strip()
-        contact_list = ContactList.objects.filter(
-            owner=owner, name__iexact=name
-        ).first()
+        contact_list = contact_list_by_name(user=owner, team_id=team.pk, name=name)
         if contact_list is None:
             try:
-                contact_list = contact_list_create(owner=owner, name=name)
+                contact_list = contact_list_create(owner=owner, team=team, name=name)
             except DirectoryError as exc:
                 raise CommandError(exc.message) from exc
         try:

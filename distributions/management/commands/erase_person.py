@@ -1,10 +1,12 @@
-"""Erase one address from everything an owner's account holds."""
+"""Erase one address from everything a team holds (as one of its owners)."""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from distributions.management.team_option import add_team_argument, command_team_id
 from distributions.services.privacy import person_erase
+from teams.access import Right
 
 
 class Command(BaseCommand):
@@ -16,7 +18,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--owner", required=True, help="the owner's email")
+        parser.add_argument(
+            "--owner", required=True, help="the email of an owner of the team"
+        )
+        add_team_argument(parser)
         parser.add_argument("--email", required=True, help="the person's address")
         parser.add_argument(
             "--keep-responses",
@@ -27,10 +32,11 @@ class Command(BaseCommand):
             "--yes", action="store_true", help="do not ask for confirmation"
         )
 
-    def handle(self, *args, owner, email, keep_responses, yes, **options):
+    def handle(self, *args, owner, email, keep_responses, yes, team, **options):
         user = get_user_model().objects.filter(email__iexact=owner.strip()).first()
         if user is None:
             raise CommandError(f"No user with email {owner}.")
+        team_id = command_team_id(user, team, Right.MANAGE)
         if not yes:
             what = "kept without identity" if keep_responses else "deleted"
             answer = input(
@@ -43,6 +49,7 @@ class Command(BaseCommand):
             counts = person_erase(
                 actor=None,
                 owner=user,
+                team_id=team_id,
                 email=email,
                 keep_responses=keep_responses,
                 via=f"manage.py erase_person as {user.get_username()}",

@@ -1,12 +1,15 @@
-"""Write everything an owner's account holds about one address to a JSON file."""
+"""Write everything a team holds about one address to a JSON file (as a member
+who may analyse its data)."""
 
 import json
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from distributions.management.team_option import add_team_argument, command_team_id
 from distributions.selectors.privacy import person_export
 from distributions.services.privacy import unknown_address_message
+from teams.access import Right
 
 
 class Command(BaseCommand):
@@ -17,15 +20,19 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--owner", required=True, help="the owner's email")
+        parser.add_argument(
+            "--owner", required=True, help="the email of a member of the team"
+        )
+        add_team_argument(parser)
         parser.add_argument("--email", required=True, help="the person's address")
         parser.add_argument("--output", required=True, help="the JSON file to write")
 
-    def handle(self, *args, owner, email, output, **options):
+    def handle(self, *args, owner, email, output, team, **options):
         user = get_user_model().objects.filter(email__iexact=owner.strip()).first()
         if user is None:
             raise CommandError(f"No user with email {owner}.")
-        data = person_export(user=user, email=email)
+        team_id = command_team_id(user, team, Right.ANALYSE)
+        data = person_export(user=user, team_id=team_id, email=email)
         if data is None:
             raise CommandError(unknown_address_message(email.strip()))
         with open(output, "w", encoding="utf-8") as file:

@@ -2,8 +2,9 @@
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.selectors import owner_time_zone
@@ -57,7 +58,9 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"No survey with id {survey}.")
         owner = found.owner
-        contact_list = contact_list_by_name(user=owner, name=list_name)
+        contact_list = contact_list_by_name(
+            user=owner, team_id=found.team_id, name=list_name
+        )
         if contact_list is None:
             raise CommandError(f"The survey's owner has no list named {list_name!r}.")
         zone = owner_time_zone(owner)
@@ -85,6 +88,12 @@ class Command(BaseCommand):
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
+        except (Http404, PermissionDenied):
+            # Acting as the survey's owner, who must still send in its team
+            # and whose list must be the survey's team's (teams.access).
+            raise CommandError(
+                f"{owner.get_username()} may not send this survey to {list_name!r}."
+            ) from None
         with timezone.override(zone):
             count = write_csv(
                 output,
@@ -94,7 +103,9 @@ class Command(BaseCommand):
         left_out = (
             0
             if include_opted_out
-            else contact_list_opt_out_counts(user=owner).get(contact_list.pk, 0)
+            else contact_list_opt_out_counts(user=owner, team_id=found.team_id).get(
+                contact_list.pk, 0
+            )
         )
         note = (
             f" {left_out} contacts who opted out were left out "
