@@ -6,8 +6,10 @@ from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 from accounts import throttle
+from accounts.models import OWNER_LOCALES
 from core.client_address import client_address
 
 TIME_ZONE_CHOICES = [
@@ -69,31 +71,31 @@ class LoginForm(ThrottledSignIn, AuthenticationForm):
         ),
     }
     username = forms.EmailField(
-        label="Email",
+        label=_("Email"),
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
 
 
 class SignUpForm(forms.Form):
     email = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     password1 = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
-        label="Password confirmation",
+        label=_("Password confirmation"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     time_zone = forms.ChoiceField(
-        label="Time zone",
+        label=_("Time zone"),
         choices=TIME_ZONE_CHOICES,
         initial=settings.TIME_ZONE,
-        help_text="Dates are shown and entered in this time zone.",
+        help_text=_("Dates are shown and entered in this time zone."),
     )
 
     def clean_email(self):
@@ -120,16 +122,25 @@ class SignUpForm(forms.Form):
 
 class ProfileForm(forms.Form):
     time_zone = forms.ChoiceField(
-        label="Time zone",
+        label=_("Time zone"),
         choices=TIME_ZONE_CHOICES,
-        help_text="Every date in Canvass is shown and entered in this time zone.",
+        help_text=_("Every date in Canvass is shown and entered in this time zone."),
+    )
+    locale = forms.ChoiceField(
+        label=_("Dates and numbers"),
+        choices=OWNER_LOCALES,
+        required=False,
+        help_text=_(
+            "How your pages write dates and numbers (31/01/2026 or 01/31/2026, "
+            "1.5 or 1,5), and their language where Canvass has a translation."
+        ),
     )
 
 
 class SenderAddressForm(forms.Form):
     email = forms.EmailField(
-        label="Add a sender address",
+        label=_("Add a sender address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        help_text="Canvass emails it a link; it can be used once you confirm.",
+        help_text=_("Canvass emails it a link; it can be used once you confirm."),
     )

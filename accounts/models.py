@@ -13,6 +13,25 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a known time zone.") from None
 
 
+# The locales an owner's pages may follow: dates and numbers (Django's formats for
+# the locale), and the owner pages' words where a catalogue has them (English is
+# shipped). "" is Canvass's own: ISO 8601 dates (config/formats/en).
+OWNER_LOCALES = [
+    ("", "ISO 8601 (2026-01-31 14:05)"),
+    ("en-us", "English (United States)"),
+    ("en-gb", "English (United Kingdom)"),
+    ("en-au", "English (Australia)"),
+    ("en-ca", "English (Canada)"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("it", "Italiano"),
+    ("nl", "Nederlands"),
+    ("pt-br", "Português (Brasil)"),
+    ("sv", "Svenska"),
+]
+
+
 class Profile(models.Model):
     """What Canvass keeps about an owner beyond Django's User."""
 
@@ -21,6 +40,11 @@ class Profile(models.Model):
     )
     time_zone = models.CharField(
         max_length=64, default="UTC", validators=[validate_time_zone]
+    )
+    # How the owner's pages show dates and numbers (OWNER_LOCALES; "" = ISO),
+    # activated per request by accounts.middleware.OwnerLocaleMiddleware.
+    locale = models.CharField(
+        max_length=16, blank=True, default="", db_default="", choices=OWNER_LOCALES
     )
 
     def __str__(self):

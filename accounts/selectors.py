@@ -16,6 +16,13 @@ def owner_time_zone(user) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
+def owner_locale(user) -> str:
+    """Return the locale an owner's pages follow (their profile's, else
+    LANGUAGE_CODE, whose formats are ISO 8601: config/formats/en)."""
+    profile = getattr(user, "profile", None) if user is not None else None
+    return (profile.locale if profile else "") or settings.LANGUAGE_CODE
+
+
 # --- Verified senders (docs/architecture.md, Security) -----------------------------
 
 

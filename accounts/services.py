@@ -44,13 +44,18 @@ def owner_sign_up(*, email: str, password: str = "", time_zone: str = "", **extr
 
 
 @transaction.atomic
-def profile_update(*, user, time_zone: str) -> Profile:
+def profile_update(*, user, time_zone: str, locale: str | None = None) -> Profile:
+    """Save an owner's time zone and (unless None) their locale."""
     profile, _ = Profile.objects.get_or_create(
         user=user, defaults={"time_zone": time_zone}
     )
     profile.time_zone = time_zone
+    fields = ["time_zone"]
+    if locale is not None:
+        profile.locale = locale
+        fields.append("locale")
     profile.full_clean()
-    profile.save(update_fields=["time_zone"])
+    profile.save(update_fields=fields)
     return profile
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -136,10 +137,10 @@ def signup_confirm(request, token: str):
             auth_login(
                 request, user, backend="django.contrib.auth.backends.ModelBackend"
             )
-            messages.success(request, "Welcome to Canvass: your account is ready.")
+            messages.success(request, _("Welcome to Canvass: your account is ready."))
             return redirect(settings.LOGIN_REDIRECT_URL)
         if user is not None:
-            messages.info(request, "This address has an account already: sign in.")
+            messages.info(request, _("This address has an account already: sign in."))
             return redirect("accounts:login")
         pending = None
     else:
@@ -155,21 +156,29 @@ def signup_confirm(request, token: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    current = owner_time_zone(request.user).key
-    form = ProfileForm(request.POST or None, initial={"time_zone": current})
+    form = ProfileForm(request.POST or None, initial=_profile_initial(request.user))
     if request.method == "POST" and form.is_valid():
         services.profile_update(
-            user=request.user, time_zone=form.cleaned_data["time_zone"]
+            user=request.user,
+            time_zone=form.cleaned_data["time_zone"],
+            locale=form.cleaned_data["locale"],
         )
-        messages.success(request, "Your profile is saved.")
+        messages.success(request, _("Your profile is saved."))
         return redirect("accounts:profile")
     return _profile_page(request, form=form)
 
 
+def _profile_initial(user) -> dict:
+    profile = getattr(user, "profile", None)
+    return {
+        "time_zone": owner_time_zone(user).key,
+        "locale": profile.locale if profile else "",
+    }
+
+
 def _profile_page(request, *, form=None, sender_form=None, status=200):
-    current = owner_time_zone(request.user).key
     context = {
-        "form": form or ProfileForm(initial={"time_zone": current}),
+        "form": form or ProfileForm(initial=_profile_initial(request.user)),
         "sender_form": sender_form or SenderAddressForm(),
         "senders": sender_addresses(user=request.user),
         "allowed_domains": settings.ALLOWED_FROM_DOMAINS,
@@ -206,7 +215,7 @@ def sender_add(request):
 @require_POST
 def sender_remove(request, pk: int):
     if services.sender_remove(user=request.user, pk=pk):
-        messages.success(request, "The sender address is removed.")
+        messages.success(request, _("The sender address is removed."))
     return redirect("accounts:profile")
 
 

@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.OwnerTimezoneMiddleware",
+    "accounts.middleware.OwnerLocaleMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -233,7 +234,17 @@ PASSWORD_RESET_ADDRESS_LIMIT = env_int("PASSWORD_RESET_ADDRESS_LIMIT", 10, minim
 PASSWORD_RESET_EMAIL_LIMIT = env_int("PASSWORD_RESET_EMAIL_LIMIT", 3, minimum=1)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
-LANGUAGE_CODE = "en-us"
+# English, with Canvass's own ISO 8601 date formats (config/formats/en); an owner may
+# choose a locale's formats on their profile (accounts.models.OWNER_LOCALES).
+LANGUAGE_CODE = "en"
+FORMAT_MODULE_PATH = ["config.formats"]
+# The owner pages' catalogues (`manage.py makemessages -l de -i respondent_ui`
+# writes locale/de/); the respondent pages' live in respondent_ui/locale.
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language a survey's messages are written in when the survey names none
+# (a core.languages tag or Qualtrics code): the default version of an invitation,
+# reminder or thank-you, which contacts without a matching version get.
+CANVASS_DEFAULT_LANGUAGE = env_str("CANVASS_DEFAULT_LANGUAGE", "en")
 TIME_ZONE = env_time_zone("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

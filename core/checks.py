@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.checks import Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
+from core.languages import language_known
+
 
 @register()
 def canvass_settings_check(app_configs, **kwargs):
@@ -40,6 +42,14 @@ def canvass_settings_check(app_configs, **kwargs):
             )
         )
     errors += _dkim_errors()
+    if not language_known(settings.CANVASS_DEFAULT_LANGUAGE):
+        errors.append(
+            Error(
+                f"CANVASS_DEFAULT_LANGUAGE must be a language code such as en or "
+                f"es-MX, not {settings.CANVASS_DEFAULT_LANGUAGE!r}.",
+                id="canvass.E007",
+            )
+        )
     if not settings.PASSWORD_LOGIN and not settings.SOCIALACCOUNT_PROVIDERS:
         errors.append(
             Error(

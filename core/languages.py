@@ -102,3 +102,17 @@ def language_name(tag: str) -> str:
         if info:
             return info["name_local"][:1].upper() + info["name_local"][1:]
     return tag.upper()
+
+
+def language_known(code: str | None) -> bool:
+    """Whether a code reads as a language Django knows (its own list of ~100,
+    LANG_INFO, or the LANGUAGES setting): `ES`, `es-MX`, `ZH-S`, not `xx` or `Klingon!`."""
+    from django.conf import settings
+    from django.conf.locale import LANG_INFO
+
+    tag = normalize_language(code)
+    if tag is None:
+        return False
+    base = tag.split("-")[0]
+    known = set(LANG_INFO) | {normalize_language(c) for c, _name in settings.LANGUAGES}
+    return tag in known or base in known or any(k.startswith(base + "-") for k in known)

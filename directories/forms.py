@@ -1,25 +1,26 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from directories.models import ContactImport
 from directories.reader import ENCODING_CHOICES, FIELD_CHOICES
 
 
 class ContactListForm(forms.Form):
-    name = forms.CharField(label="List name", max_length=200)
+    name = forms.CharField(label=_("List name"), max_length=200)
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="Select a file")
+    file = forms.FileField(label=_("Select a file"))
 
 
 class ContactForm(forms.Form):
-    first_name = forms.CharField(label="First name", required=False, max_length=255)
-    last_name = forms.CharField(label="Last name", required=False, max_length=255)
-    email = forms.CharField(label="Email", max_length=254)
+    first_name = forms.CharField(label=_("First name"), required=False, max_length=255)
+    last_name = forms.CharField(label=_("Last name"), required=False, max_length=255)
+    email = forms.CharField(label=_("Email"), max_length=254)
     external_reference = forms.CharField(
-        label="External data reference", required=False, max_length=255
+        label=_("External data reference"), required=False, max_length=255
     )
-    language = forms.CharField(label="Language", required=False, max_length=32)
+    language = forms.CharField(label=_("Language"), required=False, max_length=32)
 
     def __init__(self, *args, embedded_fields=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -45,20 +46,20 @@ class ContactForm(forms.Form):
 
 
 class SuppressionForm(forms.Form):
-    email = forms.CharField(label="Email address", max_length=254)
+    email = forms.CharField(label=_("Email address"), max_length=254)
 
 
 class ConfirmImportForm(forms.Form):
     """Confirm import fields: a target per column, encoding, duplicate policy."""
 
-    encoding = forms.ChoiceField(label="Encoding", choices=ENCODING_CHOICES)
+    encoding = forms.ChoiceField(label=_("Encoding"), choices=ENCODING_CHOICES)
     on_duplicate = forms.ChoiceField(
-        label="Contacts already in the list",
+        label=_("Contacts already in the list"),
         choices=ContactImport.OnDuplicate.choices,
         widget=forms.RadioSelect,
     )
     skip_invalid = forms.BooleanField(
-        label="Import the valid rows and skip the rejected ones", required=False
+        label=_("Import the valid rows and skip the rejected ones"), required=False
     )
 
     def __init__(self, *args, header=(), **kwargs):
@@ -77,7 +78,7 @@ class ConfirmImportForm(forms.Form):
         data = super().clean()
         targets = [data.get(f"col_{i}") for i in range(len(self.header))]
         if "email" not in targets:
-            raise forms.ValidationError("Choose the column that holds the Email.")
+            raise forms.ValidationError(_("Choose the column that holds the Email."))
         for target in (
             "first_name",
             "last_name",

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from core.navigation import NavEntry
 from directories.navigation import register_contact_action
@@ -42,7 +43,7 @@ class DistributionsConfig(AppConfig):
         register_survey_tab(
             NavEntry(
                 key="distributions",
-                label="Distributions",
+                label=_("Distributions"),
                 url=distributions_tab_url,
                 order=50,
             )
@@ -52,7 +53,7 @@ class DistributionsConfig(AppConfig):
         register_contact_action(
             NavEntry(
                 key="person_export",
-                label="Export this person's data",
+                label=_("Export this person's data"),
                 url=_contact_url("person_export"),
                 order=10,
             )
@@ -60,7 +61,7 @@ class DistributionsConfig(AppConfig):
         register_contact_action(
             NavEntry(
                 key="person_erase",
-                label="Erase this person everywhere…",
+                label=_("Erase this person everywhere…"),
                 url=_contact_url("person_erase"),
                 order=20,
                 danger=True,
@@ -69,7 +70,7 @@ class DistributionsConfig(AppConfig):
         register_survey_action(
             NavEntry(
                 key="survey_strip",
-                label="Close and strip identifiers",
+                label=_("Close and strip identifiers"),
                 description=(
                     "At the end of data collection: close the survey and remove "
                     "names, emails, external references and embedded data from all "

@@ -14,6 +14,7 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 
 class ExpiryChoice:
@@ -55,17 +56,17 @@ def link_expiry_compute(
     start = start or timezone.now()
     if choice == ExpiryChoice.CUSTOM:
         if custom_date is None:
-            raise ValidationError("Choose the date the links expire.")
+            raise ValidationError(_("Choose the date the links expire."))
         end_of_day = datetime.datetime.combine(
             custom_date, datetime.time(23, 59, 59), tzinfo=zone
         )
         if end_of_day <= start:
-            raise ValidationError("The expiry date must be in the future.")
+            raise ValidationError(_("The expiry date must be in the future."))
         return end_of_day
     try:
         delta = ExpiryChoice.DELTAS[choice]
     except KeyError:
-        raise ValidationError("Choose when the links expire.") from None
+        raise ValidationError(_("Choose when the links expire.")) from None
     local_start = start.astimezone(zone).replace(tzinfo=None)
     # Wall-clock arithmetic, then attach the zone: relativedelta on an aware
     # datetime keeps the old UTC offset across a DST change.

@@ -25,6 +25,10 @@ class Message(models.Model):
     message_type = models.CharField(max_length=16, choices=MessageType)
     subject = models.CharField(max_length=255)
     body = models.TextField()
+    # More languages' subjects and bodies, {tag: {"subject", "body"}}
+    # (services.message_versions); subject and body above are the default, in
+    # the language of the survey it is sent with.
+    versions = models.JSONField(default=dict, blank=True, db_default={})
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -104,6 +108,13 @@ class Distribution(models.Model):
     reply_to = models.CharField(max_length=254, blank=True)
     subject = models.CharField(max_length=255, blank=True)
     body = models.TextField(blank=True)
+    # The language subject and body are in (a core.languages tag: the survey's
+    # default language when it was scheduled), and the other languages'
+    # versions, {tag: {"subject", "body"}}: each recipient gets the one for their
+    # Language (services.message_versions). Database defaults: the API and
+    # older rows name neither.
+    language = models.CharField(max_length=32, blank=True, default="", db_default="")
+    versions = models.JSONField(default=dict, blank=True, db_default={})
     send_at = models.DateTimeField(null=True, blank=True)
     link_expires_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status, default=Status.SCHEDULED)
@@ -296,6 +307,10 @@ class Delivery(models.Model):
     # views/tracking.py). Never a survey start: mail programs load images on
     # their own, some before anyone reads the email.
     opened_at = models.DateTimeField(null=True, blank=True)
+    # The language of the message version it was built with (a core.languages
+    # tag, services.message_versions), written with its outcome; empty until
+    # then. Database default: the dispatch's INSERT … SELECT names its columns.
+    language = models.CharField(max_length=32, blank=True, default="", db_default="")
     # When a send_batch task carrying this queued delivery is due to run (now, or
     # after a retry's backoff). The sweeper re-enqueues queued deliveries whose
     # task never came (worker killed, Redis flushed), judged by this time.

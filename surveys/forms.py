@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from surveys.models import Question, Survey
 from surveys.response_filters import ResponseFilter
@@ -9,52 +10,52 @@ def _lines(text: str) -> list[str]:
 
 
 class SurveyTitleForm(forms.Form):
-    title = forms.CharField(label="Survey name", max_length=200)
+    title = forms.CharField(label=_("Survey name"), max_length=200)
 
 
 class SurveyHeaderForm(forms.Form):
-    title = forms.CharField(label="Title", max_length=200)
+    title = forms.CharField(label=_("Title"), max_length=200)
     introduction = forms.CharField(
-        label="Introduction",
+        label=_("Introduction"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Shown above the first page's questions.",
+        help_text=_("Shown above the first page's questions."),
     )
 
 
 class SurveyOptionsForm(forms.Form):
     access = forms.ChoiceField(
-        label="Survey access",
+        label=_("Survey access"),
         choices=Survey.Access.choices,
         widget=forms.RadioSelect,
-        help_text=(
+        help_text=_(
             "Invitation only turns off the anonymous link: only personal links open "
             "the survey. The change applies at once."
         ),
     )
     thank_you_message = forms.CharField(
-        label="Thank-you message",
+        label=_("Thank-you message"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Shown when a respondent submits the last page.",
+        help_text=_("Shown when a respondent submits the last page."),
     )
     closed_message = forms.CharField(
-        label="Closed message",
+        label=_("Closed message"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Shown to everyone who opens a link while the survey is closed.",
+        help_text=_("Shown to everyone who opens a link while the survey is closed."),
     )
     already_completed_message = forms.CharField(
-        label="Already completed message",
+        label=_("Already completed message"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=(
+        help_text=_(
             "Shown when someone who finished opens any of their personal links "
             "again. Left empty: the standard text."
         ),
     )
     allow_multiple_responses = forms.BooleanField(
-        label="Allow more than one response per contact",
+        label=_("Allow more than one response per contact"),
         required=False,
-        help_text=(
+        help_text=_(
             "Off: a contact (the same email, in any list) has one response, whichever "
             "of their personal links they open; an unfinished one resumes, a finished "
             "one shows the Already completed message. On: each personal link has its "
@@ -62,9 +63,9 @@ class SurveyOptionsForm(forms.Form):
         ),
     )
     anonymous_responses = forms.BooleanField(
-        label="Anonymize responses",
+        label=_("Anonymize responses"),
         required=False,
-        help_text=(
+        help_text=_(
             "When a response is finished, its tie to the contact and the link is "
             "removed, and its times keep only the date. Responses, results and "
             "exports show no name, email, external reference or embedded data. "
@@ -84,7 +85,7 @@ class SurveyOptionsForm(forms.Form):
 
 
 class QuestionAddForm(forms.Form):
-    kind = forms.ChoiceField(label="Question type", choices=Question.Kind.choices)
+    kind = forms.ChoiceField(label=_("Question type"), choices=Question.Kind.choices)
 
 
 BOUND_LIMIT = 1_000_000_000
@@ -92,29 +93,33 @@ BOUND_LIMIT = 1_000_000_000
 
 class QuestionForm(forms.Form):
     text = forms.CharField(
-        label="Question text", widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Question text"), widget=forms.Textarea(attrs={"rows": 2})
     )
     help_text = forms.CharField(
-        label="Help text", required=False, help_text="Optional, shown under the text."
+        label=_("Help text"),
+        required=False,
+        help_text=_("Optional, shown under the text."),
     )
-    required = forms.BooleanField(label="Require an answer", required=False)
+    required = forms.BooleanField(label=_("Require an answer"), required=False)
     choices = forms.CharField(
-        label="Choices",
+        label=_("Choices"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="One per line, in the order respondents see them. Reorder the lines to reorder the choices.",
+        help_text=_(
+            "One per line, in the order respondents see them. Reorder the lines to reorder the choices."
+        ),
     )
     statements = forms.CharField(
-        label="Statements",
+        label=_("Statements"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="One per line: each is a row answered on the scale.",
+        help_text=_("One per line: each is a row answered on the scale."),
     )
     other_label = forms.CharField(
-        label="“Other” choice with a text box",
+        label=_("“Other” choice with a text box"),
         required=False,
         max_length=200,
-        help_text=(
+        help_text=_(
             "Optional: a last choice, like “Other (please specify)”, where "
             "respondents type their own answer. Leave empty for none."
         ),
@@ -122,10 +127,16 @@ class QuestionForm(forms.Form):
     # Bounds live in a 32-bit integer column: a larger one must be a form error,
     # not PostgreSQL's "integer out of range".
     min_value = forms.IntegerField(
-        label="Minimum", required=False, min_value=-BOUND_LIMIT, max_value=BOUND_LIMIT
+        label=_("Minimum"),
+        required=False,
+        min_value=-BOUND_LIMIT,
+        max_value=BOUND_LIMIT,
     )
     max_value = forms.IntegerField(
-        label="Maximum", required=False, min_value=-BOUND_LIMIT, max_value=BOUND_LIMIT
+        label=_("Maximum"),
+        required=False,
+        min_value=-BOUND_LIMIT,
+        max_value=BOUND_LIMIT,
     )
 
     def __init__(self, *args, question: Question, **kwargs):
@@ -188,32 +199,33 @@ class QuestionForm(forms.Form):
     def clean_choices(self):
         labels = _lines(self.cleaned_data["choices"])
         if not labels:
-            raise forms.ValidationError("Add at least one choice.")
+            raise forms.ValidationError(_("Add at least one choice."))
         if len(set(labels)) != len(labels):
-            raise forms.ValidationError("Each choice must be different.")
+            raise forms.ValidationError(_("Each choice must be different."))
         return labels
 
     def clean_statements(self):
         labels = _lines(self.cleaned_data["statements"])
         if not labels:
-            raise forms.ValidationError("Add at least one statement.")
+            raise forms.ValidationError(_("Add at least one statement."))
         if len(set(labels)) != len(labels):
-            raise forms.ValidationError("Each statement must be different.")
+            raise forms.ValidationError(_("Each statement must be different."))
         return labels
 
     def clean(self):
         data = super().clean()
         low, high = data.get("min_value"), data.get("max_value")
         if low is not None and high is not None and low > high:
-            self.add_error("max_value", "The maximum must not be below the minimum.")
+            self.add_error("max_value", _("The maximum must not be below the minimum."))
         other = (data.get("other_label") or "").strip()
         if other and other in (data.get("choices") or []):
             self.add_error(
-                "other_label", "The “Other” choice must differ from the other choices."
+                "other_label",
+                _("The “Other” choice must differ from the other choices."),
             )
         rating = self.question.kind == "rating"
         if rating and low is not None and high is not None and high - low > 20:
-            self.add_error("max_value", "A scale has at most 21 points.")
+            self.add_error("max_value", _("A scale has at most 21 points."))
         return data
 
     def service_kwargs(self) -> dict:
@@ -236,7 +248,7 @@ class QuestionForm(forms.Form):
 
 class ResponseExportForm(forms.Form):
     format = forms.ChoiceField(
-        label="File type",
+        label=_("File type"),
         choices=[
             ("csv", "CSV (.csv)"),
             ("xlsx", "Excel (.xlsx)"),
@@ -246,14 +258,14 @@ class ResponseExportForm(forms.Form):
         widget=forms.RadioSelect,
     )
     values = forms.ChoiceField(
-        label="Answers as",
+        label=_("Answers as"),
         choices=[
             ("text", "Choice text (Yes, No)"),
             ("coded", "Coded values (1, 2) with their labels"),
         ],
         initial="text",
         widget=forms.RadioSelect,
-        help_text=(
+        help_text=_(
             "Coded values number each choice in its order; SPSS files carry the "
             "choice text as value labels, Excel files on a second sheet."
         ),
@@ -264,7 +276,7 @@ class ResponseFilterForm(forms.Form):
     """The filters above the Responses list and Summary (GET)."""
 
     status = forms.ChoiceField(
-        label="Responses",
+        label=_("Responses"),
         required=False,
         choices=[
             ("", "All"),
@@ -273,19 +285,19 @@ class ResponseFilterForm(forms.Form):
         ],
     )
     since = forms.DateField(
-        label="Started from",
+        label=_("Started from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     until = forms.DateField(
-        label="to",
+        label=_("to"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     # An embedded field the survey declares, and the value it must have.
-    field = forms.CharField(label="Embedded field", required=False)
-    value = forms.CharField(label="is", required=False, max_length=200)
+    field = forms.CharField(label=_("Embedded field"), required=False)
+    value = forms.CharField(label=_("is"), required=False, max_length=200)
 
     def __init__(self, *args, embedded_fields=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -297,7 +309,9 @@ class ResponseFilterForm(forms.Form):
             data["field"], data["value"] = "", ""
         since, until = data.get("since"), data.get("until")
         if since and until and until < since:
-            self.add_error("until", "The end date must not be before the start date.")
+            self.add_error(
+                "until", _("The end date must not be before the start date.")
+            )
         return data
 
     def response_filter(self, zone):

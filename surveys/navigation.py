@@ -7,6 +7,7 @@ surveys never names another app's URLs and the other app never names surveys'.
 """
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from core.navigation import NavEntry, NavLink, NavRegistry
 
@@ -50,15 +51,15 @@ def _responses_url(survey) -> str:
 def register_own_tabs() -> None:
     """Register the tabs surveys provides: Survey first, Responses last."""
     register_survey_tab(
-        NavEntry(key="survey", label="Survey", url=survey_home_url, order=10)
+        NavEntry(key="survey", label=_("Survey"), url=survey_home_url, order=10)
     )
     register_survey_tab(
         NavEntry(
-            key="translations", label="Translations", url=_translations_url, order=20
+            key="translations", label=_("Translations"), url=_translations_url, order=20
         )
     )
     register_survey_tab(
-        NavEntry(key="responses", label="Responses", url=_responses_url, order=90)
+        NavEntry(key="responses", label=_("Responses"), url=_responses_url, order=90)
     )
 
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from api.models import WebhookEvent
@@ -19,7 +20,7 @@ from teams.selectors import current_team
 
 
 class EndpointForm(forms.Form):
-    url = forms.URLField(max_length=1000, label="URL", assume_scheme="https")
+    url = forms.URLField(max_length=1000, label=_("URL"), assume_scheme="https")
     description = forms.CharField(max_length=200, required=False)
     events = forms.MultipleChoiceField(
         choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
@@ -68,7 +69,7 @@ def webhook_page(request, pk: int):
 def webhook_enable(request, pk: int):
     endpoint = webhook_endpoint_get(user=request.user, pk=pk)
     webhook_endpoint_enable(endpoint=endpoint)
-    messages.success(request, "The endpoint is on again.")
+    messages.success(request, _("The endpoint is on again."))
     return redirect("api:webhook", pk=pk)
 
 
@@ -77,5 +78,5 @@ def webhook_enable(request, pk: int):
 def webhook_delete(request, pk: int):
     endpoint = webhook_endpoint_get(user=request.user, pk=pk)
     webhook_endpoint_delete(endpoint=endpoint)
-    messages.success(request, "The endpoint is deleted.")
+    messages.success(request, _("The endpoint is deleted."))
     return redirect("api:webhooks")

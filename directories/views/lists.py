@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from core.audit import audit_record
@@ -23,6 +24,10 @@ from directories.forms import (
 )
 from directories.navigation import contact_actions
 from directories.selectors import suppressions as suppression_selectors
+from directories.selectors.languages import (
+    contact_list_unknown_languages,
+    contacts_with_language,
+)
 from directories.services import DirectoryError, lists, suppressions
 from teams.access import Right, require
 from teams.selectors import current_team
@@ -89,6 +94,10 @@ def list_detail(request, pk):
     contact_list = selectors.contact_list_get(user=request.user, pk=pk)
     query = request.GET.get("q", "")
     contacts = selectors.contact_search(contact_list=contact_list, query=query)
+    # ?language=CODE: the contacts with that Language value (an unknown one's link).
+    language = request.GET.get("language", "")[:32]
+    if language:
+        contacts = contacts_with_language(contacts, code=language)
     page = Paginator(contacts, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -99,6 +108,10 @@ def list_detail(request, pk):
             "query": query,
             "size": selectors.contact_list_size(contact_list=contact_list),
             "imports": selectors.contact_import_recent(contact_list=contact_list),
+            "language": language,
+            "unknown_languages": contact_list_unknown_languages(
+                contact_list=contact_list
+            ),
         },
     )
 
@@ -117,7 +130,7 @@ def list_rename(request, pk):
         except DirectoryError as exc:
             form.add_error("name", exc.message)
         else:
-            messages.success(request, "List renamed.")
+            messages.success(request, _("List renamed."))
             return redirect("directories:list_detail", pk=pk)
     return render(
         request,

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail.message import sanitize_address
 from django.core.validators import validate_email
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import sender_problem
 from core.tokens import new_token
@@ -51,7 +52,7 @@ class SingleLineField(forms.CharField):
     def clean(self, value):
         value = super().clean(value)
         if value and ("\r" in value or "\n" in value):
-            raise forms.ValidationError("Use a single line.")
+            raise forms.ValidationError(_("Use a single line."))
         return value
 
 
@@ -63,7 +64,9 @@ class EmailHeaderField(SingleLineField):
             try:
                 sanitize_address(value, "utf-8")
             except ValueError as error:
-                raise forms.ValidationError("Enter a valid email address.") from error
+                raise forms.ValidationError(
+                    _("Enter a valid email address.")
+                ) from error
         return value
 
 
@@ -89,13 +92,13 @@ class ExpiryForm(OwnerZoneForm):
     """
 
     expiry = forms.ChoiceField(
-        label="Select when the link expires", initial=ExpiryChoice.DEFAULT
+        label=_("Select when the link expires"), initial=ExpiryChoice.DEFAULT
     )
     expires_on = forms.DateField(
-        label="Expiry date",
+        label=_("Expiry date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="The links work until the end of this day, in your time zone.",
+        help_text=_("The links work until the end of this day, in your time zone."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -136,28 +139,31 @@ class MessageFieldsForm(OwnerZoneForm):
         (WHEN_CUSTOM, "Custom..."),
     ]
 
-    from_name = SingleLineField(label="From name", max_length=200)
-    from_email = EmailHeaderField(label="From address", max_length=254)
+    from_name = SingleLineField(label=_("From name"), max_length=200)
+    from_email = EmailHeaderField(label=_("From address"), max_length=254)
     reply_to = EmailHeaderField(
-        label="Reply-To",
+        label=_("Reply-To"),
         max_length=254,
         required=False,
-        help_text="Where replies go; leave empty to use the From address.",
+        help_text=_("Where replies go; leave empty to use the From address."),
     )
     when = forms.ChoiceField(
-        label="When", choices=WHEN_CHOICES, initial=WHEN_NOW, widget=forms.RadioSelect
+        label=_("When"),
+        choices=WHEN_CHOICES,
+        initial=WHEN_NOW,
+        widget=forms.RadioSelect,
     )
     send_at_custom = forms.DateTimeField(
-        label="Date and time",
+        label=_("Date and time"),
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(
             attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
         ),
     )
-    subject = SingleLineField(label="Subject", max_length=255)
+    subject = SingleLineField(label=_("Subject"), max_length=255)
     body = forms.CharField(
-        label="Message",
+        label=_("Message"),
         widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "true"}),
     )
 
@@ -198,7 +204,7 @@ class MessageFieldsForm(OwnerZoneForm):
             if custom is None:
                 if "send_at_custom" not in self.errors:
                     self.add_error(
-                        "send_at_custom", "Choose the date and time to send it."
+                        "send_at_custom", _("Choose the date and time to send it.")
                     )
             elif custom < now.replace(second=0, microsecond=0):
                 self.add_error(

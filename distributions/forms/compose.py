@@ -2,6 +2,7 @@
 
 from django import forms
 from django.template.defaultfilters import pluralize
+from django.utils.translation import gettext_lazy as _
 
 from core.tokens import new_token
 from distributions.default_messages import default_message
@@ -11,24 +12,27 @@ from distributions.forms import (
     OneTimeTokenMixin,
     SingleLineField,
 )
+from distributions.forms.versions import LanguageVersionsMixin
 from distributions.models import MessageType
 from distributions.services.compose import message_problems
 from distributions.services.reminders import AUDIENCES
 
 
-class ComposeForm(OneTimeTokenMixin, ExpiryForm, MessageFieldsForm):
+class ComposeForm(
+    OneTimeTokenMixin, LanguageVersionsMixin, ExpiryForm, MessageFieldsForm
+):
     """Compose Email: To, From, When, Subject, the message, link expiry."""
 
     token_field = "compose_token"
 
     contact_list = forms.ModelChoiceField(
-        label="To", queryset=None, empty_label="Choose a list"
+        label=_("To"), queryset=None, empty_label=_("Choose a list")
     )
     compose_token = forms.CharField(widget=forms.HiddenInput, required=False)
     track_opens = forms.BooleanField(
-        label="Track opens",
+        label=_("Track opens"),
         required=False,
-        help_text=(
+        help_text=_(
             "Adds an invisible image to the email: when the recipient's mail "
             "program loads it, Canvass records the time of the first load for that "
             "email (Emails Opened), and nothing else. Programs that block images are "
@@ -81,18 +85,22 @@ class ComposeForm(OneTimeTokenMixin, ExpiryForm, MessageFieldsForm):
         chosen = cleaned.get("contact_list")
         if chosen is not None and not self.list_stats.get(chosen.pk, (1, 0))[0]:
             self.add_error(
-                "contact_list", "This list has no contacts: add some before you send."
+                "contact_list",
+                _("This list has no contacts: add some before you send."),
             )
         return cleaned
 
 
-class MessageForm(forms.Form):
-    """A message in the library: name, type, subject and body."""
+class MessageForm(LanguageVersionsMixin, forms.Form):
+    """A message in the library: name, type, subject and body, and its versions in
+    other languages."""
 
-    name = SingleLineField(label="Name", max_length=200)
-    message_type = forms.ChoiceField(label="Type", choices=MessageType.choices)
-    subject = SingleLineField(label="Subject", max_length=255)
-    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 12}))
+    name = SingleLineField(label=_("Name"), max_length=200)
+    message_type = forms.ChoiceField(label=_("Type"), choices=MessageType.choices)
+    subject = SingleLineField(label=_("Subject"), max_length=255)
+    body = forms.CharField(
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 12})
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -103,18 +111,23 @@ class MessageForm(forms.Form):
                 subject=subject,
                 body=body,
                 embedded_fields=None,
-                require_survey_link=cleaned.get("message_type")
-                != MessageType.THANK_YOU,
+                require_survey_link=self.version_requires_survey_link(),
             )
             for field, message in problems:
                 self.add_error(field, message)
         return cleaned
 
+    def version_embedded_fields(self):
+        return None
 
-class ReminderForm(OneTimeTokenMixin, MessageFieldsForm):
+    def version_requires_survey_link(self) -> bool:
+        return self.cleaned_data.get("message_type") != MessageType.THANK_YOU
+
+
+class ReminderForm(OneTimeTokenMixin, LanguageVersionsMixin, MessageFieldsForm):
     """Schedule Reminder / Schedule Thank You: When, From, Subject, message, who."""
 
-    audience = forms.ChoiceField(label="Send to", widget=forms.RadioSelect)
+    audience = forms.ChoiceField(label=_("Send to"), widget=forms.RadioSelect)
     request_token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, message_type, **kwargs):

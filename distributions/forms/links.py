@@ -2,6 +2,7 @@
 
 from django import forms
 from django.template.defaultfilters import pluralize
+from django.utils.translation import gettext_lazy as _
 
 from core.tokens import new_token
 from distributions.forms import (
@@ -17,10 +18,10 @@ class GenerateLinksForm(OneTimeTokenMixin, ExpiryForm):
     SCOPE_SAMPLE = "sample"
 
     contact_list = forms.ModelChoiceField(
-        label="Select Contacts", queryset=None, empty_label="Choose a list"
+        label=_("Select Contacts"), queryset=None, empty_label=_("Choose a list")
     )
     scope = forms.ChoiceField(
-        label="Contacts",
+        label=_("Contacts"),
         choices=[
             (SCOPE_ALL, "Every contact in the list"),
             (SCOPE_SAMPLE, "A random sample of"),
@@ -29,12 +30,12 @@ class GenerateLinksForm(OneTimeTokenMixin, ExpiryForm):
         widget=forms.RadioSelect,
     )
     sample_size = forms.IntegerField(
-        label="Sample size", required=False, min_value=1, max_value=10_000_000
+        label=_("Sample size"), required=False, min_value=1, max_value=10_000_000
     )
     include_opted_out = forms.BooleanField(
-        label="Include contacts who opted out",
+        label=_("Include contacts who opted out"),
         required=False,
-        help_text=(
+        help_text=_(
             "Contacts who opted out (the number beside each list) get no link "
             "unless you check this; a sample is drawn among the others. When they "
             "are included, the links CSV marks them in an Unsubscribed column."
@@ -72,7 +73,7 @@ class GenerateLinksForm(OneTimeTokenMixin, ExpiryForm):
         cleaned = super().clean()
         if cleaned.get("scope") == self.SCOPE_SAMPLE:
             if not cleaned.get("sample_size"):
-                self.add_error("sample_size", "Enter how many contacts to sample.")
+                self.add_error("sample_size", _("Enter how many contacts to sample."))
         else:
             cleaned["sample_size"] = None
         return cleaned

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 class PersonEraseForm(forms.Form):
@@ -10,15 +11,15 @@ class PersonEraseForm(forms.Form):
 
     keep_responses = forms.BooleanField(
         required=False,
-        label="Keep their responses, without identity",
-        help_text=(
+        label=_("Keep their responses, without identity"),
+        help_text=_(
             "Off: their responses and answers are deleted. On: the answers stay in "
             "your results, with name, email, external reference and embedded data "
             "removed."
         ),
     )
     confirm = forms.CharField(
-        label="Type the address to confirm",
+        label=_("Type the address to confirm"),
         max_length=254,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
@@ -30,7 +31,7 @@ class PersonEraseForm(forms.Form):
     def clean_confirm(self):
         typed = self.cleaned_data["confirm"].strip()
         if typed.lower() != self.email.strip().lower():
-            raise ValidationError("Type the address exactly as shown above.")
+            raise ValidationError(_("Type the address exactly as shown above."))
         return typed
 
 
@@ -38,6 +39,6 @@ class SurveyStripForm(forms.Form):
     """Close and strip identifiers: the owner confirms it cannot be undone."""
 
     confirm = forms.BooleanField(
-        label="I understand that the identifiers cannot be restored.",
+        label=_("I understand that the identifiers cannot be restored."),
         error_messages={"required": "Tick the box to confirm."},
     )

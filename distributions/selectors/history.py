@@ -31,6 +31,9 @@ HISTORY_COLUMNS = [
     "End Date",
     "Link",
     "Link Expiration",
+    # The language of the message version its emails were sent in (issue 20):
+    # "es", or "en, es" when a follow-up went out in another.
+    "Language",
 ]
 
 # A batch that included contacts who opted out flags them, as Qualtrics' contact
@@ -97,6 +100,7 @@ def _history_sql(distribution: Distribution, *, now, extra=()) -> tuple[str, lis
     most of the time (bench/bench_history.py).
     """
     root = distribution.root
+    sent_in_a_language = Q(status=Delivery.Status.SENT) & ~Q(language="")
     deliveries = (
         # The root's links get emails from the root and its reminders/thank-yous.
         Delivery.objects.filter(
@@ -111,8 +115,14 @@ def _history_sql(distribution: Distribution, *, now, extra=()) -> tuple[str, lis
         .annotate(
             rank=Max(DELIVERY_RANK),
             first_sent=Min("sent_at", filter=Q(status=Delivery.Status.SENT)),
+            # Two plain aggregates rather than string_agg(DISTINCT ...), whose
+            # ordered input would take the hash aggregate away: the emails of one
+            # link are in one language, or two when a follow-up had no version
+            # in theirs (with more, the first and last alphabetically).
+            language_low=Min("language", filter=sent_in_a_language),
+            language_high=Max("language", filter=sent_in_a_language),
         )
-        .values("invitation_id", "rank", "first_sent")
+        .values("invitation_id", "rank", "first_sent", "language_low", "language_high")
     )
     delivery_sql, delivery_params = deliveries.query.sql_with_params()
     # The person's progress by any of their links (distributions.person).
@@ -129,7 +139,9 @@ def _history_sql(distribution: Distribution, *, now, extra=()) -> tuple[str, lis
                to_char(d.first_sent, '{_ISO_FORMAT}') AS sent_on,
                to_char({started}, '{_ISO_FORMAT}') AS started_on,
                to_char({finished}, '{_ISO_FORMAT}') AS finished_on,
-               to_char(i.expires_at, '{_ISO_FORMAT}') AS expires_on
+               to_char(i.expires_at, '{_ISO_FORMAT}') AS expires_on,
+               CASE WHEN d.language_low = d.language_high THEN d.language_low
+                    ELSE d.language_low || ', ' || d.language_high END AS languages
                {"".join(f", i.embedded_data ->> %s AS f{n}" for n in range(len(extra)))}
         FROM {Invitation._meta.db_table} i
         {person.joins}
@@ -167,7 +179,7 @@ def history_source(*, distribution: Distribution) -> CopySource:
                {safe_cell_sql("h.first_name")}, {safe_cell_sql("h.email")},
                {safe_cell_sql("h.external_reference")}, {status},
                h.sent_on, h.started_on, h.finished_on, %s || h.token || '/',
-               h.expires_on
+               h.expires_on, h.languages
                {"".join(f", {safe_cell_sql(f'h.f{n}')}" for n in range(len(extra)))}
                {flag}
         FROM ({sql}) AS h
@@ -229,7 +241,7 @@ def links_csv_source(*, distribution: Distribution) -> CopySource:
         SELECT NULL, {safe_cell_sql("h.last_name")}, {safe_cell_sql("h.first_name")},
                {safe_cell_sql("h.email")}, {safe_cell_sql("h.external_reference")},
                {status}, NULL, NULL, NULL, %s || h.token || '/',
-               to_char(h.expires_at, '{_ISO_FORMAT}')
+               to_char(h.expires_at, '{_ISO_FORMAT}'), NULL
                {"".join(f", {safe_cell_sql(f'h.f{n}')}" for n in range(len(extra)))}
                {flag}
         FROM (

@@ -93,6 +93,7 @@ def distribution_invitations_page(
             "this_delivery_status": Subquery(this.values("status")[:1]),
             "this_delivery_error": Subquery(this.values("error")[:1]),
             "this_delivery_sent_at": Subquery(this.values("sent_at")[:1]),
+            "this_delivery_language": Subquery(this.values("language")[:1]),
         },
     )
 

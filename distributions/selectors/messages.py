@@ -27,7 +27,8 @@ def message_library(
     *, user, team_id: int, message_type: str | None = None
 ) -> list[dict]:
     """Return what Load Message offers: the team's saved messages, then Canvass'
-    default of each type, as {"name", "message_type", "subject", "body"}."""
+    default of each type, as {"name", "message_type", "subject", "body",
+    "versions"} (versions: {tag: {"subject", "body"}})."""
     saved = message_list(user=user, team_id=team_id)
     if message_type is not None:
         saved = saved.filter(message_type=message_type)
@@ -37,11 +38,12 @@ def message_library(
             "message_type": m.message_type,
             "subject": m.subject,
             "body": m.body,
+            "versions": m.versions or {},
         }
         for m in saved
     ]
     for kind in [message_type] if message_type else MessageType.values:
         shipped = default_message(kind)
         # Its name says it is Canvass' own ("Default reminder").
-        entries.append({**shipped, "message_type": kind})
+        entries.append({**shipped, "message_type": kind, "versions": {}})
     return entries

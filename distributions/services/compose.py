@@ -26,6 +26,10 @@ from distributions.services.dispatch import (
     distribution_dispatch_soon,
 )
 from distributions.services.email_message import email_build
+from distributions.services.message_versions import (
+    survey_default_language,
+    versions_validated,
+)
 from distributions.services.piping import render_message
 from surveys.selectors import survey_for_command
 from teams import access
@@ -42,7 +46,6 @@ FORM_TOKEN_TAKEN = (
     "This form was already sent from another account. Check it and send it again."
 )
 FORM_TOKEN_TAKEN_CODE = "form_token_taken"
-EMBEDDED_FIELD = re.compile(r"\$\{e://Field/([^}\n]+)\}")
 
 
 def message_problems(
@@ -54,7 +57,7 @@ def message_problems(
     list is chosen when they are sent).
     """
     if embedded_fields is None:
-        embedded_fields = EMBEDDED_FIELD.findall(subject) + EMBEDDED_FIELD.findall(body)
+        embedded_fields = piping.embedded_field_names(subject + "\n" + body)
     problems = []
     for error in piping.message_errors(
         subject=subject,
@@ -113,6 +116,7 @@ def distribution_schedule(
     compose_token: str | None = None,
     now: datetime | None = None,
     track_opens: bool = False,
+    versions: dict | None = None,
 ) -> Distribution:
     """Schedule an email distribution of the survey to a list of its team.
 
@@ -135,6 +139,12 @@ def distribution_schedule(
     )
     if problems:
         raise ValidationError([message for _, message in problems])
+    language = survey_default_language(survey)
+    versions = versions_validated(
+        versions,
+        default_language=language,
+        embedded_fields=list(contact_list.embedded_fields),
+    )
     if not contact_list.contacts.exists():
         raise ValidationError("This list has no contacts: add some before you send.")
     return distribution_create_once(
@@ -151,6 +161,8 @@ def distribution_schedule(
         reply_to=reply_to,
         subject=subject,
         body=body,
+        language=language,
+        versions=versions,
         send_at=send_at,
         link_expires_at=link_expires_at,
         track_opens=track_opens,
@@ -240,15 +252,35 @@ def _clean_name(name: str) -> str:
     return re.sub(r"\s+", " ", name).strip()
 
 
+def _library_versions(versions: dict | None, message_type: str) -> dict:
+    # Any language (the survey, and so the default's language, is chosen when it
+    # is sent) and any ${e://Field/...} (so is the list).
+    return versions_validated(
+        versions,
+        default_language=None,
+        embedded_fields=None,
+        require_survey_link=message_type != MessageType.THANK_YOU,
+    )
+
+
 @transaction.atomic
 def message_create(
-    *, user, name: str, message_type: str, subject: str, body: str, team=None
+    *,
+    user,
+    name: str,
+    message_type: str,
+    subject: str,
+    body: str,
+    team=None,
+    versions: dict | None = None,
 ) -> Message:
     """Save a message in the team's library (default: the user's personal team);
-    refuse a name the team already uses."""
+    refuse a name the team already uses. `versions`: other languages'
+    subjects and bodies."""
     name = _clean_name(name)
     team = team_of(user=user, team=team)
     access.require(user, team.pk, Right.EDIT)
+    versions = _library_versions(versions, message_type)
     if Message.objects.filter(team=team, name__iexact=name).exists():
         raise ValidationError(f"The team already has a message named “{name}”.")
     try:
@@ -260,6 +292,7 @@ def message_create(
                 message_type=message_type,
                 subject=subject,
                 body=body,
+                versions=versions,
             )
     except IntegrityError as error:
         raise ValidationError(
@@ -269,9 +302,16 @@ def message_create(
 
 @transaction.atomic
 def message_update(
-    *, message: Message, name: str, message_type: str, subject: str, body: str
+    *,
+    message: Message,
+    name: str,
+    message_type: str,
+    subject: str,
+    body: str,
+    versions: dict | None = None,
 ) -> Message:
     name = _clean_name(name)
+    versions = _library_versions(versions, message_type)
     if (
         Message.objects.filter(team_id=message.team_id, name__iexact=name)
         .exclude(pk=message.pk)
@@ -282,6 +322,7 @@ def message_update(
     message.message_type = message_type
     message.subject = subject
     message.body = body
+    message.versions = versions
     message.save()
     return message
 

@@ -21,6 +21,7 @@ from django.core.mail.message import sanitize_address
 from accounts.selectors import sender_allowed
 from distributions.models import Distribution, Invitation
 from distributions.personal_link import opt_out_url, personal_link_url
+from distributions.services.message_versions import MessageVersion, message_version
 from distributions.services.piping import RenderedMessage, render_message, single_line
 
 
@@ -100,12 +101,18 @@ def email_build(
 
 
 def invitation_message(
-    *, distribution: Distribution, invitation: Invitation
+    *,
+    distribution: Distribution,
+    invitation: Invitation,
+    version: MessageVersion | None = None,
 ) -> RenderedMessage:
-    """Return a distribution's subject and message as this invitation gets them."""
+    """Return a distribution's subject and message as this invitation gets them:
+    `version`, else the version for the invitation's Language."""
+    if version is None:
+        version = message_version(distribution, invitation.language)
     return render_message(
-        subject=distribution.subject,
-        body=distribution.body,
+        subject=version.subject,
+        body=version.body,
         invitation_values=invitation_values(invitation),
         survey_url=personal_link_url(invitation.token),
         opt_out_url=opt_out_url(invitation.token),
@@ -135,7 +142,11 @@ def _from_allowed(distribution: Distribution) -> bool:
 
 
 def delivery_email(
-    *, distribution: Distribution, invitation: Invitation, connection=None
+    *,
+    distribution: Distribution,
+    invitation: Invitation,
+    connection=None,
+    version: MessageVersion | None = None,
 ) -> EmailMultiAlternatives:
     """Return the email of one invitation in a distribution (invite or follow-up).
 
@@ -148,7 +159,9 @@ def delivery_email(
         from_email=distribution.from_email,
         reply_to=distribution.reply_to,
         to=invitation.email,
-        rendered=invitation_message(distribution=distribution, invitation=invitation),
+        rendered=invitation_message(
+            distribution=distribution, invitation=invitation, version=version
+        ),
         opt_out_url=opt_out_url(invitation.token),
         connection=connection,
         from_allowed=_from_allowed(distribution),

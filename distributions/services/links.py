@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.queue import enqueue
 from core.tokens import new_token
@@ -70,15 +71,15 @@ def links_generate(
     if problem:
         raise ValidationError(problem)
     if expires_at <= timezone.now():
-        raise ValidationError("The expiry must be in the future.")
+        raise ValidationError(_("The expiry must be in the future."))
     if sample_size is not None and sample_size < 1:
-        raise ValidationError("A sample has at least one contact.")
+        raise ValidationError(_("A sample has at least one contact."))
     size = contact_list_size(
         contact_list=contact_list, without_opted_out=not include_opted_out
     )
     if size == 0:
         if include_opted_out or not contact_list_size(contact_list=contact_list):
-            raise ValidationError("This list has no contacts.")
+            raise ValidationError(_("This list has no contacts."))
         raise ValidationError(
             "Every contact of this list opted out. Check “Include contacts who "
             "opted out” to make links for them anyway."
@@ -340,7 +341,7 @@ def invitation_extend(
 ) -> bool:
     """Move one unfinished link's expiry to expires_at (a future time)."""
     if expires_at <= timezone.now():
-        raise ValidationError("The new expiry must be in the future.")
+        raise ValidationError(_("The new expiry must be in the future."))
     return bool(
         _owned_invitations(user=user)
         .filter(pk=invitation_id)
@@ -372,7 +373,7 @@ def invitations_extend_unfinished(
     left alone, so the bulk action never shortens a link.
     """
     if expires_at <= timezone.now():
-        raise ValidationError("The new expiry must be in the future.")
+        raise ValidationError(_("The new expiry must be in the future."))
     with transaction.atomic():
         moved = (
             _owned_invitations(user=user, distribution_id=distribution_id)

@@ -38,11 +38,12 @@ _WRITE_SQL = f"""
         message_id = COALESCE(v.message_id, d.message_id),
         sent_at = COALESCE(v.sent_at, d.sent_at),
         enqueued_at = COALESCE(v.enqueued_at, d.enqueued_at),
-        provider_message_id = COALESCE(v.provider_message_id, d.provider_message_id)
+        provider_message_id = COALESCE(v.provider_message_id, d.provider_message_id),
+        language = COALESCE(NULLIF(v.language, ''), d.language)
     FROM unnest(%s::bigint[], %s::text[], %s::int[], %s::text[], %s::text[],
-                %s::timestamptz[], %s::timestamptz[], %s::text[])
+                %s::timestamptz[], %s::timestamptz[], %s::text[], %s::text[])
         AS v(id, status, attempts, error, message_id, sent_at, enqueued_at,
-             provider_message_id)
+             provider_message_id, language)
     WHERE d.id = v.id AND d.claimed_at = %s
 """
 
@@ -102,6 +103,8 @@ class Outcomes:
                         [o.sent_at for o in pending],
                         [o.enqueued_at for o in pending],
                         [o.provider_message_id for o in pending],
+                        # The language version it was built with (send._build).
+                        [o.delivery.language for o in pending],
                         claimed_at,
                     ],
                 )

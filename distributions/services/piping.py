@@ -31,6 +31,7 @@ from core.piping import (
 )
 from core.text import one_line
 
+EMBEDDED_FIELD = re.compile(r"\$\{e://Field/([^}\n]+)\}")
 SURVEY_LINK_HELP = "${l://SurveyURL} or ${l://SurveyLink?d=Take the survey}"
 KNOWN_PLACEHOLDERS = EMAIL_PLACEHOLDERS
 
@@ -87,6 +88,11 @@ def message_errors(
     if require_survey_link and not has_survey_link:
         errors.append(f"Message: there is no survey link. Insert {SURVEY_LINK_HELP}.")
     return errors
+
+
+def embedded_field_names(text: str) -> list[str]:
+    """Return the ${e://Field/NAME} names a text uses."""
+    return EMBEDDED_FIELD.findall(text)
 
 
 def _value(piece: Piece, values: dict) -> str:

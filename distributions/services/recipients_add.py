@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from directories.selectors.suppressions import OPT_OUT_REASONS, suppressed_email_set
 from distributions.models import Delivery, Distribution, Invitation
@@ -35,7 +36,7 @@ def distribution_recipients_add(*, user, distribution: Distribution, contacts) -
     distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
     access.require(user, distribution.team_id, Right.SEND)
     if distribution.parent_id is not None:
-        raise ValidationError("Recipients can be added to a first email or batch.")
+        raise ValidationError(_("Recipients can be added to a first email or batch."))
     if distribution.status not in _OPEN[distribution.kind]:
         raise ValidationError(
             "Only a distribution that has gone out takes more recipients; "
@@ -44,7 +45,7 @@ def distribution_recipients_add(*, user, distribution: Distribution, contacts) -
     if any(
         contact.contact_list.team_id != distribution.team_id for contact in contacts
     ):
-        raise ValidationError("You can only add contacts of this team's lists.")
+        raise ValidationError(_("You can only add contacts of this team's lists."))
     now = timezone.now()
     known = {
         email.lower()

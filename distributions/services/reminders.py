@@ -17,6 +17,10 @@ from distributions.services.compose import (
     sender_check,
     sending_check,
 )
+from distributions.services.message_versions import (
+    survey_default_language,
+    versions_validated,
+)
 from distributions.services.piping import message_errors
 
 Audience = Distribution.Audience
@@ -46,6 +50,7 @@ def reminder_schedule(
     body: str,
     request_token: str | None = None,
     now: datetime | None = None,
+    versions: dict | None = None,
 ) -> Distribution:
     """Schedule a reminder or thank-you for a distribution's links.
 
@@ -81,6 +86,13 @@ def reminder_schedule(
     )
     if errors:
         raise ValidationError(errors)
+    language = survey_default_language(survey)
+    versions = versions_validated(
+        versions,
+        default_language=language,
+        embedded_fields=embedded,
+        require_survey_link=message_type == MessageType.REMINDER,
+    )
     return distribution_create_once(
         owner=user,
         compose_token=request_token,
@@ -97,6 +109,8 @@ def reminder_schedule(
         reply_to=reply_to,
         subject=subject,
         body=body,
+        language=language,
+        versions=versions,
         send_at=send_at,
         link_expires_at=root.link_expires_at,
     )

@@ -43,6 +43,7 @@ from distributions.services.dispatch import (
     distributions_finish,
 )
 from distributions.services.email_message import delivery_email
+from distributions.services.message_versions import message_version
 from distributions.services.outcomes import Outcome, Outcomes, release
 from distributions.services.outgoing import outgoing_prepare, provider_message_id
 from distributions.services.send_rate import send_rate_acquire, send_rate_try
@@ -339,8 +340,13 @@ def _build(delivery: Delivery):
     """Return the email of a claimed delivery, or its failed Outcome when it
     cannot be built. Raises _Untried on a database error."""
     try:
+        # The recipient's language version, recorded with the outcome (outcomes.py).
+        version = message_version(delivery.distribution, delivery.invitation.language)
+        delivery.language = version.language
         message = delivery_email(
-            distribution=delivery.distribution, invitation=delivery.invitation
+            distribution=delivery.distribution,
+            invitation=delivery.invitation,
+            version=version,
         )
         # Issue 17 hook: what this email needs for the way it leaves (the open
         # pixel; a VERP return path as the envelope sender over SMTP; a

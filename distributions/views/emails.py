@@ -9,11 +9,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import owner_time_zone
 from directories.selectors import contact_list_list, contact_list_opted_out_count
 from distributions.forms.compose import ComposeForm, MessageForm
+from distributions.forms.versions import PREFIX, language_options
 from distributions.models import Distribution
 from distributions.selectors.frequency import frequency_rule_get
 from distributions.selectors.invitations import distribution_invitations_page
@@ -29,6 +32,11 @@ from distributions.services.compose import (
     preview_email_send,
 )
 from distributions.services.email_message import invitation_message
+from distributions.services.message_versions import (
+    message_version,
+    survey_default_language,
+    version_label,
+)
 from distributions.services.resend import deliveries_in_doubt_resend, in_doubt_count
 from distributions.status import invitation_status
 from distributions.views.polling import rows_poll
@@ -112,12 +120,19 @@ def email_compose(request, survey_id: int):
         "lists": lists,
         "list_stats": list_stats,
         "user": request.user,
+        "default_language": survey_default_language(survey),
     }
     action = request.POST.get("action", "send")
     save_errors = None
     if request.method == "POST" and action == "save_message":
         save_form = MessageForm(
             {
+                # The language versions' fields too, under their own prefix.
+                **{
+                    key: value
+                    for key, value in request.POST.items()
+                    if key.startswith(PREFIX + "-")
+                },
                 "name": request.POST.get("message_name", ""),
                 "message_type": request.POST.get("message_type", "invite"),
                 "subject": request.POST.get("subject", ""),
@@ -147,6 +162,8 @@ def email_compose(request, survey_id: int):
                 f"Saved “{save_form.cleaned_data['name']}” in the message library.",
             )
         form = ComposeForm(initial=request.POST.dict(), **form_kwargs)
+        # The versions as typed, saved or not.
+        form.versions = save_form.versions
     elif request.method == "POST":
         form = ComposeForm(request.POST, **form_kwargs)
         if form.is_valid():
@@ -180,19 +197,24 @@ def email_compose(request, survey_id: int):
                         link_expires_at=data["expires_at"],
                         compose_token=data.get("compose_token") or None,
                         track_opens=data.get("track_opens", False),
+                        versions=data["versions"],
                         **fields,
                     )
                 except ValidationError as error:
                     form.add_error(None, error)
                 else:
                     when = timezone.localtime(distribution.send_at, zone)
+                    words = {"list": distribution.list_name}
                     if distribution.send_at <= timezone.now():
-                        text = f"Your email to {distribution.list_name} is being sent."
+                        text = _("Your email to %(list)s is being sent.") % words
                     else:
-                        text = (
-                            f"Your email to {distribution.list_name} is scheduled for "
-                            f"{when:%Y-%m-%d %H:%M} ({zone.key})."
-                        )
+                        text = _(
+                            "Your email to %(list)s is scheduled for %(when)s (%(zone)s)."
+                        ) % {
+                            **words,
+                            "when": date_format(when, "SHORT_DATETIME_FORMAT"),
+                            "zone": zone.key,
+                        }
                     messages.success(request, text)
                     return redirect("distributions:emails", survey_id=survey.pk)
     else:
@@ -208,17 +230,26 @@ def email_compose(request, survey_id: int):
             "library": message_library(user=request.user, team_id=survey.team_id),
             "list_fields": list_fields,
             "message_types": MessageForm.base_fields["message_type"].choices,
+            "language_options": language_options(),
             "zone": zone,
         },
     )
 
 
 def _render_sent(distribution, invitation):
-    """Return the subject and text this invitation's email had, rendered as sent."""
+    """Return (language, the subject and text) of this invitation's email, rendered
+    as sent: in the language its delivery recorded (before it is sent: the one it
+    will get)."""
+    version = message_version(
+        distribution, invitation.this_delivery_language or invitation.language
+    )
     try:
-        return invitation_message(distribution=distribution, invitation=invitation)
+        rendered = invitation_message(
+            distribution=distribution, invitation=invitation, version=version
+        )
     except ValueError:
-        return {"subject": distribution.subject, "text": distribution.body}
+        rendered = {"subject": version.subject, "text": version.body}
+    return version.language, rendered
 
 
 @login_required
@@ -233,20 +264,27 @@ def email_detail(request, survey_id: int, pk: int):
         per_page=RECIPIENTS_PER_PAGE,
     )
     now = timezone.now()
-    recipients = [
-        {
-            "invitation": invitation,
-            "status": invitation_status(invitation, now=now),
-            "rendered": _render_sent(distribution, invitation),
-        }
-        for invitation in page.object_list
-    ]
+    recipients = []
+    for invitation in page.object_list:
+        language, rendered = _render_sent(distribution, invitation)
+        recipients.append(
+            {
+                "invitation": invitation,
+                "status": invitation_status(invitation, now=now),
+                "rendered": rendered,
+                "language": language,
+            }
+        )
     return render(
         request,
         "distributions/email_detail.html",
         {
             **tab_context(survey, "emails"),
             "distribution": distribution,
+            "language_versions": [
+                {"name": version_label(tag), **version}
+                for tag, version in distribution.versions.items()
+            ],
             "page_obj": page,
             "recipients": recipients,
         },
@@ -310,11 +348,11 @@ def email_resend(request, survey_id: int, pk: int):
                 f"{distribution.list_name} queued again.",
             )
         else:
-            messages.info(request, "No email of this distribution is in doubt.")
+            messages.info(request, _("No email of this distribution is in doubt."))
         return redirect("distributions:emails", survey_id=survey.pk)
     count = in_doubt_count(distribution=distribution)
     if not count:
-        messages.info(request, "No email of this distribution is in doubt.")
+        messages.info(request, _("No email of this distribution is in doubt."))
         return redirect("distributions:emails", survey_id=survey.pk)
     return render(
         request,

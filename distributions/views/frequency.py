@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from distributions.selectors.frequency import frequency_rule_get
@@ -18,17 +19,17 @@ from teams.selectors import current_team
 
 class FrequencyRuleForm(forms.Form):
     max_emails = forms.IntegerField(
-        label="At most this many emails to one address",
+        label=_("At most this many emails to one address"),
         min_value=1,
         max_value=100,
         required=False,
-        help_text="Leave empty for no limit.",
+        help_text=_("Leave empty for no limit."),
     )
     days = forms.IntegerField(
-        label="In this many days", min_value=1, max_value=366, required=False
+        label=_("In this many days"), min_value=1, max_value=366, required=False
     )
     exempt_follow_ups = forms.BooleanField(
-        label="Reminders and thank-yous are exempt (neither limited nor counted)",
+        label=_("Reminders and thank-yous are exempt (neither limited nor counted)"),
         required=False,
         initial=True,
     )
@@ -37,7 +38,7 @@ class FrequencyRuleForm(forms.Form):
         data = super().clean()
         if bool(data.get("max_emails")) != bool(data.get("days")):
             raise forms.ValidationError(
-                "Give both a number of emails and a number of days, or neither."
+                _("Give both a number of emails and a number of days, or neither.")
             )
         return data
 

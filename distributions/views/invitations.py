@@ -10,9 +10,11 @@ link is sending: SEND.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import owner_time_zone
@@ -149,10 +151,14 @@ def invitation_extend_view(request, survey_id: int, pk: int, invitation_id: int)
         when = timezone.localtime(form.cleaned_data["expires_at"])
         messages.success(
             request,
-            f"The link of {invitation.email} now expires on {when:%Y-%m-%d %H:%M}.",
+            _("The link of %(email)s now expires on %(when)s.")
+            % {
+                "email": invitation.email,
+                "when": date_format(when, "SHORT_DATETIME_FORMAT"),
+            },
         )
     else:
-        messages.error(request, "A finished survey's link is not extended.")
+        messages.error(request, _("A finished survey's link is not extended."))
     return redirect(url)
 
 
@@ -163,10 +169,11 @@ def invitation_regenerate_view(request, survey_id: int, pk: int, invitation_id: 
     if invitation_regenerate(user=request.user, invitation_id=invitation.pk):
         messages.success(
             request,
-            f"{invitation.email} has a new link; the old one no longer works.",
+            _("%(email)s has a new link; the old one no longer works.")
+            % {"email": invitation.email},
         )
     else:
-        messages.error(request, "A finished survey's link is not regenerated.")
+        messages.error(request, _("A finished survey's link is not regenerated."))
     return redirect(url)
 
 
@@ -186,8 +193,12 @@ def links_extend_all(request, survey_id: int, pk: int):
         when = timezone.localtime(form.cleaned_data["expires_at"])
         messages.success(
             request,
-            f"{count} unfinished link{pluralize(count)} now expire{pluralize(count, 's,')} on "
-            f"{when:%Y-%m-%d %H:%M}.",
+            ngettext(
+                "%(count)s unfinished link now expires on %(when)s.",
+                "%(count)s unfinished links now expire on %(when)s.",
+                count,
+            )
+            % {"count": count, "when": date_format(when, "SHORT_DATETIME_FORMAT")},
         )
     else:
         _errors_as_messages(request, form)

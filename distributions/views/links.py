@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import owner_time_zone
@@ -125,7 +126,7 @@ def links_download(request, survey_id: int, pk: int):
     survey = survey_get(user=request.user, pk=survey_id, right=Right.ANALYSE)
     batch = link_batch_get(user=request.user, survey=survey, pk=pk)
     if batch.status == Distribution.Status.GENERATING:
-        messages.info(request, "The links are still being generated.")
+        messages.info(request, _("The links are still being generated."))
         return redirect("distributions:links", survey_id=survey.pk)
     zone = owner_time_zone(request.user)
     download_audit(

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.next_url import safe_next, with_query
 from distributions.default_messages import default_library_messages
 from distributions.forms.compose import MessageForm
+from distributions.forms.versions import language_options
 from distributions.selectors.messages import message_get, message_list
 from distributions.services.compose import (
     message_create,
@@ -75,7 +76,9 @@ def message_new(request):
                 initial = {**entry, "name": ""}
         form = MessageForm(initial=initial)
     return render(
-        request, "distributions/message_form.html", {"form": form, "message": None}
+        request,
+        "distributions/message_form.html",
+        {"form": form, "message": None, "language_options": language_options()},
     )
 
 
@@ -95,10 +98,13 @@ def message_edit(request, pk: int):
                 "message_type": message.message_type,
                 "subject": message.subject,
                 "body": message.body,
-            }
+            },
+            versions=message.versions,
         )
     return render(
-        request, "distributions/message_form.html", {"form": form, "message": message}
+        request,
+        "distributions/message_form.html",
+        {"form": form, "message": message, "language_options": language_options()},
     )
 
 

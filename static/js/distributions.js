@@ -20,12 +20,54 @@
     field.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
+  // Other languages' versions (a Django formset, prefix "versions"): "Add a
+  // language" copies the empty form's <template>; load() replaces them all.
+  function languageVersions(form) {
+    var root = form.querySelector("#language-versions");
+    if (!root) return null;
+    var list = root.querySelector("[data-language-version-list]");
+    var template = document.getElementById("language-version-template");
+    var total = root.querySelector("[name=versions-TOTAL_FORMS]");
+    var initial = root.querySelector("[name=versions-INITIAL_FORMS]");
+    function add(values) {
+      var index = parseInt(total.value, 10) || 0;
+      var holder = document.createElement("div");
+      holder.innerHTML = template.innerHTML.replace(/__prefix__/g, String(index));
+      var node = holder.firstElementChild;
+      list.appendChild(node);
+      total.value = index + 1;
+      if (values) {
+        ["language", "subject", "body"].forEach(function (name) {
+          node.querySelector("[name=versions-" + index + "-" + name + "]").value = values[name] || "";
+        });
+      }
+      return node;
+    }
+    root.querySelector("[data-add-language-version]").addEventListener("click", function () {
+      add(null).querySelector("input").focus();
+    });
+    return {
+      load: function (versions) {
+        list.textContent = "";
+        total.value = 0;
+        initial.value = 0;
+        Object.keys(versions).forEach(function (tag) {
+          add({ language: tag, subject: versions[tag].subject, body: versions[tag].body });
+        });
+      }
+    };
+  }
+
   function setup(form) {
     var body = form.querySelector("[name=body]");
     var subject = form.querySelector("[name=subject]");
     var lastFocused = body;
-    [body, subject].forEach(function (field) {
-      if (field) field.addEventListener("focus", function () { lastFocused = field; });
+    // Piped text goes into the subject or message last focused, a language
+    // version's included.
+    form.addEventListener("focusin", function (event) {
+      if (event.target.matches("[name=subject], [name=body], [name$=-subject], [name$=-body]")) {
+        lastFocused = event.target;
+      }
     });
 
     form.addEventListener("click", function (event) {
@@ -35,6 +77,7 @@
       insertAtCursor(lastFocused || body, button.getAttribute("data-insert"));
     });
 
+    var versions = languageVersions(form);
     // Load Message: fills the subject and the message from the library.
     var library = readJson("library-messages") || [];
     var loader = document.getElementById("load-message");
@@ -44,6 +87,7 @@
         if (!entry) return;
         subject.value = entry.subject;
         body.value = entry.body;
+        if (versions) versions.load(entry.versions || {});
       });
     }
 
@@ -131,6 +175,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form.compose-form").forEach(setup);
+    document.querySelectorAll("form.message-form").forEach(languageVersions);
     var errors = document.getElementById("compose-errors");
     if (errors) errors.focus();
   });

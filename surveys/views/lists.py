@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from surveys import selectors, services
 from surveys.forms import SurveyTitleForm
@@ -40,7 +41,7 @@ def survey_rename(request, pk):
     form = SurveyTitleForm(request.POST or None, initial={"title": survey.title})
     if request.method == "POST" and form.is_valid():
         services.survey_rename(survey=survey, title=form.cleaned_data["title"])
-        messages.success(request, "Survey renamed.")
+        messages.success(request, _("Survey renamed."))
         return redirect("surveys:list")
     return render(
         request, "surveys/survey_rename.html", {"survey": survey, "form": form}

@@ -94,6 +94,7 @@ def test_history_csv_has_the_columns_statuses_and_owner_time_zone(
         "End Date",
         "Link",
         "Link Expiration",
+        "Language",
         "Cohort",
     ]
     by_email = {row[3]: row for row in rows[1:]}
@@ -109,7 +110,7 @@ def test_history_csv_has_the_columns_statuses_and_owner_time_zone(
     assert finished[8] == "2026-01-11T09:05:30-05:00"
     assert finished[9].endswith(f"/s/{invitations['person0@example.edu'].token}/")
     assert finished[10] == "2027-01-10T19:00:00-05:00"
-    assert finished[11] == "Cohort-0"
+    assert finished[12] == "Cohort-0"
 
     assert by_email["person1@example.edu"][5] == "Survey Started"
     assert by_email["person1@example.edu"][8] == ""
@@ -120,7 +121,7 @@ def test_history_csv_has_the_columns_statuses_and_owner_time_zone(
     assert eve[0] == ""
     # Formula injection neutralised.
     assert eve[2] == "'+Eve"
-    assert eve[11] == '\'=HYPERLINK("http://evil")'
+    assert eve[12] == '\'=HYPERLINK("http://evil")'
 
 
 def test_export_history_command_writes_the_same_file(

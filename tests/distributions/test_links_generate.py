@@ -31,6 +31,7 @@ HISTORY = [
     "End Date",
     "Link",
     "Link Expiration",
+    "Language",
 ]
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 
