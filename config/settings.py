@@ -6,7 +6,6 @@ from pathlib import Path
 import csp.constants as csp
 import dj_database_url
 
-from config.campus import campus_settings
 from config.email_delivery import email_delivery_settings
 from config.email_provider import email_provider_settings
 from config.env import (
@@ -216,23 +215,10 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "surveys:list"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Campus sign-in (config/campus.py): PASSWORD_LOGIN, the OIDC_* and SAML_* variables,
-# and django-allauth's settings for them (SOCIALACCOUNT_*, ACCOUNT_*).
-CAMPUS = campus_settings(os.environ)
-globals().update(CAMPUS)
-# Sign-in limits (accounts.throttle, counted in the shared cache): failures per
-# client address and account pause that pair for the window; failures per address
-# over all accounts pause the address; failures per account over all addresses
-# only slow its next attempts (1, 2, 4 ... s, at most LOGIN_BACKOFF_MAX_SECONDS).
-LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
-LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1)
-LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 50, minimum=1)
-LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 20, minimum=1)
-LOGIN_BACKOFF_MAX_SECONDS = env_int("LOGIN_BACKOFF_MAX_SECONDS", 60, minimum=1)
-# Password-reset requests per client address and per email address, per hour.
-PASSWORD_RESET_ADDRESS_LIMIT = env_int("PASSWORD_RESET_ADDRESS_LIMIT", 10, minimum=1)
-PASSWORD_RESET_EMAIL_LIMIT = env_int("PASSWORD_RESET_EMAIL_LIMIT", 3, minimum=1)
-PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+# Sign-in: campus providers, password sign-in, and the limits on failures and
+# password resets (config/sign_in.py).
+from config.sign_in import *  # noqa: E402, F403
+from config.sign_in import CAMPUS  # noqa: E402
 
 # English, with Canvass's own ISO 8601 date formats (config/formats/en); an owner may
 # choose a locale's formats on their profile (accounts.models.OWNER_LOCALES).
