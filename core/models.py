@@ -20,6 +20,7 @@ class AuditEntry(models.Model):
         HISTORY_DOWNLOADED = "history_downloaded", "Downloaded distribution history"
         RESPONSES_EXPORTED = "responses_exported", "Exported responses"
         CONTACTS_EXPORTED = "contacts_exported", "Downloaded a contact list"
+        CONTACTS_IMPORTED = "contacts_imported", "Imported contacts"
         TEAM_CREATED = "team_created", "Created the team"
         MEMBER_INVITED = "member_invited", "Invited a member"
         INVITATION_REVOKED = "invitation_revoked", "Revoked an invitation"

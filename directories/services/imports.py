@@ -17,6 +17,8 @@ from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from core.audit import audit_record
+from core.models import AuditEntry
 from core.queue import enqueue, enqueue_now, queue_is_idle
 from directories.importing import ImportOutcome, ProgressReporter, analyse, process_file
 from directories.models import ContactImport, ContactList
@@ -219,6 +221,8 @@ def contact_import_run(
             )
             contact_import.finished_at = timezone.now()
             contact_import.save()
+            if outcome.written:
+                _audit_imported(contact_import)
     except Exception:
         ContactImport.objects.filter(pk=contact_import_id).update(
             status=ContactImport.Status.FAILED,
@@ -234,6 +238,21 @@ def contact_import_run(
     ):
         Path(contact_import.stored_path).unlink(missing_ok=True)
     return outcome
+
+
+def _audit_imported(contact_import: ContactImport) -> None:
+    # In the import's transaction: an import rolled back leaves no entry.
+    audit_record(
+        actor=contact_import.owner,
+        team_id=contact_import.team_id,
+        action=AuditEntry.Action.CONTACTS_IMPORTED,
+        subject=contact_import.contact_list.name,
+        counts={
+            "added": contact_import.added,
+            "updated": contact_import.updated,
+            "rejected": contact_import.rejected,
+        },
+    )
 
 
 STARTER_REFUSED = (

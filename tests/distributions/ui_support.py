@@ -16,11 +16,14 @@ GOOD_BODY = "Dear ${m://FirstName},\n\n${l://SurveyLink?d=Take the survey}\n"
 QUESTION_ID = 901
 
 
-def published_survey(owner, *, title="Campus life", access="anyone", state="published"):
-    """Return a survey with one published single-choice question."""
+def published_survey(
+    owner, *, title="Campus life", access="anyone", state="published", team=None
+):
+    """Return a survey with one published single-choice question (in `team`, else
+    the owner's personal team)."""
     survey = Survey.objects.create(
         owner=owner,
-        team_id=personal_team_id(owner.pk),
+        team_id=team.pk if team is not None else personal_team_id(owner.pk),
         title=title,
         access=access,
         state=state,
