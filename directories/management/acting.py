@@ -1,21 +1,17 @@
-"""The commands act as a member: `--owner` names them, `--team` the team (their
-personal team when left out), and teams.access decides as it does for a page."""
+"""The directory commands act as a member: `--owner` names them, `--team` the team
+(teams.commands: their personal team when left out, checked as a page would)."""
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError
-from django.http import Http404
 
-from teams.access import Right, require
+from teams.access import Right
+from teams.commands import add_team_argument, command_team_id
 from teams.selectors import teams_of
-from teams.services import personal_team_id
 
 
 def add_acting_arguments(parser) -> None:
     parser.add_argument("--owner", required=True, help="the member's email address")
-    parser.add_argument(
-        "--team", type=int, help="the team's id (default: the member's personal team)"
-    )
+    add_team_argument(parser)
 
 
 def acting_member(options, right: Right):
@@ -24,11 +20,5 @@ def acting_member(options, right: Right):
     user = get_user_model().objects.filter(email__iexact=options["owner"]).first()
     if user is None:
         raise CommandError(f"No user with email {options['owner']}.")
-    team_id = options.get("team") or personal_team_id(user.pk)
-    try:
-        require(user, team_id, right)
-    except Http404:
-        raise CommandError(f"{user.email} is not a member of team {team_id}.") from None
-    except PermissionDenied as exc:
-        raise CommandError(str(exc)) from None
+    team_id = command_team_id(user, options.get("team"), right)
     return user, teams_of(user=user).get(pk=team_id)

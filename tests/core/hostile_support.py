@@ -2,12 +2,16 @@
 walk, and the forms of a page read from its HTML (tests/core/test_hostile_input.py).
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -265,6 +269,23 @@ def build_world() -> World:
         "index": 0,
     }
     return world
+
+
+@contextmanager
+def world_for_module(django_db_blocker, media):
+    """One world for a test module, in a transaction each test's own rolls back to:
+    building it costs more than most pages' walk; every test sees it as built."""
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            world = build_world()
+            path = Path(world.contact_import.stored_path)
+            world.upload = (path, path.read_bytes())
+            yield world
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 def url_variants(full_name: str, entry: URLPattern, world: World) -> list[str]:

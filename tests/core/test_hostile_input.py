@@ -14,12 +14,10 @@ view here), the issue's bound, and steady on a loaded machine where wall time is
 """
 
 import time
-from pathlib import Path
 
 import pytest
 from django.core.cache import cache
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import resolve
 
 from tests.core.hostile_support import (
@@ -27,7 +25,6 @@ from tests.core.hostile_support import (
     PER_FIELD,
     QUERY_NAMES,
     Form,
-    build_world,
     hostile_paths,
     is_anonymous_page,
     local_path,
@@ -35,6 +32,7 @@ from tests.core.hostile_support import (
     url_patterns,
     url_variants,
     urlencoded,
+    world_for_module,
 )
 
 # A sweep of every page with every hostile value (about a minute): `make test`
@@ -57,22 +55,8 @@ NO_OBJECT = {
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    """One world for the module, in a transaction each test's own rolls back to.
-
-    Building it costs more than most pages' walk; every test sees it as built.
-    """
-    media = tmp_path_factory.mktemp("media")
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            world = build_world()
-            path = Path(world.contact_import.stored_path)
-            world.upload = (path, path.read_bytes())
-            yield world
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with world_for_module(django_db_blocker, tmp_path_factory.mktemp("media")) as world:
+        yield world
 
 
 @pytest.fixture(autouse=True)

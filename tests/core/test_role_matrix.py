@@ -16,21 +16,18 @@ Each request runs in its own rolled-back transaction: a Delete by the Owner leav
 the world as it was for the next.
 """
 
-from pathlib import Path
-
 import pytest
 from django.core.cache import cache
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 
 from teams.access import ROLE_RIGHTS, Right
 from teams.models import Membership, Role
 from teams.selectors import SESSION_KEY
 from tests.core.hostile_support import (
-    build_world,
     is_anonymous_page,
     url_patterns,
     url_variants,
+    world_for_module,
 )
 from tests.factories import UserFactory
 
@@ -250,23 +247,14 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """One team's world and a member of each role, kept for the module; every test
     runs in a transaction of its own that rolls back."""
     media = tmp_path_factory.mktemp("media")
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            world = build_world()
-            team_id = world.survey.team_id
-            world.people = {"outsider": UserFactory(), Role.OWNER: world.owner}
-            for role in (Role.VIEWER, Role.ANALYST, Role.EDITOR):
-                member = UserFactory()
-                Membership.objects.create(team_id=team_id, user=member, role=role)
-                world.people[role] = member
-            path = Path(world.contact_import.stored_path)
-            world.upload = (path, path.read_bytes())
-            yield world
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with world_for_module(django_db_blocker, media) as world:
+        team_id = world.survey.team_id
+        world.people = {"outsider": UserFactory(), Role.OWNER: world.owner}
+        for role in (Role.VIEWER, Role.ANALYST, Role.EDITOR):
+            member = UserFactory()
+            Membership.objects.create(team_id=team_id, user=member, role=role)
+            world.people[role] = member
+        yield world
 
 
 @pytest.fixture(autouse=True)

@@ -399,7 +399,7 @@ def test_the_person_commands_act_in_the_team_with_the_pages_rights(lab, tmp_path
             email=contact.email,
             yes=True,
         )
-    with pytest.raises(CommandError, match="is not in team"):
+    with pytest.raises(CommandError, match="is not a member of team"):
         call_command(
             "export_person",
             owner=lab.outsider.email,

@@ -4,9 +4,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from distributions.management.team_option import add_team_argument, command_team_id
 from distributions.services.privacy import person_erase
 from teams.access import Right
+from teams.commands import add_team_argument, command_team_id
 
 
 class Command(BaseCommand):

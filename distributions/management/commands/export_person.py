@@ -6,10 +6,10 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from distributions.management.team_option import add_team_argument, command_team_id
 from distributions.selectors.privacy import person_export
 from distributions.services.privacy import unknown_address_message
 from teams.access import Right
+from teams.commands import add_team_argument, command_team_id
 
 
 class Command(BaseCommand):

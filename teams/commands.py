@@ -1,4 +1,4 @@
-"""The commands' --team: the team a command acts in as its user, with the right
+"""Every command's --team: the team a command acts in as its user, with the right
 the same page needs (teams.access), or the user's personal team."""
 
 from django.core.exceptions import PermissionDenied
@@ -24,7 +24,9 @@ def command_team_id(user, team: int | None, right) -> int:
     try:
         access.require(user, team_id, right)
     except Http404:
-        raise CommandError(f"{user.get_username()} is not in team {team_id}.") from None
+        raise CommandError(
+            f"{user.get_username()} is not a member of team {team_id}."
+        ) from None
     except PermissionDenied as refused:
         raise CommandError(str(refused)) from None
     return team_id
