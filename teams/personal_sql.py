@@ -30,3 +30,45 @@ CHECK_FOREIGN_KEYS_NOW = """;
 SET CONSTRAINTS ALL IMMEDIATE;
 SET CONSTRAINTS ALL DEFERRED;
 """
+
+
+def team_column_steps(tables: dict[str, str], *, required: bool = True) -> list:
+    """The migration operations that give each model a `team` and move every row
+    into its owner's personal team: {model name: table} -> AddField (nullable), the
+    personal teams, one UPDATE per table, then (if `required`) NOT NULL.
+
+    One recipe for every app's `*_team` migration (surveys 0008, directories 0005,
+    distributions 0017, api 0004, core 0003), so none can move rows differently.
+    """
+    from django.db import migrations, models
+
+    def team_field(null: bool):
+        return models.ForeignKey(
+            null=null,
+            blank=null,
+            on_delete=models.SET_NULL if null else models.CASCADE,
+            related_name="+",
+            to="teams.team",
+        )
+
+    steps: list = [
+        migrations.AddField(model_name=model, name="team", field=team_field(True))
+        for model in tables
+    ]
+    steps.append(migrations.RunSQL(PERSONAL_TEAMS, migrations.RunSQL.noop))
+    for model, table in tables.items():
+        steps.append(
+            migrations.RunSQL(
+                f"UPDATE {table} AS row SET team_id = t.id FROM teams_team t"
+                " WHERE t.personal_for_id = row.owner_id AND row.team_id IS NULL"
+                + CHECK_FOREIGN_KEYS_NOW,
+                migrations.RunSQL.noop,
+            )
+        )
+        if required:
+            steps.append(
+                migrations.AlterField(
+                    model_name=model, name="team", field=team_field(False)
+                )
+            )
+    return steps
