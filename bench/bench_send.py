@@ -507,6 +507,9 @@ def bench_send(sink: Sink, work: Path) -> None:
             + ", ".join(f"{run['sending']:.0f}" for run in broker_runs)
             + " msg/s; first claim after "
             + ", ".join(f"{run['started_after']:.1f}" for run in broker_runs)
+            # bench_send_rate reads the first run's duration from here.
+            + " s; last sent at "
+            + ", ".join(f"{run['elapsed']:.1f}" for run in broker_runs)
             + " s"
         )
     worker_cpu = median([run["cpu"][0] for run in runs[first]])
