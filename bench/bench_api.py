@@ -41,6 +41,7 @@ from directories.models import Contact, ContactList  # noqa: E402
 from distributions.models import Distribution  # noqa: E402
 from distributions.services.links import links_generate_run  # noqa: E402
 from surveys.models import Survey  # noqa: E402
+from teams.services import personal_team  # noqa: E402
 
 N = int(os.environ.get("BENCH_API_N", "100000"))
 BULK = 10_000
@@ -92,16 +93,21 @@ def main() -> int:
     )
     process = None
     try:
+        team = personal_team(owner)
         survey = Survey.objects.create(
             owner=owner,
+            team=team,
             title="Bench API",
             state=Survey.State.PUBLISHED,
             published_version=1,
         )
-        contact_list = ContactList.objects.create(owner=owner, name="Bench 100k")
+        contact_list = ContactList.objects.create(
+            owner=owner, team=team, name="Bench 100k"
+        )
         copy_contacts(contact_list, N, {"Cohort": "2026"})
         batch = Distribution.objects.create(
             owner=owner,
+            team=team,
             survey=survey,
             kind=Distribution.Kind.LINKS,
             contact_list=contact_list,
@@ -132,7 +138,7 @@ def main() -> int:
             f"({took:.2f} s, {pages} pages of 1000; each row's status)"
         )
 
-        target = ContactList.objects.create(owner=owner, name="Bench upsert")
+        target = ContactList.objects.create(owner=owner, team=team, name="Bench upsert")
         url = f"/api/v1/lists/{target.pk}/contacts/bulk/"
         times = []
         for attempt in range(2):

@@ -42,6 +42,7 @@ from distributions.services.invitations import (  # noqa: E402
     invitations_create_from_list,
 )
 from surveys.models import Survey, SurveyVersion  # noqa: E402
+from teams.services import personal_team  # noqa: E402
 
 SIZE = int(os.environ.get("BENCH_BOUNCES_SIZE", "10000"))
 SAMPLES = ROOT / "tests" / "distributions" / "dsn_samples"
@@ -55,18 +56,20 @@ def set_up() -> tuple[int, int]:
         username=f"bench-bounces-{uuid.uuid4().hex[:8]}@example.org",
         email="bench-bounces@example.org",
     )
+    team = personal_team(owner)
     survey = Survey.objects.create(
-        owner=owner, title="Bench", state="published", published_version=1
+        owner=owner, team=team, title="Bench", state="published", published_version=1
     )
     SurveyVersion.objects.create(
         survey=survey, number=1, definition={"title": "Bench", "pages": []}
     )
-    the_list = ContactList.objects.create(owner=owner, name="Bench list")
+    the_list = ContactList.objects.create(owner=owner, team=team, name="Bench list")
     copy_contacts(the_list, SIZE, {})
     now = timezone.now()
     distribution = Distribution.objects.create(
         survey=survey,
         owner=owner,
+        team=team,
         kind=Distribution.Kind.EMAIL,
         contact_list=the_list,
         list_name=the_list.name,

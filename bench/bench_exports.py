@@ -38,6 +38,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from surveys.models import Answer, Response, Survey, SurveyVersion  # noqa: E402
+from teams.services import personal_team  # noqa: E402
 
 SIZE = int(os.environ.get("BENCH_EXPORTS_SIZE", "10000"))
 FORMATS = ("csv", "xlsx", "sav")
@@ -126,7 +127,11 @@ def set_up() -> tuple[int, int]:
         email="bench-exports@example.org",
     )
     survey = Survey.objects.create(
-        owner=owner, title="Bench exports", state="published", published_version=1
+        owner=owner,
+        team=personal_team(owner),
+        title="Bench exports",
+        state="published",
+        published_version=1,
     )
     shape = definition()
     version = SurveyVersion.objects.create(survey=survey, number=1, definition=shape)
@@ -142,7 +147,7 @@ def set_up() -> tuple[int, int]:
         columns = (
             "id, survey_id, version_id, public_id, channel, first_name, last_name,"
             " email, external_reference, embedded_data, current_page, created_at,"
-            " started_at, last_activity_at, finished_at, screened_out"
+            " started_at, last_activity_at, finished_at, screened_out, language"
         )
         with cursor.cursor.copy(
             f"COPY {Response._meta.db_table} ({columns}) FROM STDIN"
@@ -172,6 +177,8 @@ def set_up() -> tuple[int, int]:
                         finished or started,
                         finished,
                         False,
+                        # The language the respondent answered in (the survey's).
+                        "en",
                     )
                 )
         with cursor.cursor.copy(

@@ -54,6 +54,7 @@ from distributions.services.invitations import (  # noqa: E402
     invitations_create_from_list,
 )
 from surveys.models import Response, Survey, SurveyVersion  # noqa: E402
+from teams.services import personal_team  # noqa: E402
 
 WORKERS, THREADS = 2, 2  # bin/canvass-run's gunicorn
 ROUNDS = 3  # interleaved, best of: the two cores are shared
@@ -80,14 +81,15 @@ def set_up(size: int) -> tuple[int, int, int]:
         username=f"bench-history-{uuid.uuid4().hex[:8]}@example.org",
         email="bench-history@example.org",
     )
+    team = personal_team(owner)
     survey = Survey.objects.create(
-        owner=owner, title="Bench", state="published", published_version=1
+        owner=owner, team=team, title="Bench", state="published", published_version=1
     )
     version = SurveyVersion.objects.create(
         survey=survey, number=1, definition={"title": "Bench", "pages": []}
     )
     the_list = ContactList.objects.create(
-        owner=owner, name="Bench list", embedded_fields=["Cohort", "Unit"]
+        owner=owner, team=team, name="Bench list", embedded_fields=["Cohort", "Unit"]
     )
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -114,6 +116,7 @@ def set_up(size: int) -> tuple[int, int, int]:
     distribution = Distribution.objects.create(
         survey=survey,
         owner=owner,
+        team=team,
         kind=Distribution.Kind.EMAIL,
         contact_list=the_list,
         list_name=the_list.name,
@@ -166,7 +169,7 @@ def set_up(size: int) -> tuple[int, int, int]:
                 (id, channel, first_name, last_name, email, external_reference,
                  embedded_data, current_page, created_at, started_at,
                  last_activity_at, finished_at, survey_id, version_id, person_key,
-                 public_id, screened_out)
+                 public_id, screened_out, language)
             SELECT m.response_id, 'invitation', i.first_name, i.last_name, i.email,
                    i.external_reference, i.embedded_data, 0, %s, %s, %s,
                    CASE WHEN m.finished THEN %s::timestamptz END, %s, %s,
@@ -174,7 +177,9 @@ def set_up(size: int) -> tuple[int, int, int]:
                    'email:' || lower(i.email),
                    -- Response.public_id's form ("R_" + 15 letters or digits).
                    'R_' || left(md5(m.response_id::text), 15),
-                   false
+                   false,
+                   -- The language the respondent answered in (the survey's).
+                   'en'
             FROM bench_map m JOIN {invitation_table} i ON i.id = m.invitation_id
             """,
             [now, now, now, now, survey.pk, version.pk],

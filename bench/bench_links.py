@@ -61,6 +61,7 @@ from distributions.services.links import (  # noqa: E402
     links_generate_run,
 )
 from surveys.models import Survey  # noqa: E402
+from teams.services import personal_team  # noqa: E402
 
 N = int(os.environ.get("BENCH_LINKS_N", "100000"))
 
@@ -99,6 +100,7 @@ def limit_copy_seconds(distribution: Distribution) -> float:
     scratch = Distribution.objects.create(
         survey=distribution.survey,
         owner=distribution.owner,
+        team=distribution.team,
         kind=Distribution.Kind.LINKS,
         contact_list=distribution.contact_list,
         list_name="bench limit",
@@ -153,13 +155,17 @@ def main() -> int:
     User = get_user_model()
     owner = User.objects.create(username=f"bench-links-{uuid.uuid4().hex[:8]}")
     try:
+        team = personal_team(owner)
         survey = Survey.objects.create(
             owner=owner,
+            team=team,
             title="Bench links",
             state=Survey.State.PUBLISHED,
             published_version=1,
         )
-        contact_list = ContactList.objects.create(owner=owner, name="Bench 100k")
+        contact_list = ContactList.objects.create(
+            owner=owner, team=team, name="Bench 100k"
+        )
         make_contacts(contact_list)
 
         # What Generate Links does at this size: the batch row in the request,
