@@ -6,8 +6,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def safe_next(request) -> str:
-    """Return the request's ?next= when it is a path on this site, else ""."""
-    target = request.GET.get("next", "")
+    """Return the request's next (a form's, else the query's) when it is a path on
+    this site, else "". A bare word is no path: redirect() would take it for a
+    view's name."""
+    target = request.POST.get("next") or request.GET.get("next", "")
     if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):

@@ -250,6 +250,9 @@ def build_world() -> World:
         "survey_pk": survey.pk,
         "membership_id": world.team_member.pk,
         "language": "es",
+        # Campus sign-in's URLs (allauth): a provider and an organization.
+        "provider_id": "campus",
+        "organization_slug": "uni",
         "link_pk": links.invitations.order_by("pk").first().pk,
         "list_pk": world.contact_list.pk,
         "question_id": survey.questions.filter(kind="long_text").first().pk,
@@ -292,6 +295,12 @@ def url_variants(full_name: str, entry: URLPattern, world: World) -> list[str]:
     """The URLs of one pattern with the world's objects; question pages once per
     question, so every kind's form is met."""
     names = set(getattr(entry.pattern, "converters", {}))
+    if ":" not in full_name:
+        # An included URLconf's arguments (allauth's <provider_id>/...) sit in the
+        # including pattern: the root resolver knows them all.
+        for possibilities, *_ in get_resolver().reverse_dict.getlist(full_name):
+            for _, params in possibilities:
+                names |= set(params)
     kwargs = {name: world.kwargs[name] for name in names if name in world.kwargs}
     if "pk" in names:
         kwargs["pk"] = _pk_for(full_name, world)
