@@ -1,6 +1,6 @@
 import zoneinfo
 
-from django.conf import settings
+from django.conf import global_settings, settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
@@ -29,6 +29,13 @@ OWNER_LOCALES = [
     ("nl", "Nederlands"),
     ("pt-br", "Português (Brasil)"),
     ("sv", "Svenska"),
+]
+# Every other language Django knows: a catalogue added under locale/ for any of them
+# reaches its owners without a code change (locale/README.md).
+OWNER_LOCALES += [
+    (code, str(name))
+    for code, name in global_settings.LANGUAGES
+    if code not in {tag for tag, _ in OWNER_LOCALES} and code != "en"
 ]
 
 

@@ -33,6 +33,8 @@ def set_locale(owner, locale):
         ("en-us", "01/31/2026"),
         ("en-gb", "31/01/2026"),
         ("de", "31.01.2026"),
+        # Outside the short list: every language Django knows may be chosen.
+        ("ja", "2026/01/31"),
     ],
 )
 def test_lists_page_dates_follow_the_owner_s_locale(owner_client, owner, locale, shown):
