@@ -1,24 +1,11 @@
-"""What teams.access allows, asked the way distributions' writes and jobs need it.
-
-- teams_with: cancel, resend and each link's revoke / extend / regenerate are
-  single UPDATEs filtered by these team ids, so a stale page, a member removed
-  since, or another team's ids change nothing.
-- sender_refusal: the dispatcher and the links task ask it when they start a
-  distribution, with the member who made it loaded afresh.
-"""
+"""Whether the member who made a distribution may still send it: the dispatcher
+and the links task ask `sender_refusal` when they start a distribution, with the
+member loaded afresh. (Which of a user's teams allow a right: teams.access.)"""
 
 from django.contrib.auth import get_user_model
 
 from teams import access
 from teams.access import Right
-
-
-def teams_with(user, right: Right) -> list[int]:
-    """Ids of the user's teams where their role has `right` (no query after the
-    request's first permission check)."""
-    return [
-        team_id for team_id in access.roles_of(user) if access.can(user, team_id, right)
-    ]
 
 
 def sender_refusal(distribution) -> str:

@@ -85,3 +85,11 @@ def require(user, team_id: int, right: Right = Right.VIEW) -> str:
 def team_shown(user) -> int | None:
     """The team of the last data `require` let this request read, if any."""
     return getattr(user, _SHOWN, None)
+
+
+def teams_with(user, right: Right) -> list[int]:
+    """Ids of the user's teams where their role has `right` (no query after the
+    request's first check). Bulk writes filter by them: cancel, resend and a
+    link's revoke / extend / regenerate are single UPDATEs, so a stale page, a
+    member removed since, or another team's ids change nothing."""
+    return [team_id for team_id in roles_of(user) if can(user, team_id, right)]

@@ -39,7 +39,8 @@ from distributions.services.invitations import (
     invitation_statistics_refresh,
     invitations_create_from_list,
 )
-from distributions.team_rights import sender_refusal, teams_with
+from distributions.team_rights import sender_refusal
+from teams import access
 from teams.access import Right
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ def distribution_cancel(*, user, distribution: Distribution) -> bool:
     with transaction.atomic():
         cancelled = Distribution.objects.filter(
             pk=distribution.pk,
-            team_id__in=teams_with(user, Right.SEND),
+            team_id__in=access.teams_with(user, Right.SEND),
             status=Distribution.Status.SCHEDULED,
         ).update(status=Distribution.Status.CANCELLED, cancelled_at=now)
         if cancelled:

@@ -34,7 +34,8 @@ from distributions.services.invitations import (
     invitations_copy_rows,
     invitations_create_from_list,
 )
-from distributions.team_rights import sender_refusal, teams_with
+from distributions.team_rights import sender_refusal
+from teams import access
 from teams.access import Right
 
 # The first key of the advisory locks this module takes (the second: a batch id).
@@ -320,7 +321,7 @@ def _links_ready(distribution_id: int) -> int:
 def _owned_invitations(*, user, distribution_id: int | None = None):
     # The links of the teams where the user may send (link control is sending).
     qs = Invitation.objects.filter(
-        distribution__team_id__in=teams_with(user, Right.SEND)
+        distribution__team_id__in=access.teams_with(user, Right.SEND)
     )
     if distribution_id is not None:
         qs = qs.filter(distribution_id=distribution_id)
@@ -384,7 +385,7 @@ def invitations_extend_unfinished(
         # The batch's row shows when its links expire.
         Distribution.objects.filter(
             pk=distribution_id,
-            team_id__in=teams_with(user, Right.SEND),
+            team_id__in=access.teams_with(user, Right.SEND),
             link_expires_at__lt=expires_at,
         ).update(link_expires_at=expires_at)
     return moved

@@ -15,7 +15,7 @@ from django.utils import timezone
 from distributions.models import Delivery, Distribution
 from distributions.services.dispatch import delivery_batches_enqueue
 from distributions.status import IN_DOUBT
-from distributions.team_rights import teams_with
+from teams import access
 from teams.access import Right
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def deliveries_in_doubt_resend(*, user, distribution: Distribution) -> int:
             Distribution.objects.select_for_update()
             .filter(
                 pk=distribution.pk,
-                team_id__in=teams_with(user, Right.SEND),
+                team_id__in=access.teams_with(user, Right.SEND),
                 status__in=[Distribution.Status.SENDING, Distribution.Status.SENT],
             )
             .first()
