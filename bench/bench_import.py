@@ -111,7 +111,7 @@ def main() -> None:
     # As the Docker image does at build time (compileall), into __pycache__.
     subprocess.run(
         [sys.executable, "-m", "compileall", "-q", "-j", "0", "accounts", "config"]
-        + ["core", "directories", "distributions", "surveys", "manage.py"],
+        + ["core", "directories", "distributions", "surveys", "teams", "manage.py"],
         cwd=ROOT,
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": ""},
         check=True,

@@ -6,6 +6,7 @@ from pathlib import Path
 import csp.constants as csp
 import dj_database_url
 
+from config.command_apps import installed_apps
 from config.email_delivery import email_delivery_settings
 from config.email_provider import email_provider_settings
 from config.env import (
@@ -71,6 +72,8 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "allauth.socialaccount.providers.saml",
 ]
+# `manage.py import_contacts` starts with only the apps it touches (config.command_apps).
+INSTALLED_APPS = installed_apps(INSTALLED_APPS)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
