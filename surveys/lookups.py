@@ -10,6 +10,7 @@ migration; tests/surveys exercise both functions on every respondent request.
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import JSONField
 
+from core.database.prepared import fetchone_prepared
 from surveys.models import Response, Survey
 
 
@@ -44,19 +45,15 @@ def _build(model, fields, values):
 
 
 def survey_by_public_key(public_key: str) -> Survey | None:
-    with connection.cursor() as cursor:
-        cursor.execute(SURVEY_SQL, [public_key])
-        row = cursor.fetchone()
+    row = fetchone_prepared(SURVEY_SQL, [public_key])
     return None if row is None else _build(Survey, _SURVEY_FIELDS, row)
 
 
 def anonymous_response_by_resume_key(public_key: str, resume_key: str):
     """Return the anonymous response with .survey and .saved_answers, or None."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            RESUME_SQL, [resume_key, Response.Channel.ANONYMOUS.value, public_key]
-        )
-        row = cursor.fetchone()
+    row = fetchone_prepared(
+        RESUME_SQL, [resume_key, Response.Channel.ANONYMOUS.value, public_key]
+    )
     if row is None:
         return None
     split = len(_SURVEY_FIELDS)

@@ -21,3 +21,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.errors_occurred:
             return super().is_usable()
         return connection_alive(self.connection)
+
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        # Django turns psycopg's prepared statements off (prepare_threshold None),
+        # which also ignores an explicit prepare=True. Queries still never prepare on
+        # their own (Django's cursors bind on the client, and the threshold is out of
+        # reach); only core.database.prepared's lookups ask to.
+        connection.prepare_threshold = PREPARE_ONLY_WHEN_ASKED
+        return connection
+
+
+PREPARE_ONLY_WHEN_ASKED = 2**31 - 1

@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from core.database.prepared import fetchone_prepared
 from distributions.models import Delivery, Distribution, Invitation
 from distributions.person import invitation_person_key, with_person_progress
 from distributions.status import (
@@ -129,9 +130,7 @@ def invitation_by_token(*, token: str) -> Invitation | None:
     """
     if not token or len(token) > 64:
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(_token_sql(), [token])
-        row = cursor.fetchone()
+    row = fetchone_prepared(_token_sql(), [token])
     if row is None:
         return None
     split = len(_INVITATION_FIELDS)

@@ -148,8 +148,9 @@ def test_send_answer_finish_and_opt_out_log_no_token(
     lines = every_log_line.lines
     # The log did see all of it: the SQL that carries tokens, the 404s, the error.
     assert any("INSERT INTO distributions_invitation" in line for line in lines)
-    # The personal link's lookup (distributions.selectors.invitations).
-    assert any("WHERE i.token = '[redacted]'" in line for line in lines)
+    # The personal link's lookup (distributions.selectors.invitations), a prepared
+    # statement (core.database.prepared): the token is its argument.
+    assert any("WHERE i.token = $1; args=['[redacted]']" in line for line in lines)
     assert any("Not Found: /s/[token]/" in line for line in lines)
     assert any("Key (" in line and "[token]" in line for line in lines)
     assert any("Traceback" in line for line in lines)
