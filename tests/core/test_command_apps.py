@@ -45,19 +45,17 @@ def test_only_a_listed_command_starts_lean():
         command_started([])
 
 
-def test_the_lean_command_imports_as_the_full_one_does(transactional_db, tmp_path):
-    """The real command line: its own process, lean, on the test database."""
-    user = UserFactory(email="staff@example.edu")
-    path = tmp_path / "contacts.csv"
-    write_contacts(path, 50)
+def run_import(*options: str) -> subprocess.CompletedProcess:
+    """`manage.py import_contacts` as its own process on the test database; it
+    prints the apps it started with."""
     code = (
         "import runpy, sys; sys.argv = ['manage.py', 'import_contacts', "
-        f"{str(path)!r}, '--owner', 'staff@example.edu', '--list', 'Panel']; "
+        f"*{list(options)!r}]\n"
         "from django.apps import apps\n"
         "try:\n    runpy.run_path('manage.py', run_name='__main__')\n"
         "finally:\n    print('APPS', sorted(a.name for a in apps.get_app_configs()))"
     )
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": harness.test_database_url()},
@@ -65,10 +63,23 @@ def test_the_lean_command_imports_as_the_full_one_does(transactional_db, tmp_pat
         text=True,
         timeout=60,
     )
-    assert result.returncode == 0, result.stderr
-    assert "added 50, updated 0, duplicates 0, rejected 0" in result.stdout
-    assert f"APPS {sorted(LEAN_COMMANDS['import_contacts'])}" in result.stdout
+
+
+def test_the_lean_command_imports_as_the_full_one_does(transactional_db, tmp_path):
+    """The real command line, lean: a new list (COPY straight in), then the same
+    file again into it with --update-existing (the merge through a temp table)."""
+    user = UserFactory(email="staff@example.edu")
+    path = tmp_path / "contacts.csv"
+    write_contacts(path, 50)
+    acting = ("--owner", "staff@example.edu", "--list", "Panel")
+    first = run_import(str(path), *acting)
+    assert first.returncode == 0, first.stderr
+    assert "added 50, updated 0, duplicates 0, rejected 0" in first.stdout
+    assert f"APPS {sorted(LEAN_COMMANDS['import_contacts'])}" in first.stdout
+    again = run_import(str(path), *acting, "--update-existing")
+    assert again.returncode == 0, again.stderr
+    assert "added 0, updated 50, duplicates 0, rejected 0" in again.stdout
     contact_list = ContactList.objects.get(owner=user, name="Panel")
     assert Contact.objects.filter(contact_list=contact_list).count() == 50
-    entry = AuditEntry.objects.get(action=AuditEntry.Action.CONTACTS_IMPORTED)
-    assert entry.actor_id == user.pk
+    entries = AuditEntry.objects.filter(action=AuditEntry.Action.CONTACTS_IMPORTED)
+    assert [entry.actor_id for entry in entries] == [user.pk, user.pk]
