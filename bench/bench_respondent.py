@@ -20,7 +20,7 @@ personal-links batch (removed afterwards), then loads for a bounded time with `w
 
 Prints:
     BENCH respondent_page: N req/s, p99 X ms (limit: bare lookup view M req/s,
-        p99 Y ms; ratio R %)
+        p99 Y ms; ratio R %; worker CPU per request: page vs limit, the steadier figure)
     BENCH respondent_page_logic: N req/s, p99 X ms (plain page: M req/s; P % of it)
     BENCH respondent_page_translated: N req/s, p99 X ms (plain page: M req/s; P %)
 """
@@ -280,7 +280,8 @@ def main() -> int:
     print(
         f"BENCH respondent_page: {link[0]:.0f} req/s, p99 {link[1]:.1f} ms "
         f"(limit: bare lookup view {limit[0]:.0f} req/s, p99 {limit[1]:.1f} ms; "
-        f"ratio {100 * link[0] / limit[0]:.0f} %)"
+        f"ratio {100 * link[0] / limit[0]:.0f} %; worker CPU per request "
+        f"{link_cpu:.2f} ms vs {limit_cpu:.2f} ms = {100 * limit_cpu / link_cpu:.0f} %)"
     )
     print(
         f"BENCH respondent_page_logic: {logic_page[0]:.0f} req/s, p99 "
