@@ -116,8 +116,8 @@ class RowValidator:
             # each value, so no CR reaches an email (issue 14). Rare: one check a row.
             cells = self.clean_cells(cells)
         values = [cells[p] if p is not None else "" for p in self.positions]
-        # Every limit is at least 32 characters: one C-level check for most rows.
-        if max(map(len, values)) > 32:
+        # No value within the shortest limit can be too long: one check for most rows.
+        if max(map(len, values)) > self._short:
             for value, (name, position) in zip(
                 values, self.named_positions, strict=True
             ):
