@@ -357,6 +357,25 @@ def test_two_lanes_make_every_link_once_and_a_second_run_makes_none(
     assert batch.invitations.count() == 23
 
 
+def test_a_batch_mints_one_token_per_link_made(owner, survey, monkeypatch):
+    # Ranges that end exactly on a step, and the open range after the last cut,
+    # take no contact on their last step: they must mint no token for it.
+    from distributions.services import invitations
+    from distributions.services.links import links_generate_run
+
+    the_list = make_list(owner, n=10)
+    batch = generating_batch(survey, the_list)
+    minted = []
+    real_new_token = invitations.new_token
+    monkeypatch.setattr(
+        invitations, "new_token", lambda: minted.append(1) or real_new_token()
+    )
+
+    assert links_generate_run(distribution_id=batch.pk, batch_size=5) == 10
+    assert len(minted) == 10
+    assert len(set(batch.invitations.values_list("token", flat=True))) == 10
+
+
 def test_a_second_run_waits_for_the_first_then_finds_the_batch_ready(
     transactional_db, owner, survey
 ):
