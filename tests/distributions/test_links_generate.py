@@ -1,6 +1,7 @@
 """Personal links → Generate Links: the batch, the CSV, the page, the command line."""
 
 import datetime
+import math
 import zoneinfo
 
 import pytest
@@ -374,6 +375,26 @@ def test_a_batch_mints_one_token_per_link_made(owner, survey, monkeypatch):
     assert links_generate_run(distribution_id=batch.pk, batch_size=5) == 10
     assert len(minted) == 10
     assert len(set(batch.invitations.values_list("token", flat=True))) == 10
+
+
+@pytest.mark.parametrize(
+    "total, batch_size, lanes, step",
+    [
+        (100_000, 20_000, 2, 16_667),  # six ranges, not five: three full rounds
+        (100_000, 20_000, 1, 20_000),
+        (100_000, 25_000, 2, 25_000),
+        (23, 5, 2, 4),
+        (3, 20_000, 2, 2),
+    ],
+)
+def test_a_batch_is_cut_into_equal_ranges_a_multiple_of_the_lanes(
+    total, batch_size, lanes, step
+):
+    from distributions.services.links import _even_step
+
+    assert _even_step(total, batch_size, lanes) == step
+    assert step <= batch_size
+    assert math.ceil(total / step) % lanes == 0
 
 
 def test_a_second_run_waits_for_the_first_then_finds_the_batch_ready(
