@@ -406,7 +406,8 @@ if EMAIL_DELIVERY["BOUNCE_IMAP_HOST"]:
 # Generate Links makes up to this many links in the request (the CSV downloads at
 # once); a larger batch is made by a Celery task with a progress bar.
 LINKS_SYNC_MAX = env_int("LINKS_SYNC_MAX", 5000, minimum=1)
-# Links per committed step of that task (each step moves the progress bar).
+# Links per committed step of that task, at most (each step moves the progress bar;
+# the batch is cut into equal steps, a multiple of the lanes in number).
 LINKS_BATCH_SIZE = env_int("LINKS_BATCH_SIZE", 20000, minimum=100)
 # Steps that task runs at once, each on its own database connection: the work is
 # in PostgreSQL, so more lanes than the database server has cores gain nothing.
