@@ -15,7 +15,7 @@ from distributions.services.bounces import bounce_mailbox_poll
 from distributions.services.dispatch import distributions_dispatch_due
 from distributions.services.links import links_generate_in_worker
 from distributions.services.send import deliveries_send
-from distributions.services.sweeper import deliveries_sweep
+from distributions.services.sweeper import deliveries_sweep, links_batches_requeue
 
 
 @shared_task(name="distributions.dispatch_due", acks_late=True, ignore_result=True)
@@ -41,7 +41,7 @@ def send_batch(delivery_ids: list[int]) -> dict[str, int]:
 
 @shared_task(name="distributions.sweep_stuck", acks_late=True, ignore_result=True)
 def sweep_stuck() -> dict[str, int]:
-    return deliveries_sweep()
+    return {**deliveries_sweep(), "links_requeued": len(links_batches_requeue())}
 
 
 @shared_task(name="distributions.generate_links", acks_late=True, ignore_result=True)

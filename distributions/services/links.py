@@ -304,6 +304,18 @@ def _one_run_at_a_time(distribution_id: int):
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
 
 
+def links_run_active(distribution_id: int) -> bool:
+    """Return whether a run of the batch holds its lock now, on any connection."""
+    # pg_advisory_lock(int, int) shows in pg_locks as classid, objid, objsubid 2.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+            " AND classid = %s AND objid = %s AND objsubid = 2 AND granted)",
+            [ADVISORY_LOCK_LINKS, distribution_id],
+        )
+        return cursor.fetchone()[0]
+
+
 def _lock_generating(distribution_id: int) -> bool:
     # Held until the caller's commit: whoever waits here finds the batch ready.
     return (

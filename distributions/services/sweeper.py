@@ -3,7 +3,8 @@
 Owns the periodic sweep_stuck task's work (docs/architecture.md, the sending
 pipeline): deliveries left "sending" by a worker that died between claiming and
 recording (see deliveries_sweep for the at-most-once policy), queued deliveries
-whose send_batch task was lost, and distributions that are done.
+whose send_batch task was lost, distributions that are done, and personal-links
+batches whose generate_links task was lost (links_batches_requeue).
 """
 
 import logging
@@ -22,6 +23,7 @@ from distributions.services.dispatch import (
     delivery_batches_enqueue,
     distributions_finish,
 )
+from distributions.services.links import links_run_active
 from distributions.services.send import BATCH_LEASE, CLAIM_LEASE
 from distributions.status import INTERRUPTED
 
@@ -178,6 +180,37 @@ def deliveries_sweep(
         "requeued": len(requeued),
         "finished": finished,
     }
+
+
+def links_batches_requeue(*, requeue_after: timedelta | None = None) -> list[int]:
+    """Enqueue again the task of personal-links batches it was lost for; return them.
+
+    A large batch reads "generating" until its task makes the last link. One that
+    has for longer than requeue_after (DISTRIBUTIONS_REQUEUE_AFTER) while the
+    broker's queue is empty (its task is not waiting there) and no run holds its
+    lock (a live run holds it from its first step to its last; a dead worker's
+    connection took it away) lost its task: to a flushed or restarted broker, or
+    with a worker killed mid-batch. Without this it would spin on the Personal
+    links page for ever. A duplicate is harmless: a run resumes where the links
+    stop, and one that waited behind another finds the batch Ready. Only while
+    the queue is empty, so a sweep never piles copies behind one still waiting.
+    """
+    requeue_after = requeue_after or timedelta(
+        seconds=settings.DISTRIBUTIONS_REQUEUE_AFTER
+    )
+    waiting = Distribution.objects.filter(
+        kind=Distribution.Kind.LINKS,
+        status=Distribution.Status.GENERATING,
+        created_at__lt=timezone.now() - requeue_after,
+    ).values_list("pk", flat=True)
+    if not waiting.exists() or not queue_is_idle():
+        return []
+    lost = [pk for pk in waiting if not links_run_active(pk)]
+    for pk in lost:
+        enqueue_now("distributions.generate_links", pk)
+    if lost:
+        logger.warning("sweeper: personal-links batches %s requeued", lost)
+    return lost
 
 
 def _database_crashed(cursor) -> bool:

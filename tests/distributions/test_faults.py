@@ -14,16 +14,19 @@ test` runs them, `make test-fast` does not.
 
 import time
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.db.utils import InterfaceError, OperationalError
 from django.test import Client
+from django.utils import timezone
 
 from distributions.models import Delivery, Distribution
 from distributions.services import sweeper
 from distributions.services.dispatch import distribution_dispatch_soon
+from distributions.services.links import links_generate
 from distributions.status import INTERRUPTED
 from tests.distributions.pipeline_support import (
     email_distribution,
@@ -261,3 +264,37 @@ def test_smtp_421_for_a_while(smtp_server, celery_worker_factory, celery_beat_fa
     assert Delivery.objects.filter(distribution=distribution, attempts__gt=1).exists()
     print(f"SMTP 421 for 20 s: all sent {done - started:.1f}s after the start")
     assert done - started < 20 + RECOVERY_SECONDS
+
+
+def test_a_links_batch_whose_task_was_lost_is_made_by_the_sweep(
+    celery_worker_factory, celery_beat_factory
+):
+    """The broker lost generate_links before a worker took it (flushed, or
+    restarted without its data): the batch would read "generating" for ever.
+    The sweep enqueues it again once the queue is empty and no run holds it."""
+    from config.celery import app as celery_app
+
+    survey = published_survey()
+    the_list = make_list(survey.owner, n=40)
+    batch = links_generate(
+        user=survey.owner,
+        survey=survey,
+        contact_list=the_list,
+        expires_at=timezone.now() + timedelta(days=7),
+        synchronous=False,
+    )
+    celery_app.control.purge()
+    batch.refresh_from_db()
+    assert batch.status == Distribution.Status.GENERATING
+
+    celery_worker_factory(concurrency=2)
+    celery_beat_factory()
+    started = time.monotonic()
+    while time.monotonic() - started < RECOVERY_SECONDS:
+        batch.refresh_from_db()
+        if batch.status != Distribution.Status.GENERATING:
+            break
+        time.sleep(1)
+    assert batch.status == Distribution.Status.READY
+    tokens = list(batch.invitations.values_list("token", flat=True))
+    assert len(tokens) == len(set(tokens)) == 40
