@@ -1,4 +1,5 @@
-"""Start-up: a command that sends no task does not import Celery; workers find the app."""
+"""Start-up: a command that sends no task does not import Celery; workers find the app;
+a web worker loads its views, then freezes them out of the garbage collector's sight."""
 
 import subprocess
 import sys
@@ -36,3 +37,25 @@ def test_celery_dash_a_config_finds_the_app():
 
     assert find_app("config") is app
     assert config.celery_app is app
+
+
+def test_a_web_worker_loads_every_view_then_freezes_what_it_loaded():
+    # config.wsgi is what gunicorn loads in every web worker (Dockerfile,
+    # bin/canvass-run). A full garbage collection stalls the worker for as long as
+    # it takes to walk every object it sees: what lives as long as the process
+    # must be frozen out of its sight, the views too (else the first requests
+    # load them afterwards).
+    code = (
+        "import gc, sys; import config.wsgi; "
+        "print(gc.get_freeze_count(), 'distributions.views.links' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    frozen, views_loaded = result.stdout.split()
+    assert views_loaded == "True"
+    assert int(frozen) > 50_000
