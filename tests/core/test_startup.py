@@ -8,6 +8,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def fresh_interpreter(code: str) -> str:
+    """Run `code` in a new Python process at the project's root; return its output."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
 def test_import_contacts_does_not_import_celery():
     # Everything `manage.py import_contacts` imports, in a fresh interpreter.
     code = (
@@ -18,14 +29,8 @@ def test_import_contacts_does_not_import_celery():
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('celery', 'kombu')))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.strip() == "[]", result.stdout
+    printed = fresh_interpreter(code)
+    assert printed.strip() == "[]", printed
 
 
 def test_celery_dash_a_config_finds_the_app():
@@ -49,13 +54,6 @@ def test_a_web_worker_loads_every_view_then_freezes_what_it_loaded():
         "import gc, sys; import config.wsgi; "
         "print(gc.get_freeze_count(), 'distributions.views.links' in sys.modules)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    frozen, views_loaded = result.stdout.split()
+    frozen, views_loaded = fresh_interpreter(code).split()
     assert views_loaded == "True"
     assert int(frozen) > 50_000
