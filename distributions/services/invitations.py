@@ -32,7 +32,7 @@ def invitations_create_from_list(
     the invitations are too. `without_opted_out` leaves out (and samples without)
     the contacts who opted out. Return how many were created.
     """
-    size = sample_size
+    size = None  # the whole list: the statement counts the contacts it takes
     if sample_size is not None:
         # A sample's statement is told its exact size: counting the sample itself
         # would draw it at random twice.
