@@ -12,11 +12,19 @@ e.g. "10k=10000", overrides the list). For each size, in the same run:
   a scratch list, commits and exits, likewise timed end to end. The same COPY is
   also timed inside one process (no start-up) to show what start-up costs.
 
+At 10k rows most of either process is its start, so one more line splits that out,
+each side best of 3, interleaved: Canvass from exec to a ready command
+(`manage.py import_contacts --help`: settings, the lean apps, the command module),
+beside the least any Django program pays for the same (this file with --bare-django:
+only auth and contenttypes, the same database, `manage.py check --help`), and a
+bare Python importing psycopg (the limit's own start).
+
 The application is byte-compiled first (as the Docker image is): with
 PYTHONDONTWRITEBYTECODE set and no compile step, every process compiles its modules
 from source. A scratch owner and its lists are removed afterwards. Prints, per size:
 
     BENCH import_10k: X.XX s vs limit Y.YY s = NN % (peak RSS N MB vs M MB; ...)
+    BENCH import_startup: X.XX s vs a bare Django Y.YY s = NN % (...)
 """
 
 import csv
@@ -67,6 +75,40 @@ def limit_process(list_id: int, path: Path) -> None:
 
     with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
         copy_file(conn, list_id, path)
+
+
+def bare_django_process() -> None:
+    """Django with only the apps any ORM program has, to a ready command's help."""
+    import dj_database_url
+    from django.conf import settings
+    from django.core.management import execute_from_command_line
+
+    settings.configure(
+        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
+        DATABASES={"default": dj_database_url.parse(os.environ["DATABASE_URL"])},
+        USE_TZ=True,
+    )
+    execute_from_command_line(["manage.py", "check", "--help"])
+
+
+def startup_line() -> str:
+    """Canvass's start to a ready command beside a bare Django's and Python's."""
+    commands = {
+        "canvass": [sys.executable, "manage.py", "import_contacts", "--help"],
+        "django": [sys.executable, __file__, "--bare-django"],
+        "python": [sys.executable, "-c", "import psycopg"],
+    }
+    seconds = {name: [] for name in commands}
+    for _ in range(3):
+        for name, command in commands.items():
+            seconds[name].append(timed_process(command)[0])
+    canvass, django, python = (min(seconds[name]) for name in commands)
+    return (
+        f"BENCH import_startup: {canvass:.2f} s vs a bare Django {django:.2f} s = "
+        f"{100 * django / canvass:.0f} % (exec to a ready command: Canvass's lean "
+        "import_contacts beside Django with only auth and contenttypes; Python "
+        f"importing psycopg, the limit's start, {python:.2f} s; best of 3)"
+    )
 
 
 def timed_process(command: list[str]) -> tuple[float, float, str, float]:
@@ -129,6 +171,7 @@ def main() -> None:
     team = personal_team(owner)
     import psycopg
 
+    print(startup_line(), flush=True)
     try:
         with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
             for name, rows in sizes():
@@ -199,5 +242,7 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--limit"]:
         limit_process(int(sys.argv[2]), Path(sys.argv[3]))
+    elif sys.argv[1:2] == ["--bare-django"]:
+        bare_django_process()
     else:
         main()
