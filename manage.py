@@ -2,8 +2,12 @@
 import os
 import sys
 
+from core.startup import start_loading
+
 
 def main():
+    # Collection resumes once the apps are loaded (core.startup).
+    start_loading()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.management import execute_from_command_line
 

@@ -1,5 +1,6 @@
 """Start-up: a command that sends no task does not import Celery; workers find the app;
-a web worker loads its views, then freezes them out of the garbage collector's sight."""
+a command loads its apps without the garbage collector walking them; a web worker
+loads its views, then freezes them out of the collector's sight."""
 
 import subprocess
 import sys
@@ -56,4 +57,27 @@ def test_a_web_worker_loads_every_view_then_freezes_what_it_loaded():
     )
     frozen, views_loaded = fresh_interpreter(code).split()
     assert views_loaded == "True"
+    assert int(frozen) > 50_000
+
+
+def test_a_command_loads_its_apps_with_the_collector_paused_then_freezes_them():
+    # Django's start makes ~100,000 tracked objects and none of them is garbage:
+    # collecting while they were made took ~140 collections, and walking them again
+    # at exit ~90 ms, of a 10k `manage.py import_contacts` that took ≈0.5 s in all.
+    # Collection must resume afterwards, with the start's objects frozen (else the
+    # next full collection, and the interpreter's last ones, walk them all).
+    code = """
+import gc, runpy, sys
+collections = []
+gc.callbacks.append(lambda phase, info: phase == "stop" and collections.append(1))
+sys.argv = ["manage.py", "import_contacts", "--help"]
+try:
+    runpy.run_path("manage.py", run_name="__main__")
+except SystemExit:
+    pass
+print(len(collections), gc.isenabled(), gc.get_freeze_count())
+"""
+    count, enabled, frozen = fresh_interpreter(code).split()[-3:]
+    assert int(count) < 20
+    assert enabled == "True"
     assert int(frozen) > 50_000
