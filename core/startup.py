@@ -8,10 +8,11 @@ ever garbage. Walking them frees nothing and costs twice in a short command:
 So `manage.py` (and config/wsgi.py) pause collection while they load, and `core`'s
 ready(), once every app's models are loaded, calls `loaded()`: a 10k
 `manage.py import_contacts` went from 0.40-0.63 s to 0.32-0.36 s (`make bench`, three
-runs each, issue 15). Nothing else disables collection: ready() turns it on again
-in every process. A web worker
-calls `loaded()` again after its views, so a full collection under load walks only
-what requests make (48 ms with everything in sight, 6-8 ms after).
+runs each, issue 15). Nothing else disables collection: ready() turns it on again in
+every process, so every process installs `core` (a lean command too,
+config.command_apps). A web worker calls `loaded()` again after its views, so a full
+collection under load walks only what requests make (48 ms with everything in sight,
+6-8 ms after).
 """
 
 import gc

@@ -32,6 +32,13 @@ def test_every_model_a_lean_command_touches_points_only_into_its_apps():
                         )
 
 
+def test_every_lean_command_installs_core():
+    # manage.py pauses the garbage collector until core's ready() turns it on again
+    # (core.startup): a command without core would run its whole job uncollected.
+    for command, names in LEAN_COMMANDS.items():
+        assert "core" in names, command
+
+
 def test_only_a_listed_command_starts_lean():
     every = ["django.contrib.admin", "django.contrib.auth", "core", "surveys"]
     try:
