@@ -199,6 +199,15 @@ def celery_beat_factory(transactional_db, tmp_path):
         beat.stop()
 
 
+def close_idle_connections() -> None:
+    """Close this thread's database connections that no transaction is using."""
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close()
+
+
 @pytest.fixture(scope="session")
 def browser():
     """A headless system Chromium driven by Playwright (no downloaded browser)."""
@@ -210,6 +219,11 @@ def browser():
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
+    # While Playwright's loop runs in this thread, Django keeps this thread's
+    # connections in another store (asgiref's Local, as for async code): one opened
+    # before would stay open, unseen, and the test database could not be dropped at
+    # the end ("being accessed by other users"). So none is open on either side.
+    close_idle_connections()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -226,6 +240,7 @@ def browser():
         )
         yield browser
         browser.close()
+        close_idle_connections()
 
 
 @pytest.fixture
